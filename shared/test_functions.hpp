@@ -26,4 +26,8 @@ std::optional<TestFunction> find_test_function(const std::string& name);
 // Names accepted by find_test_function, for --help and error messages.
 std::vector<std::string> test_function_names();
 
+// One line for --help and error messages: the names above, and the families that take a
+// dimension suffix ("ackley<d>", ...).
+std::string describe_test_function_names();
+
 }  // namespace quante

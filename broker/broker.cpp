@@ -1,0 +1,117 @@
+#include "broker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "rate_limit.hpp"
+#include "zmq_util.hpp"
+
+namespace quante::broker {
+
+using namespace quante::protocol;
+
+namespace {
+
+void configure_router(zmq::socket_t& socket, int hwm) {
+  socket.set(zmq::sockopt::router_mandatory, 1);
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
+  socket.set(zmq::sockopt::sndhwm, hwm);
+  socket.set(zmq::sockopt::rcvhwm, hwm);
+  socket.set(zmq::sockopt::linger, 0);
+}
+
+RateLimit g_bad_message_log(10);
+
+}  // namespace
+
+Broker::Broker(BrokerSettings settings)
+    : settings_(std::move(settings)),
+      context_(1),
+      frontend_(context_, zmq::socket_type::router),
+      backend_(context_, zmq::socket_type::router),
+      state_(settings_, new_epoch()) {
+  configure_router(frontend_, settings_.send_high_water_mark);
+  configure_router(backend_, settings_.send_high_water_mark);
+  frontend_.bind(settings_.frontend);
+  backend_.bind(settings_.backend);
+  spdlog::info("broker epoch {:016x}: tuners on {}, workers on {}", state_.epoch(), frontend_endpoint(),
+               backend_endpoint());
+}
+
+std::string Broker::frontend_endpoint() const { return last_endpoint(frontend_); }
+std::string Broker::backend_endpoint() const { return last_endpoint(backend_); }
+
+void Broker::receive(zmq::socket_t& socket, Link link) {
+  // Drain a bounded number per wake-up so one busy side cannot starve the other.
+  for (int n = 0; n < 1000; ++n) {
+    auto frames = try_recv(socket);
+    if (!frames) return;
+    if (frames->size() < 2) continue;
+    const std::string identity = (*frames)[0].to_string();
+    std::vector<zmq::message_t> body(std::make_move_iterator(frames->begin() + 1), std::make_move_iterator(frames->end()));
+    auto decoded = decode(link, body);
+    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      if (g_bad_message_log.allow())
+        spdlog::warn("dropped a bad message from a {} ({} frames): {}", link == Link::Worker ? "worker" : "tuner",
+                     body.size(), error->what);
+      continue;
+    }
+    const auto now = Clock::now();
+    try {
+      if (link == Link::Worker) state_.on_worker(identity, std::get<Message>(decoded), now, outgoing_);
+      else state_.on_tuner(identity, std::get<Message>(decoded), now, outgoing_);
+    } catch (const std::exception& e) {
+      if (g_bad_message_log.allow()) spdlog::error("error while handling a message: {}", e.what());
+    }
+    flush();
+  }
+}
+
+void Broker::flush() {
+  // Sending may reveal a lost worker, which may produce more to send: loop until quiet.
+  while (!outgoing_.empty()) {
+    std::vector<Outgoing> batch;
+    batch.swap(outgoing_);
+    for (auto& item : batch) {
+      auto frames = encode(item.link, item.message);
+      frames.insert(frames.begin(), zmq::message_t(item.identity.data(), item.identity.size()));
+      zmq::socket_t& socket = item.link == Link::Worker ? backend_ : frontend_;
+      if (try_send(socket, frames)) continue;
+      if (item.link == Link::Worker) {
+        if (std::holds_alternative<Job>(item.message)) spdlog::warn("a job could not reach its worker; forgetting it");
+        state_.on_worker_unreachable(item.identity, Clock::now(), outgoing_);
+      }
+      // A tuner that cannot take a message now keeps its results held here; they are re-sent.
+    }
+  }
+}
+
+void Broker::run(const StopSignal& stop) {
+  zmq::pollitem_t items[] = {
+      {frontend_.handle(), 0, ZMQ_POLLIN, 0},
+      {backend_.handle(), 0, ZMQ_POLLIN, 0},
+      {nullptr, stop.fd(), ZMQ_POLLIN, 0},
+  };
+  auto last_stats = Clock::now();
+  while (!stop.requested()) {
+    const auto wait = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                   state_.next_deadline() - Clock::now()));
+    zmq::poll(items, 3, wait + std::chrono::milliseconds(1));
+    if (items[2].revents & ZMQ_POLLIN) break;
+    if (items[0].revents & ZMQ_POLLIN) receive(frontend_, Link::Tuner);
+    if (items[1].revents & ZMQ_POLLIN) receive(backend_, Link::Worker);
+    const auto now = Clock::now();
+    if (now >= state_.next_deadline()) {
+      state_.tick(now, outgoing_);
+      flush();
+    }
+    if (now - last_stats > std::chrono::seconds(30)) {
+      last_stats = now;
+      const auto s = state_.stats();
+      spdlog::info("workers {}, jobs held {} (queued {}), dispatched {}, completed {}, stale results {}", s.workers,
+                   s.jobs, s.queued, s.dispatched, s.completed, s.stale_results);
+    }
+  }
+  spdlog::info("broker stopping");
+}
+
+}  // namespace quante::broker

@@ -1,0 +1,39 @@
+// The broker process: a ROUTER for tuners (frontend) and a ROUTER for workers (backend) around
+// BrokerState. It decodes every message (a bad one is logged, rate-limited, and dropped), feeds
+// the state machine, and sends what it answers without ever blocking.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "broker_settings.hpp"
+#include "broker_state.hpp"
+#include "stop_signal.hpp"
+
+namespace quante::broker {
+
+class Broker {
+ public:
+  explicit Broker(BrokerSettings settings);
+  // Serves until `stop` fires.
+  void run(const StopSignal& stop);
+
+  std::string frontend_endpoint() const;
+  std::string backend_endpoint() const;
+  BrokerStats stats() const { return state_.stats(); }
+
+ private:
+  void receive(zmq::socket_t& socket, protocol::Link link);
+  void flush();
+
+  BrokerSettings settings_;
+  zmq::context_t context_;
+  zmq::socket_t frontend_;
+  zmq::socket_t backend_;
+  BrokerState state_;
+  std::vector<Outgoing> outgoing_;
+};
+
+}  // namespace quante::broker

@@ -1,0 +1,23 @@
+// Settings of the broker, with the defaults RELIABILITY.md gives (heartbeat 1 s, liveness 5,
+// 3 retries of a job whose worker died, 1 MiB messages).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace quante::broker {
+
+struct BrokerSettings {
+  std::string frontend = "tcp://*:5555";      // tuners (ROUTER)
+  std::string backend = "tcp://*:5556";       // workers (ROUTER)
+  std::chrono::milliseconds heartbeat{1000};  // sent to every peer this often
+  int liveness = 5;                           // a worker silent for liveness * heartbeat is lost
+  std::uint32_t max_attempts = 3;             // a job that lost this many workers is failed
+  std::chrono::milliseconds result_resend{3000};   // re-send an unacknowledged result after this
+  std::chrono::milliseconds orphan_timeout{600000};  // forget jobs of a tuner silent this long
+  std::size_t max_jobs = 100000;              // jobs held at once (queued + running + unacked)
+  int send_high_water_mark = 10000;           // per peer, on both sockets
+};
+
+}  // namespace quante::broker

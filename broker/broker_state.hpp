@@ -1,0 +1,114 @@
+// The broker's state machine, free of sockets so that tests can drive it with a fake clock:
+// which workers exist and what they serve, which jobs are queued, running or waiting for the
+// tuner's acknowledgement, and what must be sent in answer to each event.
+//
+// Guarantees kept here:
+// - dispatch to an idle worker serving the job's objective, least recently used first, with
+//   per-study round robin so several tuners share the workers fairly;
+// - at-least-once: a job whose worker is lost is re-queued, up to max_attempts losses, then
+//   failed to its tuner as worker-lost;
+// - fencing: each dispatch carries an attempt number and the broker epoch; a result is
+//   accepted only for the (job, attempt, epoch) issued to that very worker and still running;
+//   everything else is counted as stale and never delivered;
+// - a result stays held until the tuner acknowledges it, and is re-sent until then.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker_settings.hpp"
+#include "protocol.hpp"
+
+namespace quante::broker {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct Outgoing {
+  protocol::Link link;
+  std::string identity;
+  protocol::Message message;
+};
+
+struct BrokerStats {
+  std::uint64_t submitted = 0;
+  std::uint64_t dispatched = 0;
+  std::uint64_t completed = 0;         // results accepted and delivered to a tuner
+  std::uint64_t stale_results = 0;     // late / duplicate / unknown results refused
+  std::uint64_t requeued = 0;          // jobs put back after a worker was lost or gave up a job
+  std::uint64_t workers_lost = 0;
+  std::size_t workers = 0;
+  std::size_t jobs = 0;
+  std::size_t queued = 0;
+};
+
+class BrokerState {
+ public:
+  BrokerState(BrokerSettings settings, std::uint64_t epoch);
+
+  void on_worker(const std::string& identity, const protocol::Message& message, TimePoint now, std::vector<Outgoing>& out);
+  void on_tuner(const std::string& identity, const protocol::Message& message, TimePoint now, std::vector<Outgoing>& out);
+  // A send to this worker failed (it is gone): forget it now.
+  void on_worker_unreachable(const std::string& identity, TimePoint now, std::vector<Outgoing>& out);
+  // Heartbeats, worker expiry, result re-sends, orphan purge, dispatch.
+  void tick(TimePoint now, std::vector<Outgoing>& out);
+  // When tick() next has something to do.
+  TimePoint next_deadline() const;
+
+  std::uint64_t epoch() const { return epoch_; }
+  BrokerStats stats() const;
+
+ private:
+  enum class JobState { Queued, Running, Done };
+  struct JobEntry {
+    protocol::Submit submit;
+    std::string tuner;
+    JobState state = JobState::Queued;
+    std::uint32_t attempt = 0;        // dispatches so far
+    std::uint32_t losses = 0;         // workers lost while holding it
+    std::string worker;               // identity, while running
+    bool cancelled = false;
+    protocol::JobResult result;       // when done
+    TimePoint result_sent{};
+  };
+  struct WorkerEntry {
+    protocol::Ready ready;
+    std::set<std::string> objectives;
+    std::optional<std::string> job;   // the job it runs (ours or a stale one it came back with)
+    TimePoint last_seen{};
+    TimePoint idle_since{};
+  };
+  struct TunerEntry {
+    TimePoint last_seen{};
+  };
+
+  void handle_ready(const std::string& identity, const protocol::Ready& ready, TimePoint now, std::vector<Outgoing>& out);
+  void handle_result(const std::string& identity, const protocol::Result& result, TimePoint now, std::vector<Outgoing>& out);
+  void handle_submit(const std::string& identity, const protocol::Submit& submit, TimePoint now, std::vector<Outgoing>& out);
+  void forget_worker(const std::string& identity, bool lost, TimePoint now, std::vector<Outgoing>& out);
+  void requeue(const std::string& job_id, bool front);
+  void finish(JobEntry& job, protocol::Outcome outcome, TimePoint now, std::vector<Outgoing>& out);
+  void send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out);
+  void dispatch(TimePoint now, std::vector<Outgoing>& out);
+  std::optional<std::string> idle_worker_for(const std::string& objective) const;
+  void erase_job(const std::string& job_id);
+
+  BrokerSettings settings_;
+  std::uint64_t epoch_;
+  std::unordered_map<std::string, JobEntry> jobs_;
+  std::map<std::string, std::deque<std::string>> queues_;  // study -> queued job ids
+  std::string last_served_study_;                          // round-robin cursor
+  std::unordered_map<std::string, WorkerEntry> workers_;
+  std::unordered_map<std::string, TunerEntry> tuners_;
+  TimePoint last_heartbeat_{};
+  BrokerStats stats_;
+};
+
+}  // namespace quante::broker

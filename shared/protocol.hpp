@@ -1,0 +1,161 @@
+// The wire protocol between tuners, the broker and workers, defined once.
+//
+// Every message is three ZeroMQ frames (after the ROUTER's identity frame):
+//   [signature][command][body]
+// signature: "QCW1" on the worker link, "QCT1" on the tuner link (protocol, role, version);
+// command:   one byte, a MessageType below, checked against the link it arrived on;
+// body:      a msgpack map with string keys; required keys are type-checked, unknown keys
+//            ignored; unpacked with limits (RELIABILITY.md) so no message can ask for gigabytes.
+// Decoding never throws: a bad message gives a DecodeError saying what is wrong.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "params.hpp"
+
+namespace quante::protocol {
+
+inline constexpr int kVersion = 1;
+inline constexpr const char* kWorkerSignature = "QCW1";
+inline constexpr const char* kTunerSignature = "QCT1";
+inline constexpr std::size_t kMaxMessageBytes = 1 << 20;  // ZMQ_MAXMSGSIZE on broker sockets
+
+enum class Link : std::uint8_t { Worker, Tuner };
+
+enum class MessageType : std::uint8_t {
+  // worker link
+  Ready = 0x01,            // worker -> broker: I serve these objectives
+  Job = 0x02,              // broker -> worker: evaluate this
+  Result = 0x03,           // worker -> broker: the outcome of a job
+  Heartbeat = 0x04,        // both ways, on both links
+  Disconnect = 0x05,       // both ways: going away / please re-register
+  // tuner link
+  Submit = 0x11,           // tuner -> broker: run this job
+  SubmitAck = 0x12,        // broker -> tuner: accepted (or refused, with the reason)
+  JobResult = 0x13,        // broker -> tuner: the outcome of one of your jobs
+  ResultAck = 0x14,        // tuner -> broker: result recorded, forget the job
+  Cancel = 0x15,           // tuner -> broker: drop this job if it has not finished
+};
+
+// Why a job failed. Objective failures are the user's own (no retry by the broker);
+// the others are infrastructure.
+enum class FailureClass : std::uint8_t {
+  None = 0,
+  Objective = 1,   // the objective reported an error (or a non-finite loss)
+  Timeout = 2,     // the objective overran its deadline
+  Crashed = 3,     // the objective's process died
+  Protocol = 4,    // the objective answered garbage
+  WorkerLost = 5,  // the worker went silent or died too many times with this job
+  Rejected = 6,    // the broker refused the job (no such objective, bad params, ...)
+  Cancelled = 7,   // the tuner or a shutdown cancelled it
+};
+const char* to_string(FailureClass failure);
+const char* to_string(MessageType type);
+
+struct Ready {
+  std::string name;                     // e.g. "host-a/gpu0"
+  std::string host;
+  std::int64_t gpu = -1;
+  std::int64_t pid = 0;
+  std::vector<std::string> objectives;
+  std::string running_job;              // non-empty when re-registering in the middle of a job
+};
+
+struct Job {
+  std::string job_id;
+  std::string study;
+  std::string objective;
+  Params params;
+  std::uint32_t attempt = 1;
+  std::uint64_t epoch = 0;
+  double timeout_s = 0;                 // 0: the worker's own default
+};
+
+struct Outcome {                        // shared by Result (worker) and JobResult (broker)
+  std::string job_id;
+  bool ok = false;
+  double loss = 0;
+  std::string error;
+  FailureClass failure = FailureClass::None;
+  double started_at = 0;                // unix seconds
+  double finished_at = 0;
+  std::map<std::string, double> metrics;
+  std::string worker;                   // the worker's name
+};
+
+struct Result {
+  Outcome outcome;
+  std::uint32_t attempt = 1;
+  std::uint64_t epoch = 0;
+};
+
+struct Heartbeat {
+  std::uint64_t epoch = 0;              // broker's epoch (broker -> peer), 0 otherwise
+  std::string job_id;                   // worker -> broker: the job it is running, if any
+  std::uint32_t workers = 0;            // broker -> tuner: workers connected
+  std::uint32_t queued = 0;             // broker -> tuner: jobs of yours waiting for a worker
+};
+
+struct Disconnect {
+  std::string reason;
+  std::string job_id;                   // worker -> broker: a job given back unfinished
+};
+
+struct Submit {
+  std::string job_id;
+  std::string study;
+  std::string objective;
+  Params params;
+  double timeout_s = 0;
+  std::uint32_t max_attempts = 0;       // 0: the broker's default
+};
+
+struct SubmitAck {
+  std::string job_id;
+  std::uint64_t epoch = 0;
+  bool accepted = true;
+  std::string error;
+};
+
+struct JobResult {
+  std::string study;
+  Outcome outcome;
+  std::uint32_t attempts = 1;
+};
+
+struct ResultAck {
+  std::string job_id;
+};
+
+struct Cancel {
+  std::string job_id;
+};
+
+using Message = std::variant<Ready, Job, Result, Heartbeat, Disconnect, Submit, SubmitAck, JobResult, ResultAck, Cancel>;
+
+MessageType type_of(const Message& message);
+
+struct DecodeError {
+  std::string what;
+};
+
+// The frames of `message` for `link` (signature, command, body), ready for send_multipart.
+std::vector<zmq::message_t> encode(Link link, const Message& message);
+
+// Decodes the frames after the identity frame (ROUTER side) or the whole message (DEALER side).
+// Checks frame count, signature and version, that the command belongs on `link`, and the body.
+std::variant<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames);
+
+// The 128-bit random job id, 32 hex digits.
+std::string new_job_id();
+// A random 64-bit broker epoch, never 0.
+std::uint64_t new_epoch();
+
+}  // namespace quante::protocol

@@ -1,0 +1,63 @@
+// The study file (TOML, ARCHITECTURE.md): what to tune, against which objective, with what
+// budget. Parsed into a plain struct with defaults; every problem is returned as an error that
+// names the file, the key and what is wrong, and unknown keys are refused (typos are caught).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "space.hpp"
+
+namespace quante {
+
+enum class Direction { Minimize, Maximize };
+enum class ProposalMode { Async, Sync };
+
+struct StoppingRules {
+  std::optional<double> max_seconds;   // wall-clock limit for the whole study
+  std::optional<double> target;        // stop once a loss at least this good is seen
+  std::optional<int> patience;         // stop after this many evaluations without improvement
+  std::optional<double> min_qei;       // stop when the best batch's qEI falls below this
+};
+
+struct ModelSettings {
+  std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
+  std::string acquisition = "qei";      // "qei", "random_batches" (the original tool's method), "random"
+  std::string transform = "standardize";  // "standardize", "rank_normal", "log"
+  int candidates = 1000;                // random_batches: candidate batches drawn per proposal
+};
+
+struct Study {
+  std::string name;
+  std::string objective;
+  Direction direction = Direction::Minimize;
+  int budget = 0;
+  int batch = 4;
+  int initial = 0;                      // 0 in the file means "2 * number of parameters"
+  ProposalMode mode = ProposalMode::Async;
+  std::uint64_t seed = 0;
+  double timeout_s = 0;                 // per evaluation; 0 = the worker's default
+  int retries = 1;                      // re-evaluations of a point whose evaluation failed
+  SearchSpace space;
+  ModelSettings model;
+  StoppingRules stop;
+
+  // +1 for minimize, -1 for maximize: internal loss = sign * reported value.
+  double sign() const { return direction == Direction::Minimize ? 1.0 : -1.0; }
+  // True when `a` is a better reported value than `b` for this study's direction.
+  bool better(double a, double b) const { return direction == Direction::Minimize ? a < b : a > b; }
+  // Identity of what is being optimised: objective, direction and space. A history written
+  // under another fingerprint belongs to another study.
+  std::string fingerprint() const;
+};
+
+struct StudyError {
+  std::string message;
+};
+
+std::variant<Study, StudyError> parse_study(const std::string& toml_text, const std::string& source_name);
+std::variant<Study, StudyError> load_study(const std::string& path);
+
+}  // namespace quante

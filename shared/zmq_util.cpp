@@ -1,0 +1,37 @@
+#include "zmq_util.hpp"
+
+#include <cerrno>
+
+namespace quante {
+
+std::optional<std::vector<zmq::message_t>> try_recv(zmq::socket_t& socket) {
+  std::vector<zmq::message_t> frames;
+  zmq::message_t frame;
+  if (!socket.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+  bool more = frame.more();
+  frames.push_back(std::move(frame));
+  while (more) {
+    zmq::message_t next;
+    (void)socket.recv(next, zmq::recv_flags::none);  // the rest of a multipart message is already here
+    more = next.more();
+    frames.push_back(std::move(next));
+  }
+  return frames;
+}
+
+bool try_send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
+  try {
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+      const auto flags = zmq::send_flags::dontwait | (i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+      if (!socket.send(frames[i], flags)) return false;
+    }
+    return true;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EHOSTUNREACH || e.num() == EAGAIN) return false;
+    throw;
+  }
+}
+
+std::string last_endpoint(const zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }
+
+}  // namespace quante

@@ -1,0 +1,23 @@
+// Small helpers over cppzmq used by every process: socket set-up with the options
+// RELIABILITY.md asks for, and a non-throwing multipart receive.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace quante {
+
+// recv_multipart without blocking; nullopt when nothing is waiting.
+std::optional<std::vector<zmq::message_t>> try_recv(zmq::socket_t& socket);
+
+// Sends all frames without blocking. False when the peer cannot take it now (EAGAIN) or is
+// unknown to a ROUTER_MANDATORY socket (EHOSTUNREACH).
+bool try_send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
+
+// The endpoint actually bound (after binding "tcp://127.0.0.1:*", the port the OS chose).
+std::string last_endpoint(const zmq::socket_t& socket);
+
+}  // namespace quante

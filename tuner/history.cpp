@@ -1,0 +1,121 @@
+#include "history.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <stdexcept>
+
+#include "json_params.hpp"
+
+namespace quante::tuner {
+
+nlohmann::json to_json(const EvaluationRecord& r) {
+  nlohmann::json j;
+  j["index"] = r.index;
+  j["job"] = r.job;
+  j["params"] = quante::to_json(r.params);
+  j["loss"] = r.loss ? nlohmann::json(*r.loss) : nlohmann::json(nullptr);
+  j["status"] = r.status;
+  if (!r.ok()) {
+    j["error"] = r.error;
+    j["failure"] = r.failure;
+  }
+  j["worker"] = r.worker;
+  j["proposed_at"] = r.proposed_at;
+  j["started_at"] = r.started_at;
+  j["finished_at"] = r.finished_at;
+  if (!r.metrics.empty()) j["metrics"] = r.metrics;
+  if (r.retry) j["retry"] = r.retry;
+  return j;
+}
+
+std::optional<EvaluationRecord> record_from_json(const nlohmann::json& j, std::string* error) {
+  auto fail = [&](const std::string& what) -> std::optional<EvaluationRecord> {
+    if (error) *error = what;
+    return std::nullopt;
+  };
+  EvaluationRecord r;
+  if (!j.contains("job") || !j["job"].is_string()) return fail("'job' must be a string");
+  r.job = j["job"];
+  if (!j.contains("status") || !j["status"].is_string()) return fail("'status' must be \"ok\" or \"failed\"");
+  r.status = j["status"];
+  if (r.status != "ok" && r.status != "failed") return fail("'status' must be \"ok\" or \"failed\"");
+  if (!j.contains("params")) return fail("missing 'params'");
+  std::string params_error;
+  auto params = params_from_json(j["params"], &params_error);
+  if (!params) return fail(params_error);
+  r.params = *params;
+  if (j.contains("loss") && j["loss"].is_number()) r.loss = j["loss"].get<double>();
+  if (r.ok() && (!r.loss || !std::isfinite(*r.loss))) return fail("an ok record needs a finite 'loss'");
+  if (j.contains("index") && j["index"].is_number_integer()) r.index = j["index"];
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
+  auto number = [&](const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : 0.0; };
+  r.error = text("error");
+  r.failure = text("failure");
+  r.worker = text("worker");
+  r.proposed_at = number("proposed_at");
+  r.started_at = number("started_at");
+  r.finished_at = number("finished_at");
+  if (j.contains("metrics") && j["metrics"].is_object())
+    for (const auto& [k, v] : j["metrics"].items())
+      if (v.is_number()) r.metrics[k] = v.get<double>();
+  if (j.contains("retry") && j["retry"].is_number_integer()) r.retry = j["retry"];
+  return r;
+}
+
+std::string journal_path(const std::string& history_path) { return history_path + ".journal"; }
+
+StudyRecords load_study_records(const std::string& history_path, const Study& study) {
+  StudyRecords records;
+  const std::string journal = journal_path(history_path);
+  for (const auto& line : read_json_lines(journal)) {
+    const auto& j = line.value;
+    const std::string where = journal + ":" + std::to_string(line.line_number) + ": ";
+    const std::string type = j.value("type", "");
+    if (type == "study") {
+      const std::string fingerprint = j.value("fingerprint", "");
+      if (fingerprint != study.fingerprint())
+        throw std::runtime_error(where + "this history belongs to another study (" + j.value("name", "?") +
+                                 ": " + fingerprint + "), not to " + study.name + " (" + study.fingerprint() +
+                                 "); use another --history file");
+    } else if (type == "proposed") {
+      std::string error;
+      auto params = j.contains("params") ? params_from_json(j["params"], &error) : std::nullopt;
+      if (!params || !j.contains("job") || !j["job"].is_string())
+        throw std::runtime_error(where + "malformed proposal" + (error.empty() ? "" : ": " + error));
+      records.proposals.push_back({j["job"], *params, j.value("proposed_at", 0.0), j.value("retry", 0)});
+    } else if (type == "cancelled") {
+      records.cancelled[j.value("job", "")] = true;
+    } else {
+      throw std::runtime_error(where + "unknown journal line type '" + type + "'");
+    }
+  }
+  for (const auto& line : read_json_lines(history_path)) {
+    std::string error;
+    auto record = record_from_json(line.value, &error);
+    if (!record) throw std::runtime_error(history_path + ":" + std::to_string(line.line_number) + ": " + error);
+    if (auto invalid = study.space.validate(record->params))
+      throw std::runtime_error(history_path + ":" + std::to_string(line.line_number) + ": " + *invalid +
+                               ": this history does not belong to study " + study.name);
+    records.evaluations.push_back(std::move(*record));
+  }
+  return records;
+}
+
+StudyLog::StudyLog(const std::string& history_path, const Study& study, bool journal_is_new)
+    : history_(history_path), journal_(journal_path(history_path)) {
+  if (journal_is_new)
+    journal_.append({{"type", "study"}, {"name", study.name}, {"fingerprint", study.fingerprint()},
+                     {"seed", study.seed}, {"created_at", unix_now()}});
+}
+
+void StudyLog::proposed(const Proposal& p) {
+  nlohmann::json j = {{"type", "proposed"}, {"job", p.job}, {"params", quante::to_json(p.params)}, {"proposed_at", p.proposed_at}};
+  if (p.retry) j["retry"] = p.retry;
+  journal_.append(j);
+}
+
+void StudyLog::cancelled(const std::string& job) { journal_.append({{"type", "cancelled"}, {"job", job}}); }
+
+void StudyLog::finished(const EvaluationRecord& record) { history_.append(to_json(record)); }
+
+}  // namespace quante::tuner

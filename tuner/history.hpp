@@ -1,0 +1,73 @@
+// The study's history (ARCHITECTURE.md): one JSON line per finished evaluation, appended and
+// fsynced as results arrive; and the proposal journal beside it (HISTORY.journal), which records
+// the study's identity and every proposed point before it is submitted. Together they let a
+// tuner killed at any instant resume without losing or repeating an evaluation.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "durable_log.hpp"
+#include "params.hpp"
+#include "study.hpp"
+
+namespace quante::tuner {
+
+struct EvaluationRecord {
+  int index = 0;                    // 0, 1, 2, ... in order of arrival
+  std::string job;
+  Params params;
+  std::optional<double> loss;       // the objective's value as reported (null when failed)
+  std::string status = "ok";        // "ok" or "failed"
+  std::string error;                // why it failed
+  std::string failure;              // failure class when failed ("objective", "timeout", ...)
+  std::string worker;
+  double proposed_at = 0, started_at = 0, finished_at = 0;
+  std::map<std::string, double> metrics;
+  int retry = 0;                    // 0 for a first evaluation, n for the n-th retry of a point
+
+  bool ok() const { return status == "ok"; }
+};
+
+nlohmann::json to_json(const EvaluationRecord& record);
+// Reads a history line; the error names the field.
+std::optional<EvaluationRecord> record_from_json(const nlohmann::json& json, std::string* error);
+
+struct Proposal {
+  std::string job;
+  Params params;
+  double proposed_at = 0;
+  int retry = 0;
+};
+
+// What a history and its journal hold for a study, checked against it.
+struct StudyRecords {
+  std::vector<EvaluationRecord> evaluations;
+  std::vector<Proposal> proposals;          // in order
+  std::map<std::string, bool> cancelled;    // job ids cancelled without a result
+};
+
+// Loads HISTORY and HISTORY.journal (either may be missing). Throws std::runtime_error with a
+// clear message when they belong to another study (other objective, direction or space) or a
+// line is malformed.
+StudyRecords load_study_records(const std::string& history_path, const Study& study);
+
+std::string journal_path(const std::string& history_path);
+
+// Appends to both files; writes the journal's identity line on first use.
+class StudyLog {
+ public:
+  StudyLog(const std::string& history_path, const Study& study, bool journal_is_new);
+  void proposed(const Proposal& proposal);
+  void cancelled(const std::string& job);
+  void finished(const EvaluationRecord& record);
+
+ private:
+  DurableLog history_;
+  DurableLog journal_;
+};
+
+}  // namespace quante::tuner

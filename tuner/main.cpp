@@ -1,0 +1,105 @@
+// quante-tuner: `run` a study against a broker, `suggest` the next points from a history.
+#include <unistd.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "json_params.hpp"
+#include "logging.hpp"
+#include "proposal_engine.hpp"
+#include "study_runner.hpp"
+
+namespace {
+
+std::optional<quante::Study> load_or_report(const std::string& path, std::optional<std::uint64_t> seed) {
+  auto loaded = quante::load_study(path);
+  if (auto* error = std::get_if<quante::StudyError>(&loaded)) {
+    std::cerr << "error: " << error->message << "\n";
+    return std::nullopt;
+  }
+  auto study = std::get<quante::Study>(std::move(loaded));
+  if (seed) study.seed = *seed;
+  return study;
+}
+
+int run_command(const std::string& study_path, quante::tuner::RunSettings settings, std::optional<std::uint64_t> seed,
+                const std::string& progress) {
+  auto study = load_or_report(study_path, seed);
+  if (!study) return 2;
+  if (settings.history_path.empty()) settings.history_path = study->name + ".history.jsonl";
+  settings.live_progress = progress == "live" || (progress == "auto" && ::isatty(STDERR_FILENO));
+  quante::StopSignal stop;
+  quante::tuner::StudyRunner runner(*study, settings);
+  const auto summary = runner.run(stop);
+  std::cout << "study " << study->name << ": " << summary.evaluations << " evaluations (" << summary.failed
+            << " failed), stopped by " << summary.stop_reason << "\n";
+  if (summary.best)
+    std::cout << "best loss " << *summary.best->loss << " at " << quante::to_json(summary.best->params).dump() << " (job "
+              << summary.best->job << ")\n";
+  else
+    std::cout << "no successful evaluation yet\n";
+  std::cout << "history: " << settings.history_path << "\n";
+  return summary.stop_reason == "signal" ? 130 : 0;
+}
+
+int suggest_command(const std::string& study_path, const std::string& history, int q, std::optional<std::uint64_t> seed) {
+  auto study = load_or_report(study_path, seed);
+  if (!study) return 2;
+  const auto records = quante::tuner::load_study_records(history, *study);
+  std::set<std::string> done;
+  for (const auto& e : records.evaluations) done.insert(e.job);
+  std::vector<quante::Params> pending;
+  for (const auto& p : records.proposals)
+    if (!done.count(p.job) && !records.cancelled.count(p.job)) pending.push_back(p.params);
+  quante::tuner::ProposalEngine engine(*study);
+  const auto batch = engine.propose(records.evaluations, pending, q, records.proposals.size());
+  for (const auto& point : batch.points) std::cout << nlohmann::json{{"params", quante::to_json(point)}}.dump() << "\n";
+  spdlog::info("suggested {} points by {}{}", batch.points.size(), batch.method,
+               batch.qei ? fmt::format(" (qEI {:.4g})", *batch.qei) : "");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"quante-tuner: batch Bayesian optimisation of hyperparameters over a quante-carlo farm"};
+  app.set_version_flag("--version", "quante-tuner 0.1.0");
+  app.require_subcommand(1);
+  std::string log_level;
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
+
+  std::string study_path, history, progress = "auto";
+  std::optional<std::uint64_t> seed;
+  quante::tuner::RunSettings settings;
+  int heartbeat_ms = 1000;
+  auto* run = app.add_subcommand("run", "run a study to its end, resuming from its history");
+  run->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
+  run->add_option("--broker", settings.broker, "the broker's tuner endpoint")->capture_default_str();
+  run->add_option("--history", settings.history_path, "history file (default NAME.history.jsonl)");
+  run->add_option("--seed", seed, "override the study's seed");
+  run->add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval in milliseconds")->capture_default_str()->check(CLI::Range(10, 60000));
+  run->add_option("--liveness", settings.liveness, "missed broker heartbeats before reconnecting")->capture_default_str()->check(CLI::Range(2, 100));
+  run->add_option("--progress", progress, "live (status line), lines (one per result) or auto")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "live", "lines"}));
+
+  int q = 1;
+  auto* suggest = app.add_subcommand("suggest", "print the next q points (JSON lines) for a history, and exit");
+  suggest->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
+  suggest->add_option("--history", history, "history file")->required();
+  suggest->add_option("--q", q, "how many points")->capture_default_str()->check(CLI::Range(1, 1024));
+  suggest->add_option("--seed", seed, "override the study's seed");
+
+  CLI11_PARSE(app, argc, argv);
+  settings.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+  quante::setup_logging("tuner", log_level);
+  try {
+    if (*run) return run_command(study_path, settings, seed, progress);
+    if (*suggest) return suggest_command(study_path, history, q, seed);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  return 0;
+}

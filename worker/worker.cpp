@@ -1,0 +1,206 @@
+#include "worker.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "rate_limit.hpp"
+#include "zmq_util.hpp"
+
+namespace quante::worker {
+
+using namespace quante::protocol;
+
+namespace {
+RateLimit g_bad_message_log(10);
+
+std::string hostname() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "localhost";
+  return buffer;
+}
+}  // namespace
+
+std::string default_worker_name(int gpu) {
+  return hostname() + (gpu >= 0 ? "/gpu" + std::to_string(gpu) : "/pid" + std::to_string(::getpid()));
+}
+
+Worker::Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives)
+    : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1) {
+  if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu);
+  backoff_ = settings_.reconnect_initial;
+}
+
+void Worker::connect() {
+  if (socket_) socket_->close();
+  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  socket_->set(zmq::sockopt::linger, 0);
+  socket_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
+  socket_->connect(settings_.broker);
+  Ready ready;
+  ready.name = settings_.name;
+  ready.host = hostname();
+  ready.gpu = settings_.gpu;
+  ready.pid = ::getpid();
+  for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
+  if (const Job* job = runner_.current()) ready.running_job = job->job_id;
+  send(ready);
+  last_heard_ = Clock::now();
+  next_heartbeat_ = last_heard_ + settings_.heartbeat;
+  spdlog::info("worker {} connecting to {}", settings_.name, settings_.broker);
+}
+
+void Worker::send(const Message& message) {
+  auto frames = encode(Link::Worker, message);
+  if (!try_send(*socket_, frames)) spdlog::warn("could not send {} to the broker now", protocol::to_string(type_of(message)));
+}
+
+void Worker::on_job(const Job& job) {
+  if (runner_.busy()) {
+    spdlog::error("broker sent job {} while job {} runs; refusing it", job.job_id, runner_.current()->job_id);
+    return;
+  }
+  auto it = objectives_.find(job.objective);
+  if (it == objectives_.end()) {
+    Outcome outcome;
+    outcome.job_id = job.job_id;
+    outcome.failure = FailureClass::Rejected;
+    outcome.error = "this worker does not serve objective '" + job.objective + "'";
+    outcome.worker = settings_.name;
+    send(Result{outcome, job.attempt, job.epoch});
+    return;
+  }
+  spdlog::info("job {} (study {}, attempt {}): {}", job.job_id, job.study, job.attempt, quante::to_string(job.params));
+  const auto timeout = job.timeout_s > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(job.timeout_s))
+                                         : std::chrono::duration_cast<Clock::duration>(settings_.default_timeout);
+  job_deadline_ = Clock::now() + timeout;
+  deadline_hit_ = false;
+  runner_.start(*it->second, job);
+}
+
+void Worker::on_finished() {
+  auto finished = runner_.take_finished();
+  if (!finished) return;
+  auto& [job, outcome] = *finished;
+  job_deadline_ = Clock::time_point::max();
+  if (deadline_hit_ && !outcome.ok) {
+    outcome.failure = FailureClass::Timeout;
+    outcome.error = "the job overran its deadline of " + std::to_string(job.timeout_s) + " s";
+  }
+  outcome.worker = settings_.name;
+  ++jobs_done_;
+  if (outcome.ok) spdlog::info("job {} done: loss {}", job.job_id, outcome.loss);
+  else spdlog::warn("job {} failed ({}): {}", job.job_id, protocol::to_string(outcome.failure), outcome.error);
+  Result result{outcome, job.attempt, job.epoch};
+  if (socket_) send(result);
+  else unsent_result_ = result;
+}
+
+void Worker::handle(const Message& message) {
+  if (const auto* job = std::get_if<Job>(&message)) {
+    on_job(*job);
+  } else if (const auto* heartbeat = std::get_if<Heartbeat>(&message)) {
+    if (broker_epoch_ != 0 && heartbeat->epoch != broker_epoch_)
+      spdlog::warn("broker restarted (epoch {:016x} -> {:016x})", broker_epoch_, heartbeat->epoch);
+    broker_epoch_ = heartbeat->epoch;
+  } else if (std::holds_alternative<Disconnect>(message)) {
+    spdlog::info("broker asks this worker to register again");
+    Ready ready;
+    ready.name = settings_.name;
+    ready.host = hostname();
+    ready.gpu = settings_.gpu;
+    ready.pid = ::getpid();
+    for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
+    if (const Job* current = runner_.current()) ready.running_job = current->job_id;
+    send(ready);
+  } else if (g_bad_message_log.allow()) {
+    spdlog::warn("ignored a {} from the broker", protocol::to_string(type_of(message)));
+  }
+}
+
+void Worker::give_back_and_leave() {
+  Disconnect bye{"worker stopping", ""};
+  if (runner_.busy()) {
+    bye.job_id = runner_.current()->job_id;
+    spdlog::info("stopping: giving job {} back to the broker", bye.job_id);
+    runner_.cancel();
+  }
+  if (socket_) {
+    send(bye);
+    // Give the message a moment to leave (the socket has linger 0).
+    socket_->set(zmq::sockopt::linger, 1000);
+    socket_->close();
+    socket_.reset();
+  }
+}
+
+void Worker::run(const StopSignal& stop) {
+  connect();
+  while (!stop.requested()) {
+    const auto now = Clock::now();
+    const auto liveness_deadline = last_heard_ + settings_.heartbeat * settings_.liveness;
+    auto wake = std::min({next_heartbeat_, liveness_deadline, job_deadline_});
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
+    zmq::pollitem_t items[] = {
+        {socket_->handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, runner_.fd(), ZMQ_POLLIN, 0},
+        {nullptr, stop.fd(), ZMQ_POLLIN, 0},
+    };
+    zmq::poll(items, 3, wait + std::chrono::milliseconds(1));
+    if (items[2].revents & ZMQ_POLLIN) break;
+    if (items[1].revents & ZMQ_POLLIN) on_finished();
+    if (items[0].revents & ZMQ_POLLIN) {
+      while (auto frames = try_recv(*socket_)) {
+        last_heard_ = Clock::now();
+        backoff_ = settings_.reconnect_initial;
+        auto decoded = decode(Link::Worker, *frames);
+        if (auto* error = std::get_if<DecodeError>(&decoded)) {
+          if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
+          continue;
+        }
+        try {
+          handle(std::get<Message>(decoded));
+        } catch (const std::exception& e) {
+          if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
+        }
+      }
+    }
+    const auto after = Clock::now();
+    if (after >= job_deadline_ && !deadline_hit_) {
+      deadline_hit_ = true;
+      job_deadline_ = Clock::time_point::max();
+      spdlog::warn("job {} overran its deadline; cancelling it", runner_.current() ? runner_.current()->job_id : "?");
+      runner_.cancel();
+    }
+    if (after >= next_heartbeat_) {
+      Heartbeat beat;
+      if (const Job* job = runner_.current()) beat.job_id = job->job_id;
+      send(beat);
+      next_heartbeat_ = after + settings_.heartbeat;
+    }
+    if (after >= last_heard_ + settings_.heartbeat * settings_.liveness) {
+      spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.count());
+      socket_->close();
+      socket_.reset();
+      // Wait out the back-off, still taking a job that finishes meanwhile, or a stop.
+      const auto until = Clock::now() + backoff_;
+      while (!stop.requested() && Clock::now() < until) {
+        zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
+        zmq::poll(wait_items, 2, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
+        if (wait_items[0].revents & ZMQ_POLLIN) on_finished();
+      }
+      if (stop.requested()) break;
+      backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
+      connect();
+      if (unsent_result_) {
+        send(*unsent_result_);
+        unsent_result_.reset();
+      }
+    }
+  }
+  give_back_and_leave();
+  spdlog::info("worker {} stopped after {} jobs", settings_.name, jobs_done_);
+}
+
+}  // namespace quante::worker

@@ -1,0 +1,55 @@
+// The worker process's loop: a DEALER to the broker's backend. It registers (READY) with the
+// objectives it serves, runs one job at a time on a JobRunner while it keeps heart-beating,
+// enforces each job's deadline, reconnects with exponential back-off when the broker goes
+// silent, and on SIGTERM gives its running job back before it leaves.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "job_runner.hpp"
+#include "objectives/objective.hpp"
+#include "stop_signal.hpp"
+#include "worker_settings.hpp"
+
+namespace quante::worker {
+
+class Worker {
+ public:
+  Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives);
+  void run(const StopSignal& stop);
+  const std::string& name() const { return settings_.name; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void connect();
+  void send(const protocol::Message& message);
+  void handle(const protocol::Message& message);
+  void on_job(const protocol::Job& job);
+  void on_finished();
+  void give_back_and_leave();
+
+  WorkerSettings settings_;
+  std::map<std::string, std::unique_ptr<Objective>> objectives_;
+  zmq::context_t context_;
+  std::unique_ptr<zmq::socket_t> socket_;
+  JobRunner runner_;
+  std::optional<protocol::Result> unsent_result_;
+  Clock::time_point last_heard_{};
+  Clock::time_point next_heartbeat_{};
+  Clock::time_point job_deadline_ = Clock::time_point::max();
+  bool deadline_hit_ = false;
+  std::chrono::milliseconds backoff_{};
+  std::uint64_t broker_epoch_ = 0;
+  std::uint64_t jobs_done_ = 0;
+};
+
+// HOST/gpuN, or HOST/pidP when no GPU is given.
+std::string default_worker_name(int gpu);
+
+}  // namespace quante::worker

@@ -1,0 +1,23 @@
+// Settings of a worker process (command line or config file), with RELIABILITY.md's defaults:
+// heartbeat 1 s, liveness 5, reconnect back-off 1 s doubling to 32 s.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace quante::worker {
+
+struct WorkerSettings {
+  std::string broker = "tcp://127.0.0.1:5556";
+  std::string name;                            // default: HOST/gpuN, or HOST/pidP without a GPU
+  int gpu = -1;
+  std::vector<std::string> objectives;         // NAME=SPEC, as on the command line
+  std::chrono::milliseconds heartbeat{1000};
+  int liveness = 5;                            // broker silent this many beats -> reconnect
+  std::chrono::milliseconds reconnect_initial{1000};
+  std::chrono::milliseconds reconnect_max{32000};
+  std::chrono::milliseconds default_timeout{3600 * 1000};  // when a job names none
+};
+
+}  // namespace quante::worker
