@@ -1,0 +1,117 @@
+// Integration: a real broker, real workers and a real tuner over ipc:// sockets complete
+// studies, also when a worker is killed mid-job or an exec child crashes.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <set>
+
+#include "farm.hpp"
+
+using namespace quante::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string branin_study(int budget, const std::string& objective = "branin", const std::string& extra_space = "",
+                         const std::string& extra_top = "") {
+  return "name = \"farm-test\"\nobjective = \"" + objective + "\"\nbudget = " + std::to_string(budget) +
+         "\nbatch = 2\ninitial = 4\nseed = 3\n" + extra_top +
+         "\n[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\n"
+         "x1 = { type = \"float\", low = 0.0, high = 15.0 }\n" + extra_space;
+}
+
+// Every evaluation exactly once: as many records as the budget, no job id twice.
+void require_exactly_once(const std::vector<nlohmann::json>& history, std::size_t budget) {
+  REQUIRE(history.size() == budget);
+  std::set<std::string> jobs;
+  for (const auto& r : history) jobs.insert(r["job"].get<std::string>());
+  REQUIRE(jobs.size() == budget);
+  for (std::size_t i = 0; i < history.size(); ++i) REQUIRE(history[i]["index"].get<std::size_t>() == i);
+}
+
+}  // namespace
+
+TEST_CASE("a broker, two workers and a tuner complete a study", "[farm][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"branin=builtin:branin"});
+  farm.start_worker({"branin=builtin:branin"});
+  REQUIRE(farm.wait_for_workers(2));
+  auto tuner = farm.start_tuner(branin_study(12), farm.history_path());
+  const auto code = tuner->wait(60s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 12);
+  std::set<std::string> workers;
+  for (const auto& r : history) {
+    REQUIRE(r["status"] == "ok");
+    REQUIRE(r["loss"].is_number());
+    REQUIRE(r["params"]["x0"].get<double>() >= -5.0);
+    REQUIRE(r["params"]["x0"].get<double>() <= 10.0);
+    REQUIRE(r["finished_at"].get<double>() >= r["started_at"].get<double>());
+    workers.insert(r["worker"].get<std::string>());
+  }
+  REQUIRE(workers.size() == 2);  // both workers were used
+  REQUIRE(tuner->log().find("best loss") != std::string::npos);
+}
+
+TEST_CASE("a worker killed with SIGKILL mid-job: the study still completes, each evaluation once",
+          "[farm][integration]") {
+  Farm farm;
+  farm.start_broker();
+  // Each job sleeps 300 ms, so a worker is almost always in the middle of one.
+  auto& victim = farm.start_worker({"slow=builtin:delay:branin"});
+  farm.start_worker({"slow=builtin:delay:branin"});
+  const std::string space_extra = "duration_ms = { type = \"int\", low = 300, high = 301 }\n";
+  auto tuner = farm.start_tuner(branin_study(10, "slow", space_extra), farm.history_path());
+  REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 2; }, 30s));
+  victim.signal(SIGKILL);
+  REQUIRE(victim.wait(5s) == 128 + SIGKILL);
+  const auto code = tuner->wait(90s);
+  INFO(tuner->log());
+  INFO(farm.broker->log());
+  REQUIRE(code == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 10);
+  for (const auto& r : history) REQUIRE(r["status"] == "ok");
+  REQUIRE(farm.broker->log().find("lost") != std::string::npos);  // the broker noticed
+}
+
+TEST_CASE("an exec child that crashes fails that job only; the next job succeeds", "[farm][integration]") {
+  Farm farm;
+  // The child answers its first job, then dies on its second; a fresh child takes the next.
+  const std::string script = farm.dir().file("child.sh");
+  write_file(script,
+             "n=0\n"
+             "while read -r line; do\n"
+             "  n=$((n+1))\n"
+             "  id=$(printf '%s' \"$line\" | sed 's/.*\"id\": *\"\\([^\"]*\\)\".*/\\1/')\n"
+             "  if [ -e " + farm.dir().file("crashed") + " ] || [ $n -lt 2 ]; then\n"
+             "    printf '{\"id\": \"%s\", \"loss\": %s}\\n' \"$id\" \"$n.5\"\n"
+             "  else\n"
+             "    touch " + farm.dir().file("crashed") + "; exit 3\n"
+             "  fi\n"
+             "done\n");
+  farm.start_broker();
+  farm.start_worker({"flaky=exec:/bin/sh " + script});
+  auto tuner = farm.start_tuner(branin_study(5, "flaky", "", "retries = 0\n"), farm.history_path());
+  const auto code = tuner->wait(60s);
+  INFO(tuner->log());
+  INFO(farm.workers[0]->log());
+  REQUIRE(code == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 5);
+  int failed = 0;
+  for (const auto& r : history) {
+    if (r["status"] == "failed") {
+      ++failed;
+      REQUIRE(r["failure"] == "crashed");
+      REQUIRE(r["loss"].is_null());
+    }
+  }
+  REQUIRE(failed == 1);
+  REQUIRE(history[1]["status"] == "failed");
+  REQUIRE(history[2]["status"] == "ok");   // the next job went to a fresh child
+  REQUIRE(farm.workers[0]->running());     // the worker lives on
+}

@@ -1,0 +1,60 @@
+#include "farm.hpp"
+
+#include <fstream>
+
+namespace quante::test {
+
+Farm::Farm() = default;
+
+ChildProcess& Farm::start_broker(std::vector<std::string> extra) {
+  std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend(), "--backend", backend()};
+  for (auto& a : heartbeat_args()) argv.push_back(a);
+  for (auto& a : extra) argv.push_back(a);
+  broker = std::make_unique<ChildProcess>(argv, dir_.file("broker-" + std::to_string(started_++) + ".log"));
+  return *broker;
+}
+
+ChildProcess& Farm::start_worker(const std::vector<std::string>& objectives, std::vector<std::string> extra) {
+  std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-worker", "--broker", backend(), "--reconnect-ms", "100"};
+  for (const auto& o : objectives) {
+    argv.push_back("--objective");
+    argv.push_back(o);
+  }
+  for (auto& a : heartbeat_args()) argv.push_back(a);
+  for (auto& a : extra) argv.push_back(a);
+  workers.push_back(std::make_unique<ChildProcess>(argv, dir_.file("worker-" + std::to_string(started_++) + ".log")));
+  return *workers.back();
+}
+
+std::unique_ptr<ChildProcess> Farm::start_tuner(const std::string& study_toml, const std::string& history,
+                                                std::vector<std::string> extra) {
+  const std::string study_path = dir_.file("study-" + std::to_string(started_) + ".toml");
+  write_file(study_path, study_toml);
+  std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-tuner", "run", study_path,
+                                   "--broker", frontend(), "--history", history, "--progress", "lines"};
+  for (auto& a : heartbeat_args()) argv.push_back(a);
+  for (auto& a : extra) argv.push_back(a);
+  return std::make_unique<ChildProcess>(argv, dir_.file("tuner-" + std::to_string(started_++) + ".log"));
+}
+
+bool Farm::wait_for_workers(int count, std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&] {
+        const std::string log = broker->log();
+        int ready = 0;
+        for (std::size_t at = log.find(" ready ("); at != std::string::npos; at = log.find(" ready (", at + 1)) ++ready;
+        return ready >= count;
+      },
+      timeout);
+}
+
+std::vector<nlohmann::json> read_history(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+}  // namespace quante::test

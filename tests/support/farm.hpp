@@ -1,0 +1,45 @@
+// A loopback farm for integration tests: a real quante-broker, real quante-workers and a real
+// quante-tuner, talking over ipc:// endpoints in a temporary folder, with fast heartbeats so
+// that failures are noticed in a fraction of a second.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace quante::test {
+
+class Farm {
+ public:
+  Farm();
+  const TempDir& dir() const { return dir_; }
+  std::string frontend() const { return "ipc://" + dir_.file("frontend"); }
+  std::string backend() const { return "ipc://" + dir_.file("backend"); }
+  // Heartbeat settings every process of the farm is started with.
+  std::vector<std::string> heartbeat_args() const { return {"--heartbeat-ms", "100", "--liveness", "5"}; }
+
+  ChildProcess& start_broker(std::vector<std::string> extra = {});
+  // objective: NAME=SPEC
+  ChildProcess& start_worker(const std::vector<std::string>& objectives, std::vector<std::string> extra = {});
+  // Writes the study text into the folder and starts `quante-tuner run` on it.
+  std::unique_ptr<ChildProcess> start_tuner(const std::string& study_toml, const std::string& history,
+                                            std::vector<std::string> extra = {});
+  // Waits until the broker has logged `count` workers as ready.
+  bool wait_for_workers(int count, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::string history_path(const std::string& name = "history.jsonl") const { return dir_.file(name); }
+
+  std::unique_ptr<ChildProcess> broker;
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+
+ private:
+  TempDir dir_;
+  int started_ = 0;
+};
+
+std::vector<nlohmann::json> read_history(const std::string& path);
+
+}  // namespace quante::test
