@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rate_limit.hpp"
+#include "service_notify.hpp"
 #include "zmq_util.hpp"
 
 namespace quante::broker {
@@ -26,11 +27,14 @@ RateLimit g_bad_message_log(10);
 Broker::Broker(BrokerSettings settings)
     : settings_(std::move(settings)),
       context_(1),
+      security_(context_, settings_.security),
       frontend_(context_, zmq::socket_type::router),
       backend_(context_, zmq::socket_type::router),
       state_(settings_, new_epoch()) {
   configure_router(frontend_, settings_.send_high_water_mark);
   configure_router(backend_, settings_.send_high_water_mark);
+  security_.apply(frontend_, PeerRole::Tuner, settings_.frontend);
+  security_.apply(backend_, PeerRole::Worker, settings_.backend);
   frontend_.bind(settings_.frontend);
   backend_.bind(settings_.backend);
   spdlog::info("broker epoch {:016x}: tuners on {}, workers on {}", state_.epoch(), frontend_endpoint(),
@@ -92,7 +96,9 @@ void Broker::run(const StopSignal& stop) {
       {nullptr, stop.fd(), ZMQ_POLLIN, 0},
   };
   auto last_stats = Clock::now();
+  notify_ready();
   while (!stop.requested()) {
+    notify_watchdog();
     const auto wait = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                    state_.next_deadline() - Clock::now()));
     zmq::poll(items, 3, wait + std::chrono::milliseconds(1));
@@ -111,6 +117,7 @@ void Broker::run(const StopSignal& stop) {
                    s.jobs, s.queued, s.dispatched, s.completed, s.stale_results);
     }
   }
+  notify_stopping();
   spdlog::info("broker stopping");
 }
 

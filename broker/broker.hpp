@@ -30,6 +30,7 @@ class Broker {
 
   BrokerSettings settings_;
   zmq::context_t context_;
+  ServerSecurityContext security_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
   BrokerState state_;

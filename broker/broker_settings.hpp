@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "socket_security.hpp"
+
 namespace quante::broker {
 
 struct BrokerSettings {
@@ -18,6 +20,7 @@ struct BrokerSettings {
   std::chrono::milliseconds orphan_timeout{600000};  // forget jobs of a tuner silent this long
   std::size_t max_jobs = 100000;              // jobs held at once (queued + running + unacked)
   int send_high_water_mark = 10000;           // per peer, on both sockets
+  ServerSecurity security;                    // plaintext unless keys are configured
 };
 
 }  // namespace quante::broker

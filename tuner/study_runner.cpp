@@ -14,6 +14,7 @@
 #include "progress.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
+#include "service_notify.hpp"
 #include "zmq_util.hpp"
 
 namespace quante::tuner {
@@ -120,6 +121,7 @@ struct StudyRunner::Impl {
     socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
     socket->set(zmq::sockopt::linger, 0);
     socket->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
+    apply_client_security(*socket, settings.security);
     socket->connect(settings.broker);
     last_heard = Clock::now();
     next_heartbeat = last_heard;
@@ -280,8 +282,10 @@ struct StudyRunner::Impl {
                  study.budget, study.batch, study.mode == ProposalMode::Async ? "async" : "sync", study.seed,
                  settings.history_path);
     connect();
+    notify_ready();
     check_stopping_rules();
     while (true) {
+      notify_watchdog();
       if (stop.requested()) {
         stop_reason = "signal";
         break;
@@ -327,6 +331,7 @@ struct StudyRunner::Impl {
         connect();
       }
     }
+    notify_stopping();
     display.finish();
     RunSummary summary;
     summary.evaluations = static_cast<int>(records.evaluations.size());

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "history.hpp"
+#include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
 
@@ -21,6 +22,7 @@ struct RunSettings {
   std::chrono::milliseconds heartbeat{1000};
   int liveness = 5;
   bool live_progress = false;   // a redrawn status line (terminal) instead of log lines
+  ClientSecurity security;      // plaintext unless keys are configured
 };
 
 struct RunSummary {

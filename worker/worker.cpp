@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rate_limit.hpp"
+#include "service_notify.hpp"
 #include "zmq_util.hpp"
 
 namespace quante::worker {
@@ -37,6 +38,7 @@ void Worker::connect() {
   socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
   socket_->set(zmq::sockopt::linger, 0);
   socket_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
+  apply_client_security(*socket_, settings_.security);
   socket_->connect(settings_.broker);
   Ready ready;
   ready.name = settings_.name;
@@ -137,7 +139,9 @@ void Worker::give_back_and_leave() {
 
 void Worker::run(const StopSignal& stop) {
   connect();
+  notify_ready();
   while (!stop.requested()) {
+    notify_watchdog();
     const auto now = Clock::now();
     const auto liveness_deadline = last_heard_ + settings_.heartbeat * settings_.liveness;
     auto wake = std::min({next_heartbeat_, liveness_deadline, job_deadline_});
@@ -199,6 +203,7 @@ void Worker::run(const StopSignal& stop) {
       }
     }
   }
+  notify_stopping();
   give_back_and_leave();
   spdlog::info("worker {} stopped after {} jobs", settings_.name, jobs_done_);
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "socket_security.hpp"
+
 namespace quante::worker {
 
 struct WorkerSettings {
@@ -18,6 +20,7 @@ struct WorkerSettings {
   std::chrono::milliseconds reconnect_initial{1000};
   std::chrono::milliseconds reconnect_max{32000};
   std::chrono::milliseconds default_timeout{3600 * 1000};  // when a job names none
+  ClientSecurity security;                     // plaintext unless keys are configured
 };
 
 }  // namespace quante::worker

@@ -1,0 +1,157 @@
+// Batch optimizer and Proposer on a real GP: input gradients through the GP against finite
+// differences, pending points, bounds and variable types, no repeats, failed regions, determinism.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <set>
+
+#include "batch_objective.hpp"
+#include "proposer.hpp"
+#include "rng.hpp"
+#include "sobol.hpp"
+
+using namespace quante::opt;
+
+namespace {
+
+// A smooth 2-d loss with its minimum inside the cube.
+double bowl(const Eigen::VectorXd& x) {
+  double s = 0.0;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    s += (x[i] - 0.3 - 0.1 * i) * (x[i] - 0.3 - 0.1 * i);
+    if (i == 0) s += 0.1 * std::sin(7.0 * x[i]);
+  }
+  return s;
+}
+
+ProposalRequest bowl_request(const DesignSpace& space, int n, int q, std::uint64_t seed) {
+  Rng rng(seed);
+  ProposalRequest r;
+  r.X.resize(n, space.dim());
+  r.y.resize(n);
+  for (int i = 0; i < n; ++i) {
+    r.X.row(i) = space.random_point(rng).transpose();
+    r.y[i] = bowl(r.X.row(i).transpose());
+  }
+  r.q = q;
+  r.seed = seed;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("Batch qLogEI and MC qEI gradients w.r.t. X through the GP match finite differences",
+          "[gradient][gp]") {
+  const DesignSpace space = DesignSpace::continuous(3);
+  const ProposalRequest r = bowl_request(space, 15, 3, 5);
+  GaussianProcess gp;
+  gp.fit(r.X, r.y, 1);
+  Eigen::MatrixXd pending(1, 3);
+  pending << 0.5, 0.5, 0.5;
+  Eigen::MatrixXd x(3, 3);
+  x << 0.2, 0.4, 0.6, 0.7, 0.1, 0.3, 0.35, 0.45, 0.55;
+  for (auto kind : {BatchAcquisitionKind::QLogEI, BatchAcquisitionKind::QEI}) {
+    const BatchObjective obj(gp, pending, sobol_normal(256, 4, 3), kind);
+    Eigen::MatrixXd g;
+    obj.value_and_gradient(x, g);
+    const double h = 1e-6;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) {
+        Eigen::MatrixXd up = x, dn = x;
+        up(i, j) += h;
+        dn(i, j) -= h;
+        const double fd = (obj.value(up) - obj.value(dn)) / (2 * h);
+        INFO("point " << i << " coordinate " << j);
+        CHECK(g(i, j) == Approx(fd).epsilon(1e-3).margin(1e-5));
+      }
+  }
+}
+
+TEST_CASE("Proposer: continuous batch inside the cube, no repeats, deterministic", "[proposer]") {
+  const DesignSpace space = DesignSpace::continuous(2);
+  Proposer a(space), b(space);
+  const ProposalRequest r = bowl_request(space, 12, 4, 9);
+  const Proposal pa = a.propose(r), pb = b.propose(r);
+  REQUIRE(pa.points.rows() == 4);
+  CHECK(pa.points == pb.points);
+  CHECK(pa.points.minCoeff() >= 0.0);
+  CHECK(pa.points.maxCoeff() <= 1.0);
+  CHECK(pa.method == "qei");
+  CHECK(std::isfinite(pa.log_qei));
+  CHECK(pa.qei_exact >= 0.0);
+  CHECK(pa.qei_exact == Approx(pa.qei_mc).margin(0.05 * pa.qei_mc + 1e-4));
+  for (int i = 0; i < 4; ++i) {
+    CHECK(space.min_distance(pa.points.row(i).transpose(), r.X) > 1e-4);
+    for (int j = 0; j < i; ++j) CHECK(space.distance(pa.points.row(i).transpose(), pa.points.row(j).transpose()) > 1e-4);
+  }
+}
+
+TEST_CASE("Proposer: with one pending point the new point is not put on top of it", "[proposer]") {
+  const DesignSpace space = DesignSpace::continuous(2);
+  Proposer prop(space);
+  ProposalRequest r = bowl_request(space, 15, 1, 21);
+  const Proposal first = prop.propose(r);
+  REQUIRE(first.points.rows() == 1);
+  r.pending = first.points;  // the best single point is now in flight
+  const Proposal second = prop.propose(r);
+  REQUIRE(second.points.rows() == 1);
+  // Not on top of it: the joint qEI gains from a distinct point.
+  CHECK(space.distance(second.points.row(0).transpose(), first.points.row(0).transpose()) > 0.02);
+}
+
+TEST_CASE("Proposer: integer and categorical types, failed regions and exhaustion", "[proposer]") {
+  const DesignSpace space({{VariableKind::Continuous, 0}, {VariableKind::Integer, 3}, {VariableKind::Categorical, 2}});
+  Proposer prop(space);
+  ProposalRequest r = bowl_request(space, 10, 5, 3);
+  r.failed = r.X.topRows(2);
+  r.X = r.X.bottomRows(8).eval();
+  r.y = r.y.tail(8).eval();
+  r.pending = Proposer(space, {}, {ProposalMethod::Random, {}, 1}).propose(bowl_request(space, 0, 2, 4)).points;
+  const Proposal p = prop.propose(r);
+  REQUIRE(p.points.rows() == 5);
+  std::set<std::string> keys;
+  for (int i = 0; i < 8; ++i) keys.insert(space.key(r.X.row(i).transpose()));
+  for (int i = 0; i < r.pending.rows(); ++i) keys.insert(space.key(r.pending.row(i).transpose()));
+  for (int i = 0; i < 5; ++i) {
+    const Eigen::VectorXd x = p.points.row(i).transpose();
+    CHECK(space.is_valid(x));
+    CHECK(keys.insert(space.key(x)).second);  // not evaluated, pending, or repeated
+    CHECK(space.min_distance(x, r.failed) >= 0.05);
+  }
+  for (auto method : {ProposalMethod::RandomBatches, ProposalMethod::Random}) {
+    Proposer other(space, {}, {method, {}, 50});
+    const Proposal o = other.propose(r);
+    REQUIRE(o.points.rows() == 5);
+    for (int i = 0; i < 5; ++i) CHECK(space.is_valid(o.points.row(i).transpose()));
+  }
+  // An all-discrete space with 6 points, 4 evaluated: only 2 can be proposed.
+  const DesignSpace tiny({{VariableKind::Integer, 3}, {VariableKind::Categorical, 2}});
+  ProposalRequest t;
+  t.X.resize(4, 3);
+  t.X << 1.0 / 6, 1, 0, 0.5, 1, 0, 5.0 / 6, 1, 0, 1.0 / 6, 0, 1;
+  t.y = Eigen::Vector4d(1.0, 0.5, 0.7, 0.2);
+  t.q = 3;
+  Proposer tp(tiny);
+  const Proposal tpp = tp.propose(t);
+  CHECK(tpp.points.rows() == 2);
+  std::set<std::string> seen;
+  for (int i = 0; i < 4; ++i) seen.insert(tiny.key(t.X.row(i).transpose()));
+  for (int i = 0; i < tpp.points.rows(); ++i) CHECK(seen.insert(tiny.key(tpp.points.row(i).transpose())).second);
+}
+
+TEST_CASE("Proposer: bad requests are reported as values", "[proposer]") {
+  Proposer prop(DesignSpace::continuous(2));
+  ProposalRequest r;
+  r.X = Eigen::MatrixXd::Constant(3, 3, 0.5);
+  r.y = Eigen::VectorXd::Ones(3);
+  CHECK(prop.check(r).has_value());
+  r.X = Eigen::MatrixXd::Constant(3, 2, 0.5);
+  r.y = Eigen::VectorXd::Ones(2);
+  CHECK(prop.check(r).has_value());
+  r.y = Eigen::VectorXd::Ones(3);
+  r.q = 0;
+  CHECK(prop.check(r).has_value());
+  CHECK_THROWS_AS(prop.propose(r), std::invalid_argument);
+  CHECK(parse_proposal_method("random_batches") == ProposalMethod::RandomBatches);
+  CHECK_FALSE(parse_proposal_method("bogus").has_value());
+}

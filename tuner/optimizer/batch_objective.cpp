@@ -1,0 +1,49 @@
+// The batch acquisition and its input gradient through the GP; see batch_objective.hpp.
+#include "batch_objective.hpp"
+
+#include <stdexcept>
+
+#include "qei_monte_carlo.hpp"
+#include "qlogei.hpp"
+
+namespace quante::opt {
+
+BatchObjective::BatchObjective(const GaussianProcess& gp, Eigen::MatrixXd pending,
+                               Eigen::MatrixXd base_samples, BatchAcquisitionKind kind)
+    : gp_(gp), pending_(std::move(pending)), samples_(std::move(base_samples)), kind_(kind),
+      incumbent_(gp.incumbent()) {}
+
+Eigen::MatrixXd BatchObjective::joint_inputs(const Eigen::MatrixXd& x_new) const {
+  Eigen::MatrixXd all(x_new.rows() + pending_.rows(), x_new.cols());
+  all.topRows(x_new.rows()) = x_new;
+  if (pending_.rows() > 0) all.bottomRows(pending_.rows()) = pending_;
+  return all;
+}
+
+double BatchObjective::value(const Eigen::MatrixXd& x_new) const {
+  const Posterior p = gp_.posterior(joint_inputs(x_new));
+  const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());
+  return kind_ == BatchAcquisitionKind::QLogEI ? qlogei(p.mean, p.cov, incumbent_, z, false).value
+                                               : qei_monte_carlo(p.mean, p.cov, incumbent_, z, false).value;
+}
+
+double BatchObjective::value_and_gradient(const Eigen::MatrixXd& x_new, Eigen::MatrixXd& gradient) const {
+  const Eigen::MatrixXd all = joint_inputs(x_new);
+  const Posterior p = gp_.posterior(all);
+  const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());
+  const McAcquisition a = kind_ == BatchAcquisitionKind::QLogEI
+                              ? qlogei(p.mean, p.cov, incumbent_, z, true)
+                              : qei_monte_carlo(p.mean, p.cov, incumbent_, z, true);
+  const PosteriorGradient pg = gp_.posterior_gradient(all);
+  const Eigen::Index q = x_new.rows();
+  gradient.resize(q, x_new.cols());
+  for (Eigen::Index i = 0; i < q; ++i) {
+    Eigen::VectorXd c = 2.0 * a.grad_cov.row(i).transpose();
+    c[i] = a.grad_cov(i, i);
+    gradient.row(i) = (a.grad_mean[i] * pg.mean.row(i).transpose() +
+                       pg.cov[static_cast<std::size_t>(i)] * c).transpose();
+  }
+  return a.value;
+}
+
+}  // namespace quante::opt

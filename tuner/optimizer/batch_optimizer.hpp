@@ -1,0 +1,60 @@
+// Joint selection of q new points maximising qLogEI (qlogei.hpp) of the GP posterior, given
+// pending points, in the spirit of BoTorch's optimize_acqf (Balandat et al. 2020):
+//  1. a candidate pool: scrambled Sobol points plus local perturbations of the best observed
+//     points (as in BoTorch's sample_around_best and TuRBO's trust region, Eriksson et al. 2019),
+//     snapped and filtered through the exclusion zone; one joint posterior of [pool; pending];
+//  2. screening on sub-blocks of that posterior (no further GP calls): a greedy batch (each
+//     point the best completion of the previous ones) and random q-subsets of the pool;
+//  3. multi-start L-BFGS-B (LBFGSpp, bounds [0,1]) on the flattened q x d relaxed problem from the
+//     best screened batches, with the reparameterisation gradient (batch_objective.hpp);
+//  4. snapping onto the design space and repair: a point that is a repeat (evaluated, pending,
+//     in the batch) or near a failure is replaced by the best allowed pool completion;
+//  5. the chosen batch is reported with its exact qEI (Tallis + Genz) and a MC qEI.
+// All randomness derives from the seed: the same inputs and seed give the same batch.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#include "design_space.hpp"
+#include "gaussian_process.hpp"
+
+namespace quante::opt {
+
+struct BatchOptimizerOptions {
+  int raw_samples = 256;         // candidate pool size
+  double local_fraction = 0.5;   // share of the pool drawn around the best observed points
+  int raw_batches = 64;          // random q-subsets of the pool screened besides the greedy batch
+  int restarts = 3;              // L-BFGS-B starts (the greedy batch and the best random subsets)
+  int mc_samples = 128;          // QMC base samples of the optimised qLogEI
+  int screen_mc_samples = 32;    // QMC base samples while screening
+  int max_iterations = 30;       // L-BFGS-B iterations per start
+  int report_mc_samples = 1024;  // QMC base samples of the reported MC qEI
+  bool report_exact = true;      // compute the exact qEI of the chosen batch
+  double min_separation = 1e-4;  // a point closer than this to a taken point is a repeat
+  double failed_radius = 0.05;   // no proposal within this distance of a failed point
+};
+
+struct BatchResult {
+  Eigen::MatrixXd points;          // q x d valid encoded points (fewer only if the space ran out)
+  double log_qei = -INFINITY;      // qLogEI of [points; pending]
+  double qei_mc = 0.0;             // MC qEI of [points; pending]
+  double qei_mc_error = 0.0;
+  double qei_exact = NAN;          // exact qEI of [points; pending] (NaN when not computed)
+  double qei_exact_error = 0.0;
+  int evaluations = 0;             // objective + gradient evaluations in L-BFGS-B
+};
+
+// evaluated: the points the GP was fitted on, in the same order as its targets (n x d); failed
+// and pending: rows of valid encoded points (may be empty, 0 x d).
+BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
+                           const Eigen::MatrixXd& evaluated, const Eigen::MatrixXd& failed,
+                           const Eigen::MatrixXd& pending, int q, std::uint64_t seed,
+                           const BatchOptimizerOptions& options = {});
+
+// The MC and exact qEI (and qLogEI) of a batch [points; pending]: the report of step 5, shared
+// with the baselines.
+void score_batch(const GaussianProcess& gp, const Eigen::MatrixXd& pending, std::uint64_t seed,
+                 const BatchOptimizerOptions& options, BatchResult& result);
+
+}  // namespace quante::opt

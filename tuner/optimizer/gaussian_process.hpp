@@ -1,0 +1,129 @@
+// Gaussian-process surrogate of the losses for batch Bayesian optimisation, on inputs in the unit
+// cube [0,1]^d (Rasmussen & Williams, "Gaussian Processes for Machine Learning", 2006, ch. 2, 5).
+//
+// Model: the raw losses are mapped by a monotone output transform (output_transform.hpp) to
+// targets z = f(x) + eps with a zero prior mean, f ~ GP(0, k), the noise in the kernel's
+// WhiteKernel. Posteriors are of the latent f in transformed units:
+//   mean = k(Xq, X) alpha,  cov = k(Xq, Xq) - V^T V,  alpha = K^-1 z,  V = L^-1 k(X, Xq),  K = L L^T.
+// Hyperparameters: maximum a posteriori (log marginal likelihood plus the kernels' log-normal
+// priors, see the kernel headers) by multi-start L-BFGS-B (hyperparameter_fit.hpp). Above
+// max_fit_points observations, the hyperparameters are fitted on a random subset of that size
+// (each evaluation costs O(m^3)); the posterior always conditions on every observation.
+//
+// The kernel string is completed by implicit_amplitude.hpp: a top-level term without an output
+// scale gets a fitted ConstantKernel factor. Kernel names and arguments: kernel_parser.hpp.
+#pragma once
+
+#include "kernel.hpp"
+#include "output_transform.hpp"
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quante::opt {
+
+struct Posterior {
+  Eigen::VectorXd mean;  // latent f, transformed units
+  Eigen::MatrixXd cov;
+};
+
+struct PosteriorGradient {
+  Eigen::MatrixXd mean;               // q x d: row i = d mean_i / d x_i
+  std::vector<Eigen::MatrixXd> cov;   // q entries, each d x q: cov[i].col(b) = d Cov(f(x_i), f(x_b)) / d x_i,
+                                      // for b == i the total derivative of Var f(x_i) w.r.t. x_i
+};
+
+// Both at once, sharing the triangular solves (cheaper than the two calls for large n).
+struct PosteriorWithGradient {
+  Posterior posterior;
+  PosteriorGradient gradient;
+};
+
+struct GpOptions {
+  std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
+  OutputTransform transform = OutputTransform::Standardize;
+  int restarts = 4;              // multi-start L-BFGS-B starts besides the previous optimum
+  int max_iterations = 100;
+  // Added: iteration cap of each random restart (the best is then polished to max_iterations),
+  // and the size of the random subset the hyperparameters are fitted on when n is larger
+  // (0: always all points).
+  int restart_iterations = 5;
+  int max_fit_points = 200;
+};
+
+struct FitReport {
+  double log_marginal_likelihood;  // on all n points, transformed units, without the priors
+  double jitter;                   // absolute diagonal jitter the final factorisation needed
+  int iterations;                  // L-BFGS-B iterations, all starts together
+  std::string hyperparameters;     // the fitted kernel in kernel-string spelling
+  bool refitted;                   // false when the hyperparameters were kept (none free, or n < 2)
+};
+
+class GaussianProcess {
+ public:
+  // Throws std::invalid_argument with the parser's message on a bad kernel string.
+  explicit GaussianProcess(GpOptions options = {});
+  GaussianProcess(const GaussianProcess& other);
+  GaussianProcess& operator=(const GaussianProcess& other);
+  GaussianProcess(GaussianProcess&&) noexcept = default;
+  GaussianProcess& operator=(GaussianProcess&&) noexcept = default;
+  ~GaussianProcess() = default;
+
+  // Error value when fit would refuse (X, y): empty, sizes differ, non-finite entries, or losses
+  // outside the transform's domain (Log: <= 0). Losses come from workers; check before fitting.
+  std::optional<std::string> check_training_data(const Eigen::MatrixXd& X,
+                                                 const Eigen::VectorXd& y) const;
+
+  // X: n x d rows in [0,1]^d; y: n raw losses. Fits hyperparameters (max log marginal likelihood +
+  // log priors, analytic gradient, multi-start L-BFGS-B within bounds, warm-started from the
+  // previous fit), seed drives the starts. Throws std::invalid_argument where
+  // check_training_data reports an error, std::runtime_error if K cannot be factored at all.
+  FitReport fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed);
+  // Same hyperparameters, one more observation: rank-one extension of the Cholesky factor
+  // (O(n^2)), the output transform's parameters kept until the next fit. Throws
+  // std::invalid_argument for a loss outside the transform's domain or a wrong dimension, and
+  // std::logic_error before the first fit.
+  void add_observation(const Eigen::VectorXd& x, double y);
+
+  Posterior posterior(const Eigen::MatrixXd& Xq) const;  // Xq: q x d, one point per row
+  PosteriorGradient posterior_gradient(const Eigen::MatrixXd& Xq) const;
+  PosteriorWithGradient posterior_with_gradient(const Eigen::MatrixXd& Xq) const;  // added
+  Eigen::VectorXd predict_mean(const Eigen::MatrixXd& Xq) const;  // cheap, no covariance
+  double incumbent() const;      // min of the transformed training targets (EI threshold)
+  double transform_loss(double y) const;  // raw loss -> transformed units (NaN outside domain)
+  double untransform_loss(double z) const;  // transformed units -> raw loss
+  int dim() const;
+  int size() const;
+  double log_marginal_likelihood() const;
+
+  const Kernel& kernel() const { return *kernel_; }
+  const GpOptions& options() const { return options_; }
+  double jitter() const { return jitter_; }
+  const Eigen::VectorXd& targets() const { return z_; }
+
+ private:
+  void require_fitted(const char* what) const;
+  void require_dim(const Eigen::MatrixXd& Xq, const char* what) const;
+  void factorise();  // L_, jitter_, alpha_, lml_ from X_, z_ and the kernel
+  void update_alpha_and_lml();
+  // The Cholesky factor: the leading n x n block of L_, which keeps spare capacity so that
+  // add_observation does not copy it each time.
+  Eigen::Block<const Eigen::MatrixXd> factor() const { return L_.topLeftCorner(X_.rows(), X_.rows()); }
+
+  GpOptions options_;
+  std::unique_ptr<Kernel> kernel_;
+  std::optional<FittedOutputTransform> transform_;
+  Eigen::MatrixXd X_;
+  Eigen::VectorXd z_;
+  Eigen::MatrixXd L_;
+  Eigen::VectorXd alpha_;
+  double jitter_ = 0.0;
+  double lml_ = 0.0;
+};
+
+}  // namespace quante::opt

@@ -1,0 +1,58 @@
+// Transforms of the raw losses y (to be minimised) into the GP's targets. All are monotone
+// increasing, so the minimiser and the ordering of losses are preserved.
+//   Standardize: z = (y - mean) / std (population std; std := 1 when the losses are all equal).
+//   Log:         z = standardize(log y); refused unless every loss is > 0.
+//   RankNormal:  the probability integral transform with normal scores (Blom/van der Waerden
+//                style, cf. Beasley, Erickson & Allison, "Rank-based inverse normal
+//                transformations", Behav. Genet. 2009): rank the losses BY VALUE, ties get the
+//                mean rank, and rank r of n maps to Phi^-1((r - 1/2) / n). (The original Python
+//                tool scored in arrival order, which scrambles the ordering: that is the bug to
+//                avoid.) A loss not in the training set is mapped by linear interpolation between
+//                neighbouring training losses, and below/above the range to the score it would
+//                have as the new extreme of n + 1: Phi^-1((1/2) / (n + 1)) and its mirror.
+// Losses come from worker processes, so a bad set is an error value, not an exception.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace quante::opt {
+
+enum class OutputTransform { Standardize, RankNormal, Log };
+
+struct TransformError {
+  std::string message;
+};
+
+class FittedOutputTransform;
+using TransformResult = std::variant<FittedOutputTransform, TransformError>;
+
+class FittedOutputTransform {
+ public:
+  // Fits the transform's parameters to the losses y (n >= 1, all finite; Log: all > 0).
+  static TransformResult fit(OutputTransform kind, const Eigen::VectorXd& y);
+
+  OutputTransform kind() const { return kind_; }
+  // The transformed training losses, in the order given to fit.
+  const Eigen::VectorXd& targets() const { return targets_; }
+  // A raw loss in transformed units, with the parameters of the fit; quiet NaN when y is outside
+  // the transform's domain (not finite, or <= 0 for Log).
+  double apply(double y) const;
+  // Back to raw units (for RankNormal: inverse of the interpolation, clamped to the training range).
+  double invert(double z) const;
+
+ private:
+  OutputTransform kind_ = OutputTransform::Standardize;
+  double mean_ = 0.0;
+  double scale_ = 1.0;
+  std::vector<double> sorted_;   // RankNormal: distinct training losses, ascending
+  std::vector<double> scores_;   // RankNormal: their normal scores
+  double below_ = 0.0;           // RankNormal: score of a loss below every training loss
+  double above_ = 0.0;           // ... and above every one
+  Eigen::VectorXd targets_;
+};
+
+}  // namespace quante::opt

@@ -1,0 +1,112 @@
+// The proposer facade; see proposer.hpp.
+#include "proposer.hpp"
+
+#include <stdexcept>
+
+#include "exclusion_zone.hpp"
+#include "random_baseline.hpp"
+#include "rng.hpp"
+#include "sobol.hpp"
+
+namespace quante::opt {
+
+std::optional<ProposalMethod> parse_proposal_method(const std::string& name) {
+  if (name == "qei") return ProposalMethod::QEI;
+  if (name == "random_batches") return ProposalMethod::RandomBatches;
+  if (name == "random") return ProposalMethod::Random;
+  return std::nullopt;
+}
+
+std::string to_string(ProposalMethod method) {
+  switch (method) {
+    case ProposalMethod::QEI: return "qei";
+    case ProposalMethod::RandomBatches: return "random_batches";
+    case ProposalMethod::Random: return "random";
+  }
+  return "qei";
+}
+
+Proposer::Proposer(DesignSpace space, GpOptions gp_options, ProposerOptions options)
+    : space_(std::move(space)), options_(options), gp_(std::move(gp_options)) {}
+
+std::optional<std::string> Proposer::check(const ProposalRequest& r) const {
+  const int d = space_.dim();
+  if (r.q < 1) return "proposal: q must be at least 1";
+  auto check_points = [&](const Eigen::MatrixXd& m, const char* what) -> std::optional<std::string> {
+    if (m.rows() == 0) return std::nullopt;
+    if (m.cols() != d)
+      return std::string("proposal: ") + what + " has " + std::to_string(m.cols()) +
+             " columns, the space encodes " + std::to_string(d);
+    if (!m.allFinite()) return std::string("proposal: ") + what + " has non-finite entries";
+    if (m.minCoeff() < 0.0 || m.maxCoeff() > 1.0)
+      return std::string("proposal: ") + what + " has entries outside [0,1]";
+    return std::nullopt;
+  };
+  if (auto e = check_points(r.X, "X")) return e;
+  if (auto e = check_points(r.failed, "failed")) return e;
+  if (auto e = check_points(r.pending, "pending")) return e;
+  if (r.X.rows() != r.y.size()) return "proposal: X and y have different lengths";
+  if (!r.y.allFinite()) return "proposal: y has non-finite losses (report them as failed)";
+  return std::nullopt;
+}
+
+Proposal Proposer::propose(const ProposalRequest& r) {
+  if (auto e = check(r)) throw std::invalid_argument(*e);
+  const int d = space_.dim();
+  auto rows_or_empty = [d](const Eigen::MatrixXd& m) { return m.rows() == 0 ? Eigen::MatrixXd(0, d) : m; };
+  const Eigen::MatrixXd X = rows_or_empty(r.X);
+  const Eigen::MatrixXd failed = rows_or_empty(r.failed);
+  const Eigen::MatrixXd pending = rows_or_empty(r.pending);
+  const BatchOptimizerOptions& bo = options_.batch;
+  Proposal out;
+
+  if (options_.method == ProposalMethod::Random) {
+    out.points = random_points(space_, X, failed, pending, r.q, r.seed, bo);
+    out.method = "random";
+    return out;
+  }
+  if (X.rows() < 2) {
+    // Not enough data for a model: the next unused points of a scrambled Sobol design.
+    ExclusionZone zone(space_, bo.min_separation, bo.failed_radius);
+    zone.add_taken(X);
+    zone.add_taken(pending);
+    zone.add_failed(failed);
+    const Eigen::MatrixXd design = sobol_points(4 * r.q + 64, d, derive_seed(r.seed, 11));
+    std::vector<Eigen::VectorXd> chosen;
+    for (Eigen::Index i = 0; i < design.rows() && static_cast<int>(chosen.size()) < r.q; ++i) {
+      Eigen::VectorXd x = space_.snap(design.row(i).transpose());
+      if (!zone.allowed(x)) continue;
+      zone.add_taken(x);
+      chosen.push_back(std::move(x));
+    }
+    Rng rng(derive_seed(r.seed, 12));
+    while (static_cast<int>(chosen.size()) < r.q) {
+      auto x = zone.random_allowed(rng, 10000);
+      if (!x) break;
+      zone.add_taken(*x);
+      chosen.push_back(*x);
+    }
+    out.points.resize(static_cast<Eigen::Index>(chosen.size()), d);
+    for (std::size_t k = 0; k < chosen.size(); ++k) out.points.row(static_cast<Eigen::Index>(k)) = chosen[k].transpose();
+    out.method = "sobol";
+    return out;
+  }
+
+  out.fit = gp_.fit(X, r.y, derive_seed(r.seed, 13));
+  fitted_ = true;
+  BatchResult b;
+  if (options_.method == ProposalMethod::RandomBatches) {
+    b = random_batches(gp_, space_, X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
+    out.method = "random_batches";
+  } else {
+    b = optimize_batch(gp_, space_, X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
+    out.method = "qei";
+  }
+  out.points = b.points;
+  out.qei_exact = b.qei_exact;
+  out.qei_mc = b.qei_mc;
+  out.log_qei = b.log_qei;
+  return out;
+}
+
+}  // namespace quante::opt

@@ -1,0 +1,78 @@
+// qLogEI and its gradient; see qlogei.hpp.
+#include "qlogei.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "reparameterisation.hpp"
+
+namespace quante::opt {
+namespace {
+
+double softplus(double z) { return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+double sigmoid(double z) {
+  if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+// log(tau g(u / tau)) and its derivative w.r.t. u.
+void log_fatplus(double u, double tau, double& value, double& derivative) {
+  const double z = u / tau;
+  const double c = 1.0 / (1.0 + z * z);
+  const double g = softplus(z) + 0.1 * c;
+  const double dg = sigmoid(z) - 0.2 * z * c * c;
+  value = std::log(tau) + std::log(g);
+  derivative = dg / (g * tau);
+}
+
+}  // namespace
+
+McAcquisition qlogei(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, double incumbent,
+                     const Eigen::MatrixXd& base_samples, bool with_gradient,
+                     const QLogEiOptions& options) {
+  const Eigen::Index m = mean.size();
+  const Eigen::Index n = base_samples.rows();
+  if (base_samples.cols() != m) throw std::invalid_argument("qlogei: sample width != q");
+  McAcquisition out;
+  if (m == 0 || n == 0) return out;
+  const JointFactor factor = joint_factor(cov);
+  Eigen::MatrixXd F = base_samples * factor.lower.transpose();
+  F.rowwise() += mean.transpose();
+
+  Eigen::MatrixXd dl(n, m);   // d l_si / d u_si
+  Eigen::MatrixXd w(n, m);    // softmax over the batch (d M_s / d l_si)
+  Eigen::VectorXd M(n);
+  const double tm = options.tau_max;
+  for (Eigen::Index s = 0; s < n; ++s) {
+    double lmax = -INFINITY;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      double l, d;
+      log_fatplus(incumbent - F(s, i), options.tau_relu, l, d);
+      w(s, i) = l;
+      dl(s, i) = d;
+      lmax = std::max(lmax, l);
+    }
+    double acc = 0.0;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      w(s, i) = std::exp((w(s, i) - lmax) / tm);
+      acc += w(s, i);
+    }
+    M[s] = lmax + tm * std::log(acc);
+    w.row(s) /= acc;
+  }
+  const double Mmax = M.maxCoeff();
+  const Eigen::VectorXd a = (M.array() - Mmax).exp();
+  const double asum = a.sum();
+  out.value = Mmax + std::log(asum) - std::log(static_cast<double>(n));
+  if (with_gradient) {
+    // d value / d f_si = -(a_s / sum a) w_si dl_si
+    Eigen::MatrixXd G = -(w.array() * dl.array()).matrix();
+    G = (a / asum).asDiagonal() * G;
+    out.grad_mean = G.colwise().sum().transpose();
+    out.grad_cov = joint_factor_backward(factor.lower, G.transpose() * base_samples);
+  }
+  return out;
+}
+
+}  // namespace quante::opt

@@ -1,0 +1,55 @@
+// Stationary kernels with automatic relevance determination (ARD): one lengthscale per input
+// dimension, k(x, x') = kappa(r), r^2 = sum_k (x_k - x'_k)^2 / l_k^2.
+//
+// Everything but the radial profile kappa is shared here. With g(r) = -kappa'(r) / r:
+//   d k / d log l_k = g(r) (x_k - x'_k)^2 / l_k^2,      d k / d x_k = -g(r) (x_k - x'_k) / l_k^2.
+// Lengthscale defaults for inputs in the unit cube: bounds [0.01, 20], log-normal prior with median
+// 0.5 sqrt(d) and log-sd 1.5 (distances in the cube grow like sqrt(d); cf. Hvarfner, Hellsten &
+// Nardi, "Vanilla Bayesian Optimization Performs Great in High Dimensions", ICML 2024).
+#pragma once
+
+#include "kernel.hpp"
+#include "kernel_args.hpp"
+
+#include <vector>
+
+namespace quante::opt {
+
+class StationaryKernel : public Kernel {
+ public:
+  void set_dim(int d) override;
+  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
+  void for_each_hyperparameter(
+      const std::function<void(const Hyperparameter&)>& visit) const override;
+  Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
+  Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
+  void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
+  void contract_cached(const Eigen::MatrixXd& X, TrainCache& cache, const Eigen::MatrixXd& W,
+                       Eigen::Ref<Eigen::VectorXd> grad) const override;
+  Eigen::MatrixXd cross_gradient(const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) const override;
+  Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
+  bool has_amplitude() const override { return false; }
+
+  static constexpr double kDefaultLower = 0.01;
+  static constexpr double kDefaultUpper = 20.0;
+  static constexpr double kPriorSd = 1.5;
+
+ protected:
+  // lengthscales: as written in the kernel string (one value: the same for every dimension).
+  StationaryKernel(std::vector<double> lengthscales, ResolvedArgs::Bounds bounds);
+  // kappa(r) into k and, when g is not null, g(r) = -kappa'(r) / r; g must be finite at r = 0
+  // (0 where kappa is not differentiable there, the symmetric subgradient).
+  virtual void radial(const Eigen::ArrayXXd& r, Eigen::ArrayXXd& k, Eigen::ArrayXXd* g) const = 0;
+  // "length_scale=..., length_scale_bounds=..." for to_string.
+  std::string lengthscale_arguments() const;
+
+ private:
+  Eigen::MatrixXd scaled(const Eigen::MatrixXd& X) const;  // d x n, column i = x_i / l
+  Eigen::VectorXd lengthscale_values() const;
+
+  std::vector<double> given_;
+  ResolvedArgs::Bounds bounds_;
+  std::vector<Hyperparameter> lengthscales_;
+};
+
+}  // namespace quante::opt

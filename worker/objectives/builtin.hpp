@@ -1,0 +1,43 @@
+// builtin:FUNCTION: a test function of shared/test_functions.hpp as an objective, for demos,
+// optimizer benchmarks and farm tests without any child process.
+//
+// Params are x0..x{d-1}, integers or reals inside the function's documented domain (values within
+// 1e-9 of the domain's width outside a bound are clamped onto it, to forgive rounding in the
+// tuner's transforms). A missing, extra, categorical, non-finite or out-of-domain parameter
+// fails the job with an Objective error naming it. builtin:noop takes any params and returns 0.
+//
+// builtin:delay:FUNCTION first sleeps for the param duration_ms (an integer or real >= 0,
+// default 0; it is not passed on to FUNCTION), then evaluates FUNCTION. The sleep ends early,
+// with a failure, on cancel() (error "cancelled") or at the context's timeout (Timeout).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cancel_signal.hpp"
+#include "objective.hpp"
+#include "test_functions.hpp"
+
+namespace quante::worker {
+
+class BuiltinObjective final : public Objective {
+ public:
+  BuiltinObjective(TestFunction function, bool delay, const ObjectiveContext& context);
+
+  // NAME is what follows "builtin:", e.g. "branin" or "delay:ackley5".
+  static ObjectiveOrError make(const std::string& name, const ObjectiveContext& context);
+
+  Evaluation evaluate(const std::string& job_id, const Params& params) override;
+  void cancel() override { cancel_.raise(); }
+  std::string describe() const override;
+
+ private:
+  Evaluation run(const Params& params);
+
+  TestFunction function_;
+  bool delay_;
+  ObjectiveContext context_;
+  CancelSignal cancel_;
+};
+
+}  // namespace quante::worker

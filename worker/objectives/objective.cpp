@@ -1,0 +1,98 @@
+// make_objective and parse_objective_option: from a command-line spec to an Objective.
+#include "objective.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "builtin.hpp"
+#include "exec.hpp"
+#include "plugin.hpp"
+
+namespace quante::worker {
+
+namespace {
+
+constexpr std::string_view kBuiltin = "builtin:";
+constexpr std::string_view kExec = "exec:";
+constexpr std::string_view kPlugin = "plugin:";
+
+bool is_blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+}
+
+}  // namespace
+
+const char* to_string(FailureKind kind) {
+  switch (kind) {
+    case FailureKind::None:
+      return "none";
+    case FailureKind::Objective:
+      return "objective";
+    case FailureKind::Timeout:
+      return "timeout";
+    case FailureKind::Crashed:
+      return "crashed";
+    case FailureKind::Protocol:
+      return "protocol";
+  }
+  return "unknown";
+}
+
+ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context) {
+  if (context.timeout <= std::chrono::milliseconds::zero()) {
+    return {nullptr, "objective timeout must be positive"};
+  }
+  const std::string_view text(spec);
+  try {
+    if (text.starts_with(kBuiltin)) {
+      return BuiltinObjective::make(spec.substr(kBuiltin.size()), context);
+    }
+    if (text.starts_with(kExec)) {
+      const std::string command = spec.substr(kExec.size());
+      if (is_blank(command))
+        return {nullptr, "exec objective has an empty command: \"" + spec + "\""};
+      return {std::make_unique<ExecObjective>(command, context), {}};
+    }
+    if (text.starts_with(kPlugin))
+      return PluginObjective::make(spec.substr(kPlugin.size()), context);
+  } catch (const std::exception& e) {  // cannot spawn, no threads, out of memory
+    return {nullptr, "cannot start objective \"" + spec + "\": " + e.what()};
+  }
+  return {nullptr,
+          "unknown objective spec \"" + spec +
+              "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]"};
+}
+
+NamedSpec parse_objective_option(const std::string& text) {
+  NamedSpec result;
+  const auto equals = text.find('=');
+  if (equals == std::string::npos) {
+    result.error = "objective \"" + text + "\" is not NAME=SPEC";
+    return result;
+  }
+  result.name = text.substr(0, equals);
+  result.spec = text.substr(equals + 1);
+  const bool name_ok =
+      !result.name.empty() && std::all_of(result.name.begin(), result.name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '.' || c == '-';
+      });
+  if (!name_ok) {
+    result.error = "objective name \"" + result.name + "\" in \"" + text +
+                   "\" must be letters, digits, '_', '.' or '-'";
+  } else {
+    const std::string_view spec(result.spec);
+    if (!spec.starts_with(kBuiltin) && !spec.starts_with(kExec) && !spec.starts_with(kPlugin)) {
+      result.error = "objective \"" + result.name + "\" has spec \"" + result.spec +
+                     "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]";
+    }
+  }
+  if (!result.error.empty()) {
+    result.name.clear();
+    result.spec.clear();
+  }
+  return result;
+}
+
+}  // namespace quante::worker
