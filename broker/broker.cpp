@@ -60,6 +60,7 @@ void Broker::receive(zmq::socket_t& socket, Link link) {
       continue;
     }
     const auto now = Clock::now();
+    if (security_.curve() && !admitted(link, identity, body[0], std::get<Message>(decoded), now)) continue;
     try {
       if (link == Link::Worker) state_.on_worker(identity, std::get<Message>(decoded), now, outgoing_);
       else state_.on_tuner(identity, std::get<Message>(decoded), now, outgoing_);
@@ -68,6 +69,30 @@ void Broker::receive(zmq::socket_t& socket, Link link) {
     }
     flush();
   }
+}
+
+bool Broker::admitted(Link link, const std::string& identity, zmq::message_t& first_frame, const Message& message,
+                      Clock::time_point now) {
+  // The ZAP handler admitted this peer for one role; bind what it says to the key it came with.
+  const auto user_id = user_id_of(first_frame);
+  const PeerRole expected = link == Link::Worker ? PeerRole::Worker : PeerRole::Tuner;
+  if (!user_id || role_of_user_id(*user_id) != expected) {
+    if (g_bad_message_log.allow())
+      spdlog::error("dropped a message on the {} socket without a {} key ({})", to_string(expected), to_string(expected),
+                    user_id.value_or("no user id"));
+    return false;
+  }
+  if (!bindings_.admit_identity(identity, *user_id, now)) {
+    if (g_bad_message_log.allow())
+      spdlog::warn("dropped a message from {}: its connection identity belongs to another key", *user_id);
+    return false;
+  }
+  if (const auto* ready = std::get_if<Ready>(&message); ready && !bindings_.claim_name(ready->name, *user_id)) {
+    if (g_bad_message_log.allow())
+      spdlog::warn("refused worker name '{}' from {}: another key registered it", ready->name, *user_id);
+    return false;
+  }
+  return true;
 }
 
 void Broker::flush() {
@@ -112,6 +137,8 @@ void Broker::run(const StopSignal& stop) {
     }
     if (now - last_stats > std::chrono::seconds(30)) {
       last_stats = now;
+      // An identity may be forgotten once the state can no longer hold anything for it.
+      bindings_.prune(now - settings_.orphan_timeout - settings_.heartbeat * (settings_.liveness + 1));
       const auto s = state_.stats();
       spdlog::info("workers {}, jobs held {} (queued {}), dispatched {}, completed {}, stale results {}", s.workers,
                    s.jobs, s.queued, s.dispatched, s.completed, s.stale_results);

@@ -27,6 +27,10 @@ class Broker {
  private:
   void receive(zmq::socket_t& socket, protocol::Link link);
   void flush();
+  // With CURVE: the message's ZAP user id has the socket's role and matches what this identity
+  // and worker name were bound to. Logs and returns false otherwise.
+  bool admitted(protocol::Link link, const std::string& identity, zmq::message_t& first_frame,
+                const protocol::Message& message, std::chrono::steady_clock::time_point now);
 
   BrokerSettings settings_;
   zmq::context_t context_;
@@ -35,6 +39,7 @@ class Broker {
   zmq::socket_t backend_;
   BrokerState state_;
   std::vector<Outgoing> outgoing_;
+  PeerBindings bindings_;
 };
 
 }  // namespace quante::broker

@@ -11,8 +11,8 @@
 namespace quante::broker {
 
 struct BrokerSettings {
-  std::string frontend = "tcp://*:5555";      // tuners (ROUTER)
-  std::string backend = "tcp://*:5556";       // workers (ROUTER)
+  std::string frontend = "tcp://127.0.0.1:5555";  // tuners (ROUTER); plaintext stays on loopback
+  std::string backend = "tcp://127.0.0.1:5556";   // workers (ROUTER)
   std::chrono::milliseconds heartbeat{1000};  // sent to every peer this often
   int liveness = 5;                           // a worker silent for liveness * heartbeat is lost
   std::uint32_t max_attempts = 3;             // a job that lost this many workers is failed

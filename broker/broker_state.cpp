@@ -106,7 +106,10 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
 }
 
 void BrokerState::on_tuner(const std::string& identity, const Message& message, TimePoint now, std::vector<Outgoing>& out) {
+  const bool new_tuner = !tuners_.count(identity);
   tuners_[identity].last_seen = now;
+  if (new_tuner)  // tell it the epoch and the farm's size at once, not a heartbeat later
+    out.push_back({Link::Tuner, identity, Heartbeat{epoch_, "", static_cast<std::uint32_t>(workers_.size()), 0}});
   if (const auto* submit = std::get_if<Submit>(&message)) {
     handle_submit(identity, *submit, now, out);
     dispatch(now, out);

@@ -1,20 +1,70 @@
 #include "proposal_engine.hpp"
 
+#include <cmath>
 #include <set>
 
 #include <Eigen/Core>
 
+#include "proposer.hpp"
 #include "sobol.hpp"
 
 namespace quante::tuner {
 
+namespace {
+
+opt::DesignSpace design_space_of(const SearchSpace& space) {
+  std::vector<opt::Variable> variables;
+  for (const auto& p : space.params()) {
+    switch (p.type) {
+      case ParamType::Float: variables.push_back({opt::VariableKind::Continuous, 0}); break;
+      // Log-scaled ints are not evenly spaced levels in the cube: relax them as continuous and
+      // let the search space round them.
+      case ParamType::Int:
+        variables.push_back(p.log ? opt::Variable{opt::VariableKind::Continuous, 0}
+                                  : opt::Variable{opt::VariableKind::Integer, p.levels()});
+        break;
+      case ParamType::Categorical: variables.push_back({opt::VariableKind::Categorical, p.levels()}); break;
+    }
+  }
+  return opt::DesignSpace(std::move(variables));
+}
+
+opt::GpOptions gp_options_of(const ModelSettings& model) {
+  opt::GpOptions options;
+  options.kernel = model.kernel;
+  if (model.transform == "rank_normal") options.transform = opt::OutputTransform::RankNormal;
+  else if (model.transform == "log") options.transform = opt::OutputTransform::Log;
+  else options.transform = opt::OutputTransform::Standardize;
+  return options;
+}
+
+Eigen::MatrixXd encode_rows(const SearchSpace& space, const std::vector<const Params*>& points) {
+  Eigen::MatrixXd rows(static_cast<Eigen::Index>(points.size()), space.encoded_dim());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const auto unit = space.encode(*points[i]);
+    for (std::size_t c = 0; c < unit.size(); ++c) rows(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = unit[c];
+  }
+  return rows;
+}
+
+}  // namespace
+
 struct ProposalEngine::Impl {
   Eigen::MatrixXd design;  // the initial space-filling design, in the unit cube
+  opt::Proposer proposer;
+  Impl(const Study& study)
+      : design(opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed)),
+        proposer(design_space_of(study.space), gp_options_of(study.model), proposer_options_of(study.model)) {}
+
+  static opt::ProposerOptions proposer_options_of(const ModelSettings& model) {
+    opt::ProposerOptions options;
+    options.method = opt::parse_proposal_method(model.acquisition).value_or(opt::ProposalMethod::QEI);
+    options.random_batches = model.candidates;
+    return options;
+  }
 };
 
-ProposalEngine::ProposalEngine(const Study& study) : study_(study), impl_(std::make_unique<Impl>()) {
-  impl_->design = opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed);
-}
+ProposalEngine::ProposalEngine(const Study& study) : study_(study), impl_(std::make_unique<Impl>(study)) {}
 
 ProposalEngine::~ProposalEngine() = default;
 
@@ -35,6 +85,33 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   };
   const int seen = static_cast<int>(evaluations.size() + pending.size());
   if (seen < study_.initial) take(impl_->design);
+  const int missing = count - static_cast<int>(batch.points.size());
+  std::vector<const Params*> ok_points, failed_points, pending_points;
+  Eigen::VectorXd y(static_cast<Eigen::Index>(evaluations.size()));
+  for (const auto& e : evaluations) {
+    if (e.ok()) {
+      y(static_cast<Eigen::Index>(ok_points.size())) = study_.sign() * *e.loss;
+      ok_points.push_back(&e.params);
+    } else {
+      failed_points.push_back(&e.params);
+    }
+  }
+  y.conservativeResize(static_cast<Eigen::Index>(ok_points.size()));
+  if (missing > 0 && seen >= study_.initial && ok_points.size() >= 2) {
+    for (const auto& p : pending) pending_points.push_back(&p);
+    for (const auto& p : batch.points) pending_points.push_back(&p);  // initial points chosen just now
+    opt::ProposalRequest request;
+    request.X = encode_rows(study_.space, ok_points);
+    request.y = y;
+    request.failed = encode_rows(study_.space, failed_points);
+    request.pending = encode_rows(study_.space, pending_points);
+    request.q = missing;
+    request.seed = study_.seed * 1000003 + round;
+    const opt::Proposal proposal = impl_->proposer.propose(request);
+    batch.method = proposal.method;
+    if (std::isfinite(proposal.qei_exact)) batch.qei = proposal.qei_exact;
+    take(proposal.points);
+  }
   // Beyond the initial design, or where it ran out of distinct points: fresh Sobol draws.
   for (int attempt = 0; static_cast<int>(batch.points.size()) < count && attempt < 20; ++attempt) {
     batch.method = batch.points.empty() ? "random" : batch.method;
