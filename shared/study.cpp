@@ -93,6 +93,7 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
     p.log = r.boolean("log").value_or(false);
   } else if (*type == "categorical") {
     r.allow_only({"type", "choices"});
+    p.type = ParamType::Categorical;
     const auto* choices = r.node("choices");
     if (!choices || !choices->is_array()) throw Fail{where + "'choices' must be an array of strings"};
     for (const auto& c : *choices->as_array()) {

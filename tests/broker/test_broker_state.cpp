@@ -1,0 +1,275 @@
+// The broker's state machine, driven with a fake clock (no sockets, no sleeping): dispatch,
+// LRU, fairness, worker expiry and re-queue, fencing of stale results, the retry limit,
+// result re-sends until acknowledged, cancel and re-submission after a tuner restart.
+#include <catch2/catch.hpp>
+
+#include "broker_state.hpp"
+
+using namespace quante;
+using namespace quante::broker;
+using namespace quante::protocol;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::uint64_t kEpoch = 42;
+
+struct Fixture {
+  BrokerSettings settings;
+  TimePoint now = TimePoint{} + 1000s;
+  std::unique_ptr<BrokerState> state;
+  std::vector<Outgoing> out;
+
+  Fixture() {
+    settings.heartbeat = 1000ms;
+    settings.liveness = 3;
+    settings.max_attempts = 3;
+    state = std::make_unique<BrokerState>(settings, kEpoch);
+  }
+  void worker_ready(const std::string& id, const std::vector<std::string>& objectives, const std::string& running = "") {
+    state->on_worker(id, Ready{"name-" + id, "host", -1, 1, objectives, running}, now, out);
+  }
+  void submit(const std::string& tuner, const std::string& job, const std::string& study = "s", const std::string& objective = "f") {
+    state->on_tuner(tuner, Submit{job, study, objective, {{"x", 1.0}}, 0, 0}, now, out);
+  }
+  void result(const std::string& worker, const std::string& job, std::uint32_t attempt, std::uint64_t epoch = kEpoch) {
+    Outcome o;
+    o.job_id = job;
+    o.ok = true;
+    o.loss = 1.5;
+    state->on_worker(worker, Result{o, attempt, epoch}, now, out);
+  }
+  void advance(std::chrono::milliseconds d) {
+    now += d;
+    state->tick(now, out);
+  }
+  template <typename T>
+  std::vector<std::pair<std::string, T>> taken() {
+    std::vector<std::pair<std::string, T>> found;
+    std::vector<Outgoing> rest;
+    for (auto& o : out) {
+      if (auto* m = std::get_if<T>(&o.message)) found.emplace_back(o.identity, *m);
+      else rest.push_back(std::move(o));
+    }
+    out = std::move(rest);
+    return found;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a submitted job goes to an idle worker serving its objective and its result to the tuner", "[broker]") {
+  Fixture f;
+  f.worker_ready("w-other", {"g"});
+  f.worker_ready("w1", {"f"});
+  f.submit("t1", "J1");
+  auto acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].second.accepted);
+  CHECK(acks[0].second.epoch == kEpoch);
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "w1");
+  CHECK(jobs[0].second.attempt == 1);
+  CHECK(jobs[0].second.epoch == kEpoch);
+  f.result("w1", "J1", 1);
+  auto results = f.taken<JobResult>();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].first == "t1");
+  CHECK(results[0].second.outcome.loss == 1.5);
+  CHECK(f.state->stats().completed == 1);
+}
+
+TEST_CASE("jobs queue while no worker is idle, and go out least recently used first", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.now += 1ms;
+  f.worker_ready("w2", {"f"});
+  f.submit("t", "J1");
+  f.submit("t", "J2");
+  f.submit("t", "J3");
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].first == "w1");  // idle longest
+  CHECK(jobs[1].first == "w2");
+  CHECK(f.state->stats().queued == 1);
+  f.now += 1ms;
+  f.result("w2", "J2", 1);
+  jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "w2");
+  CHECK(jobs[0].second.job_id == "J3");
+}
+
+TEST_CASE("several studies share the workers in turn", "[broker]") {
+  Fixture f;
+  for (int i = 0; i < 4; ++i) f.submit("ta", "A" + std::to_string(i), "study-a");
+  for (int i = 0; i < 4; ++i) f.submit("tb", "B" + std::to_string(i), "study-b");
+  f.worker_ready("w1", {"f"});
+  std::string served;
+  for (int i = 0; i < 6; ++i) {
+    auto jobs = f.taken<Job>();
+    REQUIRE(jobs.size() == 1);
+    served += jobs[0].second.study.back();
+    f.result("w1", jobs[0].second.job_id, 1);
+  }
+  CHECK((served == "ababab" || served == "bababa"));
+}
+
+TEST_CASE("a silent worker is forgotten and its job re-queued with a new attempt", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.worker_ready("w2", {"f"});
+  // w2 keeps beating, w1 falls silent.
+  for (int i = 0; i < 4; ++i) {
+    f.now += 1000ms;
+    f.state->on_worker("w2", Heartbeat{}, f.now, f.out);
+    f.state->tick(f.now, f.out);
+  }
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "w2");
+  CHECK(jobs[0].second.attempt == 2);
+  CHECK(f.state->stats().workers_lost == 1);
+  // w1's late result (attempt 1) is refused as stale; w2's counts once.
+  f.taken<Disconnect>();
+  f.result("w1", "J1", 1);
+  CHECK(f.taken<JobResult>().empty());
+  CHECK(f.taken<Disconnect>().size() == 1);  // w1 is told to register again
+  f.result("w2", "J1", 2);
+  CHECK(f.taken<JobResult>().size() == 1);
+  f.result("w2", "J1", 2);  // a duplicate
+  CHECK(f.taken<JobResult>().empty());
+  CHECK(f.state->stats().stale_results == 2);
+}
+
+TEST_CASE("results with the wrong attempt, epoch or worker are refused", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.worker_ready("w2", {"f"});
+  f.submit("t", "J1");
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  const std::string holder = jobs[0].first, other = holder == "w1" ? "w2" : "w1";
+  f.result(other, "J1", 1);
+  f.result(holder, "J1", 2);
+  f.result(holder, "J1", 1, kEpoch + 1);
+  f.result(holder, "nope", 1);
+  CHECK(f.taken<JobResult>().empty());
+  f.result(holder, "J1", 1);
+  CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("a job that loses max_attempts workers is failed to its tuner as worker-lost", "[broker]") {
+  Fixture f;
+  f.submit("t", "J1");
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const std::string w = "w" + std::to_string(attempt);
+    f.worker_ready(w, {"f"});
+    auto jobs = f.taken<Job>();
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0].second.attempt == static_cast<std::uint32_t>(attempt));
+    f.state->on_worker_unreachable(w, f.now, f.out);
+  }
+  auto results = f.taken<JobResult>();
+  REQUIRE(results.size() == 1);
+  CHECK_FALSE(results[0].second.outcome.ok);
+  CHECK(results[0].second.outcome.failure == FailureClass::WorkerLost);
+}
+
+TEST_CASE("a worker giving its job back on shutdown does not count as a loss", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.state->on_worker("w1", Disconnect{"stopping", "J1"}, f.now, f.out);
+  f.worker_ready("w2", {"f"});
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "w2");
+  CHECK(f.state->stats().workers_lost == 0);
+}
+
+TEST_CASE("a reconnecting worker keeps the job it still runs", "[broker]") {
+  Fixture f;
+  f.worker_ready("old-socket", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  // Same worker name, new socket identity, still running J1.
+  f.state->on_worker("new-socket", Ready{"name-old-socket", "host", -1, 1, {"f"}, "J1"}, f.now, f.out);
+  CHECK(f.taken<Job>().empty());  // not dispatched again
+  f.result("new-socket", "J1", 1);
+  CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("results are re-sent until the tuner acknowledges them", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  f.taken<Job>();
+  f.result("w1", "J1", 1);
+  REQUIRE(f.taken<JobResult>().size() == 1);
+  f.advance(f.settings.result_resend + 1ms);
+  CHECK(f.taken<JobResult>().size() == 1);
+  f.state->on_tuner("t", ResultAck{"J1"}, f.now, f.out);
+  f.advance(f.settings.result_resend + 1ms);
+  CHECK(f.taken<JobResult>().empty());
+  CHECK(f.state->stats().jobs == 0);
+}
+
+TEST_CASE("a restarted tuner re-submits and gets the finished result", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("old-tuner", "J1");
+  f.taken<Job>();
+  f.result("w1", "J1", 1);
+  f.out.clear();
+  f.submit("new-tuner", "J1");
+  auto results = f.taken<JobResult>();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].first == "new-tuner");
+  CHECK(f.taken<Job>().empty());  // not run again
+}
+
+TEST_CASE("a cancelled queued job is never dispatched", "[broker]") {
+  Fixture f;
+  f.submit("t", "J1");
+  f.state->on_tuner("t", Cancel{"J1"}, f.now, f.out);
+  f.worker_ready("w1", {"f"});
+  CHECK(f.taken<Job>().empty());
+  CHECK(f.state->stats().jobs == 0);
+}
+
+TEST_CASE("heartbeats go to every worker and tuner once per interval", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J0", "s", "unserved");
+  f.out.clear();
+  f.advance(1000ms);
+  auto beats = f.taken<Heartbeat>();
+  REQUIRE(beats.size() == 2);
+  for (const auto& [identity, beat] : beats) {
+    CHECK(beat.epoch == kEpoch);
+    if (identity == "t") {
+      CHECK(beat.workers == 1);
+      CHECK(beat.queued == 1);
+    }
+  }
+  f.advance(10ms);
+  CHECK(f.taken<Heartbeat>().empty());
+}
+
+TEST_CASE("a full broker refuses new jobs with a reason", "[broker]") {
+  Fixture f;
+  f.settings.max_jobs = 2;
+  f.state = std::make_unique<BrokerState>(f.settings, kEpoch);
+  f.submit("t", "J1");
+  f.submit("t", "J2");
+  f.submit("t", "J3");
+  auto acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 3);
+  CHECK_FALSE(acks[2].second.accepted);
+  CHECK(acks[2].second.error == "broker is full");
+}

@@ -1,0 +1,148 @@
+// The study file: the ARCHITECTURE.md example parses with every key, defaults fill the rest,
+// and each kind of bad file is refused with a message naming the key.
+#include <catch2/catch.hpp>
+
+#include "study.hpp"
+
+using namespace quante;
+
+namespace {
+
+const std::string kExample = R"TOML(
+name = "hartmann6-demo"
+objective = "hartmann6"
+direction = "minimize"
+budget = 60
+batch = 4
+initial = 12
+mode = "async"
+seed = 7
+
+[space]
+x0     = { type = "float", low = 0.0, high = 1.0 }
+lr     = { type = "float", low = 1e-5, high = 1e-1, log = true }
+layers = { type = "int", low = 1, high = 6 }
+act    = { type = "categorical", choices = ["relu", "gelu", "tanh"] }
+
+[model]
+kernel = "Matern(nu=2.5) + WhiteKernel()"
+acquisition = "qei"
+)TOML";
+
+Study parse_ok(const std::string& text) {
+  auto parsed = parse_study(text, "study.toml");
+  if (auto* error = std::get_if<StudyError>(&parsed)) FAIL(error->message);
+  return std::get<Study>(parsed);
+}
+
+std::string parse_error(const std::string& text) {
+  auto parsed = parse_study(text, "study.toml");
+  REQUIRE(std::holds_alternative<StudyError>(parsed));
+  return std::get<StudyError>(parsed).message;
+}
+
+std::string minimal(const std::string& top, const std::string& space = "x = { type = \"float\", low = 0.0, high = 1.0 }\n") {
+  return top + "\n[space]\n" + space;
+}
+
+}  // namespace
+
+TEST_CASE("the ARCHITECTURE.md example parses", "[study]") {
+  const Study s = parse_ok(kExample);
+  CHECK(s.name == "hartmann6-demo");
+  CHECK(s.objective == "hartmann6");
+  CHECK(s.direction == Direction::Minimize);
+  CHECK(s.budget == 60);
+  CHECK(s.batch == 4);
+  CHECK(s.initial == 12);
+  CHECK(s.mode == ProposalMode::Async);
+  CHECK(s.seed == 7);
+  REQUIRE(s.space.size() == 4);
+  CHECK(s.space.encoded_dim() == 6);  // three one-hot coordinates for act
+  const ParamSpec* lr = s.space.find("lr");
+  REQUIRE(lr);
+  CHECK(lr->log);
+  CHECK(lr->low == Approx(1e-5));
+  CHECK(s.space.find("layers")->type == ParamType::Int);
+  CHECK(s.space.find("act")->choices == std::vector<std::string>{"relu", "gelu", "tanh"});
+  CHECK(s.model.kernel == "Matern(nu=2.5) + WhiteKernel()");
+  CHECK(s.model.acquisition == "qei");
+}
+
+TEST_CASE("defaults and optional tables", "[study]") {
+  const Study s = parse_ok(minimal("name = \"n\"\nobjective = \"o\"\nbudget = 5"));
+  CHECK(s.batch == 4);
+  CHECK(s.initial == 2);
+  CHECK(s.mode == ProposalMode::Async);
+  CHECK(s.retries == 1);
+  CHECK(s.model.transform == "standardize");
+  CHECK_FALSE(s.stop.max_seconds);
+
+  const Study t = parse_ok(minimal(
+      "name = \"n\"\nobjective = \"o\"\nbudget = 5\ndirection = \"maximize\"\nmode = \"sync\"\ntimeout = 30\nretries = 0\n"
+      "[stop]\nmax_seconds = 60\ntarget = 0.5\npatience = 10\nmin_qei = 1e-6\n"
+      "[model]\ntransform = \"rank_normal\"\nacquisition = \"random_batches\"\ncandidates = 500\n"));
+  CHECK(t.direction == Direction::Maximize);
+  CHECK(t.sign() == -1.0);
+  CHECK(t.better(2.0, 1.0));
+  CHECK(t.mode == ProposalMode::Sync);
+  CHECK(t.timeout_s == 30);
+  CHECK(t.retries == 0);
+  CHECK(*t.stop.max_seconds == 60);
+  CHECK(*t.stop.target == 0.5);
+  CHECK(*t.stop.patience == 10);
+  CHECK(*t.stop.min_qei == 1e-6);
+  CHECK(t.model.transform == "rank_normal");
+  CHECK(t.model.candidates == 500);
+}
+
+TEST_CASE("bad study files are refused with the key named", "[study]") {
+  const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
+  CHECK_THAT(parse_error("name = \"n\"\nbudget = 5\n[space]\nx = { type = \"float\", low = 0.0, high = 1.0 }"),
+             Catch::Contains("'objective'"));
+  CHECK_THAT(parse_error(minimal("objective = \"o\"\nbudget = 5")), Catch::Contains("'name'"));
+  CHECK_THAT(parse_error(minimal("name = \"n\"\nobjective = \"o\"")), Catch::Contains("'budget'"));
+  CHECK_THAT(parse_error(minimal(top + "budgett = 3")), Catch::Contains("unknown key 'budgett'"));
+  CHECK_THAT(parse_error(minimal("name = \"n\"\nobjective = \"o\"\nbudget = 0")), Catch::Contains("'budget'"));
+  CHECK_THAT(parse_error(minimal("name = \"n\"\nobjective = \"o\"\nbudget = \"ten\"")), Catch::Contains("'budget' must be an integer"));
+  CHECK_THAT(parse_error(minimal(top + "batch = -1")), Catch::Contains("'batch'"));
+  CHECK_THAT(parse_error(minimal(top + "direction = \"up\"")), Catch::Contains("'direction'"));
+  CHECK_THAT(parse_error(minimal(top + "mode = \"fast\"")), Catch::Contains("'mode'"));
+  CHECK_THAT(parse_error(minimal(top + "timeout = -3")), Catch::Contains("'timeout'"));
+  CHECK_THAT(parse_error(top), Catch::Contains("[space]"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 1.0, high = 0.0 }")),
+             Catch::Contains("'x'") && Catch::Contains("low must be less than high"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 0.0, high = 1.0, log = true }")),
+             Catch::Contains("'x'") && Catch::Contains("low > 0"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"int\", low = 0.5, high = 3 }")), Catch::Contains("[space].x"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"double\", low = 0.0, high = 1.0 }")), Catch::Contains("'type'"));
+  CHECK_THAT(parse_error(minimal(top, "x = { low = 0.0, high = 1.0 }")), Catch::Contains("'type'"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 0.0 }")), Catch::Contains("'high'"));
+  CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 0.0, high = 1.0, step = 2 }")),
+             Catch::Contains("unknown key 'step'"));
+  CHECK_THAT(parse_error(minimal(top, "c = { type = \"categorical\", choices = [] }")), Catch::Contains("'c'"));
+  CHECK_THAT(parse_error(minimal(top, "c = { type = \"categorical\", choices = [\"a\", \"a\"] }")), Catch::Contains("distinct"));
+  CHECK_THAT(parse_error(minimal(top, "c = { type = \"categorical\", choices = [1, 2] }")), Catch::Contains("'choices'"));
+  CHECK_THAT(parse_error(minimal(top + "[model]\ntransform = \"sqrt\"\n")), Catch::Contains("'transform'"));
+  CHECK_THAT(parse_error(minimal(top + "[model]\nacquisition = \"ucb\"\n")), Catch::Contains("'acquisition'"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 0\n")), Catch::Contains("'patience'"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\nwhen = 3\n")), Catch::Contains("unknown key 'when'"));
+  // TOML syntax errors carry the line.
+  CHECK_THAT(parse_error("name = \"n\nbudget = 3"), Catch::Contains("study.toml:1"));
+}
+
+TEST_CASE("a missing study file is reported with its path", "[study]") {
+  auto loaded = load_study("/nonexistent/study.toml");
+  REQUIRE(std::holds_alternative<StudyError>(loaded));
+  CHECK_THAT(std::get<StudyError>(loaded).message, Catch::Contains("/nonexistent/study.toml"));
+}
+
+TEST_CASE("the fingerprint tells studies apart", "[study]") {
+  const Study a = parse_ok(kExample);
+  Study b = parse_ok(kExample);
+  CHECK(a.fingerprint() == b.fingerprint());
+  b.objective = "other";
+  CHECK(a.fingerprint() != b.fingerprint());
+  const Study c = parse_ok(minimal("name = \"hartmann6-demo\"\nobjective = \"hartmann6\"\nbudget = 60"));
+  CHECK(a.fingerprint() != c.fingerprint());
+}
