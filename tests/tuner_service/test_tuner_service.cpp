@@ -1,0 +1,228 @@
+// The tuner as a long-lived service, with real processes over ipc://: asynchronous batches keep
+// every slot busy, a tuner killed with SIGKILL and restarted finishes with every evaluation
+// exactly once, each stopping rule stops when it should, failures are recorded and survived,
+// and two tuners share one broker while each sees only its own results.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <map>
+#include <set>
+
+#include "farm.hpp"
+
+using namespace quante::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string study(const std::string& name, const std::string& objective, int budget, int batch, const std::string& more = "",
+                  const std::string& space_more = "", int initial = 4) {
+  return "name = \"" + name + "\"\nobjective = \"" + objective + "\"\nbudget = " + std::to_string(budget) +
+         "\nbatch = " + std::to_string(batch) + "\ninitial = " + std::to_string(initial) + "\nseed = 5\n" + more +
+         "\n[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\n"
+         "x1 = { type = \"float\", low = 0.0, high = 15.0 }\n" + space_more;
+}
+
+void require_exactly_once(const std::vector<nlohmann::json>& history, std::size_t budget) {
+  REQUIRE(history.size() == budget);
+  std::set<std::string> jobs;
+  for (const auto& r : history) jobs.insert(r["job"].get<std::string>());
+  REQUIRE(jobs.size() == budget);
+}
+
+std::string output_of(ChildProcess& p) { return p.log(); }
+
+}  // namespace
+
+TEST_CASE("async mode keeps every slot busy while the budget lasts", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 4; ++i) farm.start_worker({"slow=builtin:delay:branin"});
+  REQUIRE(farm.wait_for_workers(4));
+  // Durations vary 10x between points (300 ms to 3 s), long beside a proposal's milliseconds.
+  auto tuner = farm.start_tuner(study("async", "slow", 20, 4, "", "duration_ms = { type = \"int\", low = 300, high = 3000 }\n"),
+                                farm.history_path());
+  REQUIRE(tuner->wait(180s) == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 20);
+  // At each job's start (after the first batch, before the last batch), count the jobs running.
+  std::vector<std::pair<double, double>> spans;
+  for (const auto& r : history) spans.emplace_back(r["started_at"].get<double>(), r["finished_at"].get<double>());
+  std::sort(spans.begin(), spans.end());
+  double total = 0;
+  int samples = 0;
+  for (std::size_t k = 4; k + 4 < spans.size(); ++k) {
+    const double t = spans[k].first;
+    int running = 0;
+    for (const auto& [start, end] : spans)
+      if (start <= t && t < end) ++running;
+    INFO("job " << k << " started with " << running << " running");
+    CHECK(running >= 2);  // the slot that just freed is the one being filled
+    total += running;
+    ++samples;
+  }
+  // On average all four slots are busy at every start (3.5 allows for jobs that finish while a
+  // proposal is being computed on a loaded machine).
+  CHECK(total / samples >= 3.5);
+}
+
+TEST_CASE("a tuner killed with SIGKILL and restarted finishes with each evaluation exactly once",
+          "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"slow=builtin:delay:branin"});
+  farm.start_worker({"slow=builtin:delay:branin"});
+  const std::string text = study("resume", "slow", 16, 3, "", "duration_ms = { type = \"int\", low = 50, high = 150 }\n");
+  for (std::size_t kill_at : {2u, 6u, 10u}) {
+    auto tuner = farm.start_tuner(text, farm.history_path());
+    REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= kill_at || !tuner->running(); }, 60s));
+    REQUIRE(tuner->running());
+    tuner->signal(SIGKILL);  // with jobs in flight
+    REQUIRE(tuner->wait(5s) == 128 + SIGKILL);
+  }
+  auto tuner = farm.start_tuner(text, farm.history_path());
+  REQUIRE(tuner->wait(120s) == 0);
+  INFO(output_of(*tuner));
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 16);
+  std::set<std::string> points;
+  for (const auto& r : history) points.insert(r["params"].dump());
+  CHECK(points.size() == 16);  // no point evaluated twice because of the crashes
+  for (std::size_t i = 0; i < history.size(); ++i) CHECK(history[i]["index"].get<std::size_t>() == i);
+}
+
+TEST_CASE("a history from another study is refused", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"branin=builtin:branin"});
+  auto first = farm.start_tuner(study("one", "branin", 4, 2), farm.history_path());
+  REQUIRE(first->wait(60s) == 0);
+  // Same file, another space.
+  auto second = farm.start_tuner(study("one", "branin", 4, 2, "", "x2 = { type = \"float\", low = 0.0, high = 1.0 }\n"),
+                                 farm.history_path());
+  REQUIRE(second->wait(30s) != 0);
+  CHECK_THAT(second->log(), Catch::Contains("belongs to another study"));
+}
+
+TEST_CASE("each stopping rule stops the study when it should", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"branin=builtin:branin", "slow=builtin:delay:branin"});
+
+  SECTION("target") {
+    auto t = farm.start_tuner(study("target", "branin", 60, 1, "[stop]\ntarget = 20.0\n"), farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    const auto h = read_history(farm.history_path());
+    REQUIRE(h.size() < 60);
+    // Batch 1: the last evaluation is the first to reach the target.
+    for (std::size_t i = 0; i + 1 < h.size(); ++i) CHECK(h[i]["loss"].get<double>() > 20.0);
+    CHECK(h.back()["loss"].get<double>() <= 20.0);
+    CHECK_THAT(t->log(), Catch::Contains("stopped by target"));
+  }
+  SECTION("patience") {
+    auto t = farm.start_tuner(study("patience", "branin", 60, 1, "[stop]\npatience = 3\n"), farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    const auto h = read_history(farm.history_path());
+    REQUIRE(h.size() < 60);
+    std::size_t best_at = 0;
+    for (std::size_t i = 0; i < h.size(); ++i)
+      if (h[i]["loss"].get<double>() < h[best_at]["loss"].get<double>()) best_at = i;
+    CHECK(h.size() - 1 - best_at == 3);  // exactly 3 without improvement, then it stopped
+    CHECK_THAT(t->log(), Catch::Contains("stopped by patience"));
+  }
+  SECTION("max_seconds") {
+    auto t = farm.start_tuner(study("clock", "slow", 500, 1, "[stop]\nmax_seconds = 1.0\n",
+                                    "duration_ms = { type = \"int\", low = 100, high = 101 }\n"),
+                              farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    const auto h = read_history(farm.history_path());
+    CHECK(h.size() >= 2);
+    CHECK(h.size() < 40);
+    CHECK_THAT(t->log(), Catch::Contains("stopped by max_seconds"));
+  }
+  SECTION("min_qei") {
+    auto t = farm.start_tuner(study("qei", "branin", 60, 1, "[stop]\nmin_qei = 1e9\n"), farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    const auto h = read_history(farm.history_path());
+    CHECK(h.size() == 4);  // the initial design, then the first qEI batch is below the threshold
+    CHECK_THAT(t->log(), Catch::Contains("stopped by min_qei"));
+  }
+  SECTION("budget") {
+    auto t = farm.start_tuner(study("budget", "branin", 7, 3), farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    CHECK(read_history(farm.history_path()).size() == 7);
+    CHECK_THAT(t->log(), Catch::Contains("stopped by budget"));
+  }
+}
+
+TEST_CASE("failed evaluations are recorded with their reason and do not stop the study", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"flaky=exec:exec python3 " + std::string(QUANTE_SOURCE_DIR) + "/tests/tuner_service/failing_child.py"});
+  auto t = farm.start_tuner(study("failing", "flaky", 14, 2, "timeout = 1.0\nretries = 0\n", "", 10), farm.history_path());
+  REQUIRE(t->wait(120s) == 0);
+  INFO(farm.workers[0]->log());
+  const auto h = read_history(farm.history_path());
+  require_exactly_once(h, 14);
+  std::map<std::string, int> by_failure;
+  for (const auto& r : h) {
+    if (r["status"] == "ok") continue;
+    CHECK(r["loss"].is_null());
+    CHECK_FALSE(r["error"].get<std::string>().empty());
+    const double x0 = r["params"]["x0"], x1 = r["params"]["x1"];
+    const std::string failure = r["failure"];
+    if (x1 > 12) CHECK(failure == "timeout");
+    else if (x0 < 0) CHECK_THAT(r["error"].get<std::string>(), Catch::Contains("diverged"));
+    ++by_failure[failure];
+  }
+  // The space-filling design covers all three regions.
+  CHECK(by_failure["timeout"] >= 1);
+  CHECK(by_failure["objective"] + by_failure["protocol"] >= 2);
+  std::set<std::string> points;
+  for (const auto& r : h) points.insert(r["params"].dump());
+  CHECK(points.size() == 14);  // a failing point is never proposed again
+}
+
+TEST_CASE("a failed point is retried up to `retries` times", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"flaky=exec:exec python3 " + std::string(QUANTE_SOURCE_DIR) + "/tests/tuner_service/failing_child.py"});
+  auto t = farm.start_tuner(study("retry", "flaky", 12, 1, "timeout = 1.0\nretries = 1\n", "", 6), farm.history_path());
+  REQUIRE(t->wait(120s) == 0);
+  const auto h = read_history(farm.history_path());
+  REQUIRE(h.size() == 12);
+  std::map<std::string, int> seen;
+  for (const auto& r : h) ++seen[r["params"].dump()];
+  int retried = 0;
+  for (const auto& r : h)
+    if (r.contains("retry")) {
+      ++retried;
+      CHECK(r["retry"] == 1);
+      CHECK(seen[r["params"].dump()] == 2);
+    }
+  CHECK(retried >= 1);
+  for (const auto& [point, n] : seen) CHECK(n <= 2);
+}
+
+TEST_CASE("two tuners share one broker and each gets exactly its own results", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"branin=builtin:branin", "hartmann6=builtin:hartmann6"});
+  farm.start_worker({"branin=builtin:branin", "hartmann6=builtin:hartmann6"});
+  REQUIRE(farm.wait_for_workers(2));
+  std::string h6 = "name = \"h6\"\nobjective = \"hartmann6\"\nbudget = 14\nbatch = 2\ninitial = 6\nseed = 1\n[space]\n";
+  for (int i = 0; i < 6; ++i) h6 += "x" + std::to_string(i) + " = { type = \"float\", low = 0.0, high = 1.0 }\n";
+  auto a = farm.start_tuner(study("br", "branin", 14, 2), farm.history_path("a.jsonl"));
+  auto b = farm.start_tuner(h6, farm.history_path("b.jsonl"));
+  REQUIRE(a->wait(90s) == 0);
+  REQUIRE(b->wait(90s) == 0);
+  const auto ha = read_history(farm.history_path("a.jsonl"));
+  const auto hb = read_history(farm.history_path("b.jsonl"));
+  require_exactly_once(ha, 14);
+  require_exactly_once(hb, 14);
+  for (const auto& r : ha) CHECK(r["params"].size() == 2);
+  for (const auto& r : hb) CHECK(r["params"].size() == 6);
+  CHECK_THAT(a->log(), !Catch::Contains("unknown job"));
+  CHECK_THAT(b->log(), !Catch::Contains("unknown job"));
+}
