@@ -27,7 +27,7 @@ struct Fixture {
     state = std::make_unique<BrokerState>(settings, kEpoch);
   }
   void worker_ready(const std::string& id, const std::vector<std::string>& objectives, const std::string& running = "") {
-    state->on_worker(id, Ready{"name-" + id, "host", -1, 1, objectives, running}, now, out);
+    state->on_worker(id, Ready{"name-" + id, "host", -1, "", 1, objectives, running}, now, out);
   }
   void submit(const std::string& tuner, const std::string& job, const std::string& study = "s", const std::string& objective = "f") {
     state->on_tuner(tuner, Submit{job, study, objective, {{"x", 1.0}}, 0, 0}, now, out);
@@ -198,7 +198,7 @@ TEST_CASE("a reconnecting worker keeps the job it still runs", "[broker]") {
   f.submit("t", "J1");
   REQUIRE(f.taken<Job>().size() == 1);
   // Same worker name, new socket identity, still running J1.
-  f.state->on_worker("new-socket", Ready{"name-old-socket", "host", -1, 1, {"f"}, "J1"}, f.now, f.out);
+  f.state->on_worker("new-socket", Ready{"name-old-socket", "host", -1, "", 1, {"f"}, "J1"}, f.now, f.out);
   CHECK(f.taken<Job>().empty());  // not dispatched again
   f.result("new-socket", "J1", 1);
   CHECK(f.taken<JobResult>().size() == 1);

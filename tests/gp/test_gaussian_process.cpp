@@ -278,3 +278,17 @@ TEST_CASE("Bad training data is refused before any maths", "[gp][fit]") {
   CHECK_THROWS_AS(log_gp.posterior(Eigen::MatrixXd::Zero(1, 3)), std::invalid_argument);
   CHECK(std::isnan(log_gp.transform_loss(-1.0)));
 }
+
+TEST_CASE("A single observation is a valid GP", "[gp][fit]") {
+  GaussianProcess gp;
+  const FitReport r = gp.fit(Eigen::MatrixXd::Constant(1, 3, 0.5), Eigen::VectorXd::Constant(1, 2.0), 1);
+  CHECK_FALSE(r.refitted);
+  CHECK(gp.size() == 1);
+  CHECK(gp.incumbent() == 0.0);
+  const Posterior p = gp.posterior(random_points(2, 3, 5));
+  CHECK(p.mean.allFinite());
+  CHECK((p.cov.diagonal().array() > 0.0).all());
+  gp.add_observation(Eigen::VectorXd::Constant(3, 0.1), 3.0);
+  CHECK(gp.size() == 2);
+  CHECK(gp.transform_loss(3.0) == 1.0);
+}

@@ -126,6 +126,9 @@ TEST_CASE("Bad kernel strings are refused with what and where", "[gp][parser]") 
 TEST_CASE("Deep nesting is refused, not a stack overflow", "[gp][parser]") {
   const std::string deep = std::string(10000, '(') + "RBF()" + std::string(10000, ')');
   CHECK(error_of(deep).message.find("nested too deeply") != std::string::npos);
+  std::string long_sum = "RBF()";
+  for (int i = 0; i < 100; ++i) long_sum += " + RBF()";
+  CHECK(error_of(long_sum).message.find("more than 64 kernels") != std::string::npos);
 }
 
 TEST_CASE("A bad kernel string makes the GP constructor throw the parser's message",

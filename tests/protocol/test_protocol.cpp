@@ -57,11 +57,12 @@ Outcome sample_outcome() {
 
 TEST_CASE("every message type round-trips", "[protocol]") {
   SECTION("ready") {
-    Ready m{"host-a/gpu0", "host-a", 0, 1234, {"mnist", "cifar"}, "job-7"};
+    Ready m{"host-a/gpu0", "host-a", 0, "NVIDIA H100 (sm_90)", 1234, {"mnist", "cifar"}, "job-7"};
     auto r = round_trip(Link::Worker, m);
     CHECK(r.name == m.name);
     CHECK(r.host == m.host);
     CHECK(r.gpu == 0);
+    CHECK(r.device == m.device);
     CHECK(r.pid == 1234);
     CHECK(r.objectives == m.objectives);
     CHECK(r.running_job == "job-7");
@@ -131,7 +132,7 @@ TEST_CASE("every message type round-trips", "[protocol]") {
 }
 
 TEST_CASE("malformed messages are refused with a reason", "[protocol]") {
-  const std::string ready_body = body_of(Link::Worker, Ready{"w", "h", -1, 1, {"o"}, ""});
+  const std::string ready_body = body_of(Link::Worker, Ready{"w", "h", -1, "", 1, {"o"}, ""});
   SECTION("wrong frame counts") {
     std::vector<zmq::message_t> two;
     two.emplace_back("QCW1", 4);

@@ -62,8 +62,20 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
   if (auto problem = check_training_data(X, y)) {
     throw std::invalid_argument("GaussianProcess::fit: " + *problem);
   }
-  transform_ = std::get<FittedOutputTransform>(FittedOutputTransform::fit(options_.transform, y));
-  const Eigen::VectorXd z = transform_->targets();
+  auto transform = std::get<FittedOutputTransform>(FittedOutputTransform::fit(options_.transform, y));
+  const Eigen::VectorXd z = transform.targets();
+  // On any failure below the previous model stays as it was.
+  std::unique_ptr<Kernel> previous = kernel_->clone();
+  try {
+    return fit_transformed(X, std::move(transform), z, seed);
+  } catch (...) {
+    kernel_ = std::move(previous);
+    throw;
+  }
+}
+
+FitReport GaussianProcess::fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,
+                                           const Eigen::VectorXd& z, std::uint64_t seed) {
   kernel_->set_dim(static_cast<int>(X.cols()));
 
   const Eigen::Index n = X.rows();
@@ -96,9 +108,14 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
     iterations = result.iterations;
   }
 
+  // Factor before touching the state.
+  CholeskyFactor chol = cholesky_with_jitter(kernel_->train(X));
+  transform_ = std::move(transform);
   X_ = X;
   z_ = z;
-  factorise();
+  L_ = std::move(chol.L);
+  jitter_ = chol.jitter;
+  update_alpha_and_lml();
   return FitReport{lml_, jitter_, iterations, kernel_->to_string(), refitted};
 }
 

@@ -82,7 +82,8 @@ class GaussianProcess {
   // X: n x d rows in [0,1]^d; y: n raw losses. Fits hyperparameters (max log marginal likelihood +
   // log priors, analytic gradient, multi-start L-BFGS-B within bounds, warm-started from the
   // previous fit), seed drives the starts. Throws std::invalid_argument where
-  // check_training_data reports an error, std::runtime_error if K cannot be factored at all.
+  // check_training_data reports an error or a length_scale list does not match d, and
+  // std::runtime_error if K cannot be factored even with jitter; the model is then unchanged.
   FitReport fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed);
   // Same hyperparameters, one more observation: rank-one extension of the Cholesky factor
   // (O(n^2)), the output transform's parameters kept until the next fit. Throws
@@ -107,6 +108,8 @@ class GaussianProcess {
   const Eigen::VectorXd& targets() const { return z_; }
 
  private:
+  FitReport fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,
+                            const Eigen::VectorXd& z, std::uint64_t seed);
   void require_fitted(const char* what) const;
   void require_dim(const Eigen::MatrixXd& Xq, const char* what) const;
   void factorise();  // L_, jitter_, alpha_, lml_ from X_, z_ and the kernel

@@ -82,7 +82,7 @@ class NegativeLogPosterior {
   MarginalLikelihoodWorkspace workspace_;
 };
 
-// One L-BFGS-B run; returns its iterations, and whether it stopped before its cap.
+// One L-BFGS-B run: its iterations, and whether it was stopped by its iteration cap.
 struct Run {
   int iterations = 0;
   bool capped = false;

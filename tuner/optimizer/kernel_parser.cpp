@@ -38,7 +38,9 @@ constexpr std::array<Registration, 6> kFactories{{
     {"WhiteKernel", &WhiteKernel::from_args},
 }};
 
+// Kernel strings come from users: bound the recursion of the parser and of the tree.
 constexpr int kMaxDepth = 64;
+constexpr int kMaxKernels = 64;
 
 enum class Tok { Name, Number, String, LParen, RParen, LBracket, RBracket, Comma, Equals, Plus, Star, End };
 
@@ -81,9 +83,8 @@ std::variant<std::vector<Token>, ParseError> tokenize(std::string_view s) {
       t.text = std::string(s.substr(i, j - i));
       i = j;
     } else if (std::isdigit(c) || c == '.' || c == '-' || c == '+') {
-      // '+' is an operator unless a digit or '.' follows directly and a value is expected;
-      // the parser never expects a signed number after a kernel, so only treat +/- as a sign when
-      // the previous token opens a value position.
+      // A leading '+' or '-' is a sign only where an argument value starts (after '=', '[', ',',
+      // or the '(' of a call or a pair); anywhere else '+' is the sum operator.
       const bool sign = (c == '-' || c == '+');
       const bool value_position =
           !out.empty() && (out.back().kind == Tok::Equals || out.back().kind == Tok::LBracket ||
@@ -194,6 +195,9 @@ class Parser {
   std::unique_ptr<Kernel> factor(int depth) {
     if (depth > kMaxDepth) fail(make_error("kernel nested too deeply", peek().position, peek().text));
     const Token t = next();
+    if ((t.kind == Tok::Name || t.kind == Tok::Number) && ++kernels_ > kMaxKernels) {
+      fail(make_error("more than " + std::to_string(kMaxKernels) + " kernels", t.position, t.text));
+    }
     switch (t.kind) {
       case Tok::LParen: {
         auto k = expr(depth + 1);
@@ -330,6 +334,7 @@ class Parser {
 
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  int kernels_ = 0;
 };
 
 }  // namespace
