@@ -126,7 +126,7 @@ void Broker::run(const StopSignal& stop) {
     notify_watchdog();
     const auto wait = std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                    state_.next_deadline() - Clock::now()));
-    zmq::poll(items, 3, wait + std::chrono::milliseconds(1));
+    poll_items(items, 3, wait + std::chrono::milliseconds(1));
     if (items[2].revents & ZMQ_POLLIN) break;
     if (items[0].revents & ZMQ_POLLIN) receive(frontend_, Link::Tuner);
     if (items[1].revents & ZMQ_POLLIN) receive(backend_, Link::Worker);

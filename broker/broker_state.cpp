@@ -57,11 +57,18 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
     }
   }
   auto existing = workers_.find(identity);
-  if (existing != workers_.end() && existing->second.job && *existing->second.job != ready.running_job) {
-    forget_worker(identity, true, now, out);  // it lost the job we gave it
+  if (existing != workers_.end()) {
+    // The same socket registering again (it answers each "register again" we sent while it was
+    // unknown). A socket cannot lose a job silently: a READY without the job we gave it was
+    // sent before our JOB reached it. Keep the lease; refresh what it serves.
+    WorkerEntry& w = existing->second;
+    w.ready = ready;
+    w.objectives = std::set<std::string>(ready.objectives.begin(), ready.objectives.end());
+    w.last_seen = now;
+    if (!w.job && !ready.running_job.empty()) w.job = ready.running_job;
+    return;
   }
   WorkerEntry& w = workers_[identity];
-  const bool fresh = w.ready.name.empty();
   w.ready = ready;
   w.objectives = std::set<std::string>(ready.objectives.begin(), ready.objectives.end());
   w.last_seen = now;
@@ -73,8 +80,7 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
   } else if (!ready.running_job.empty()) {
     w.job = ready.running_job;  // busy with a job we no longer hold; its result will be refused
   }
-  if (fresh)
-    spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", ready.name, ready.host, ready.gpu,
+  spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", ready.name, ready.host, ready.gpu,
                  fmt::join(ready.objectives, ", "));
 }
 
@@ -82,14 +88,24 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
   WorkerEntry& w = workers_.at(identity);
   const std::string& job_id = result.outcome.job_id;
   const bool was_its_job = w.job && *w.job == job_id;
-  if (was_its_job) {
+  auto it = jobs_.find(job_id);
+  const bool runs_here = it != jobs_.end() && it->second.state == JobState::Running && it->second.worker == identity;
+  const bool valid = runs_here && it->second.attempt == result.attempt && result.epoch == epoch_;
+  // An older attempt (or one from a previous broker's epoch) of a job we have since given this
+  // worker again: it was busy and refused the new attempt, so that attempt runs nowhere.
+  // Queue it again.
+  const bool older_attempt =
+      runs_here && (result.epoch != epoch_ || result.attempt < it->second.attempt);
+  if (was_its_job && (valid || older_attempt || !runs_here)) {
     w.job.reset();
     w.idle_since = now;
   }
-  auto it = jobs_.find(job_id);
-  const bool valid = it != jobs_.end() && it->second.state == JobState::Running && it->second.worker == identity &&
-                     it->second.attempt == result.attempt && result.epoch == epoch_;
   if (!valid) {
+    if (older_attempt) {
+      it->second.worker.clear();
+      ++stats_.requeued;
+      requeue(job_id, true);
+    }
     ++stats_.stale_results;
     spdlog::warn("refused a stale or duplicate result for job {} attempt {} from {}", job_id, result.attempt,
                  w.ready.name);

@@ -32,6 +32,16 @@ bool try_send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
   }
 }
 
+int poll_items(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseconds timeout) {
+  try {
+    return zmq::poll(items, count, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    for (std::size_t i = 0; i < count; ++i) items[i].revents = 0;
+    return 0;
+  }
+}
+
 std::string last_endpoint(const zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }
 
 }  // namespace quante

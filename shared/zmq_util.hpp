@@ -2,6 +2,7 @@
 // RELIABILITY.md asks for, and a non-throwing multipart receive.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ std::optional<std::vector<zmq::message_t>> try_recv(zmq::socket_t& socket);
 // Sends all frames without blocking. False when the peer cannot take it now (EAGAIN) or is
 // unknown to a ROUTER_MANDATORY socket (EHOSTUNREACH).
 bool try_send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
+
+// zmq::poll that treats an interrupted wait (EINTR: a signal arrived, or the process was
+// stopped and continued) as "nothing ready yet" instead of an error.
+int poll_items(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseconds timeout);
 
 // The endpoint actually bound (after binding "tcp://127.0.0.1:*", the port the OS chose).
 std::string last_endpoint(const zmq::socket_t& socket);

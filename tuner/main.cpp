@@ -9,7 +9,9 @@
 #include "json_params.hpp"
 #include "logging.hpp"
 #include "proposal_engine.hpp"
+#include "report.hpp"
 #include "study_runner.hpp"
+#include "tuner_config.hpp"
 
 namespace {
 
@@ -41,7 +43,9 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
   else
     std::cout << "no successful evaluation yet\n";
   std::cout << "history: " << settings.history_path << "\n";
-  return summary.stop_reason == "signal" ? 130 : 0;
+  // A stop by signal is a clean stop too (systemd must not count it as a failure): the
+  // history holds everything, and the next run resumes.
+  return 0;
 }
 
 int suggest_command(const std::string& study_path, const std::string& history, int q, std::optional<std::uint64_t> seed) {
@@ -74,7 +78,29 @@ int main(int argc, char** argv) {
   std::optional<std::uint64_t> seed;
   quante::tuner::RunSettings settings;
   int heartbeat_ms = 1000;
+  // `run --config FILE` (see config/tuner.toml) gives the defaults that its options override.
+  quante::TunerConfig config;
+  std::string config_path;
+  if (auto path = quante::config_detail::find_config_argument(argc, argv)) {
+    auto loaded = quante::load_tuner_config(*path);
+    if (auto* error = std::get_if<quante::ConfigError>(&loaded)) {
+      std::cerr << "quante-tuner: bad config: " << error->message << "\n";
+      return 2;
+    }
+    config = std::get<quante::TunerConfig>(std::move(loaded));
+    config_path = *path;
+  }
+  settings.broker = config.broker;
+  settings.liveness = config.liveness;
+  settings.security = config.security;
+  heartbeat_ms = config.heartbeat_ms;
+  progress = config.progress;
+  log_level = config.log_level;
   auto* run = app.add_subcommand("run", "run a study to its end, resuming from its history");
+  run->add_option("--config", config_path, "TOML config file (e.g. /etc/quante/tuner.toml); the command line wins");
+  run->add_option("--broker-public-key", settings.security.server_public_key, "the broker's CURVE public key (Z85)");
+  run->add_option("--broker-public-key-file", settings.security.server_public_key_file, "the broker's NAME.pub");
+  run->add_option("--secret-key-file", settings.security.secret_key_file, "this tuner's CURVE secret key (quante-keygen)");
   run->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--broker", settings.broker, "the broker's tuner endpoint")->capture_default_str();
   run->add_option("--history", settings.history_path, "history file (default NAME.history.jsonl)");
@@ -91,12 +117,33 @@ int main(int argc, char** argv) {
   suggest->add_option("--q", q, "how many points")->capture_default_str()->check(CLI::Range(1, 1024));
   suggest->add_option("--seed", seed, "override the study's seed");
 
+  quante::tuner::ReportOptions report_options;
+  auto* report = app.add_subcommand("report", "summarize a study's history: best point, top-k, parameters, convergence plot, CSV");
+  report->add_option("study", report_options.study_path, "the study file (TOML)")->required();
+  report->add_option("--history", report_options.history_path, "history file")->required();
+  report->add_option("--top", report_options.top, "rows of the top-k table")->capture_default_str()->check(CLI::Range(1, 100000));
+  report->add_option("--plot", report_options.plot_path, "convergence plot, SVG (default HISTORY.convergence.svg; \"none\": no plot)");
+  report->add_option("--csv", report_options.csv_path, "also write every evaluation to this CSV file");
+
   CLI11_PARSE(app, argc, argv);
   settings.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+  if (*run) {
+    config.broker = settings.broker;
+    config.heartbeat_ms = heartbeat_ms;
+    config.liveness = settings.liveness;
+    config.progress = progress;
+    config.log_level = log_level;
+    config.security = settings.security;
+    if (auto error = quante::validate_tuner_config(config, config_path.empty() ? "command line" : config_path)) {
+      std::cerr << "quante-tuner: " << error->message << "\n";
+      return 2;
+    }
+  }
   quante::setup_logging("tuner", log_level);
   try {
     if (*run) return run_command(study_path, settings, seed, progress);
     if (*suggest) return suggest_command(study_path, history, q, seed);
+    if (*report) return quante::tuner::run_report(report_options, std::cout, std::cerr);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

@@ -155,10 +155,23 @@ TEST_CASE("results with the wrong attempt, epoch or worker are refused", "[broke
   const std::string holder = jobs[0].first, other = holder == "w1" ? "w2" : "w1";
   f.result(other, "J1", 1);
   f.result(holder, "J1", 2);
-  f.result(holder, "J1", 1, kEpoch + 1);
   f.result(holder, "nope", 1);
   CHECK(f.taken<JobResult>().empty());
   f.result(holder, "J1", 1);
+  CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("a result from another epoch is refused and the job runs again", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.result("w1", "J1", 1, kEpoch + 1);  // a previous broker's lease: never delivered
+  CHECK(f.taken<JobResult>().empty());
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].second.attempt == 2);
+  f.result("w1", "J1", 2);
   CHECK(f.taken<JobResult>().size() == 1);
 }
 
@@ -272,4 +285,37 @@ TEST_CASE("a full broker refuses new jobs with a reason", "[broker]") {
   REQUIRE(acks.size() == 3);
   CHECK_FALSE(acks[2].second.accepted);
   CHECK(acks[2].second.error == "broker is full");
+}
+
+TEST_CASE("a repeated READY from the same socket keeps the job it was given", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.worker_ready("w1", {"f"});  // sent before our JOB reached it
+  CHECK(f.taken<Job>().empty());
+  CHECK(f.state->stats().workers_lost == 0);
+  f.result("w1", "J1", 1);
+  CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("a worker that finishes an older attempt frees the newer one to run again", "[broker]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  // The broker lost track (w1 given back the job and re-registered) and gave it attempt 2,
+  // which w1, still busy with attempt 1, refused.
+  f.state->on_worker("w1", Disconnect{"", "J1"}, f.now, f.out);
+  f.worker_ready("w1", {"f"});
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].second.attempt == 2);
+  f.result("w1", "J1", 1);  // attempt 1 finishes: stale, and attempt 2 is queued again
+  CHECK(f.taken<JobResult>().empty());
+  jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].second.attempt == 3);
+  f.result("w1", "J1", 3);
+  CHECK(f.taken<JobResult>().size() == 1);
 }
