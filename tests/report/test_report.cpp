@@ -1,0 +1,499 @@
+// `quante-tuner report`: on a known history (written through StudyLog, journal included) the
+// summary gives the known best point and top-k order for both directions and the known per-choice
+// statistics; the convergence SVG is well-formed and has one vertex/dot per ok evaluation; the CSV
+// has one row per evaluation, one column per parameter, and quotes what needs quoting; a history
+// of another study is refused, and the history file is never written to.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "convergence.hpp"
+#include "csv_export.hpp"
+#include "process.hpp"
+#include "report.hpp"
+#include "svg_plot.hpp"
+
+using namespace quante;
+using namespace quante::tuner;
+using quante::test::read_file;
+using quante::test::TempDir;
+using quante::test::write_file;
+
+namespace {
+
+std::string study_toml(const std::string& direction, const std::string& objective = "quadratic") {
+  return "name = \"report-demo\"\nobjective = \"" + objective + "\"\ndirection = \"" + direction +
+         "\"\nbudget = 20\n\n[space]\n"
+         "x      = { type = \"float\", low = 0.0, high = 10.0 }\n"
+         "lr     = { type = \"float\", low = 1e-5, high = 1e-1, log = true }\n"
+         "layers = { type = \"int\", low = 1, high = 6 }\n"
+         "act    = { type = \"categorical\", choices = [\"relu\", \"gelu\", \"tanh\"] }\n";
+}
+
+Study load(const std::string& path) {
+  auto loaded = load_study(path);
+  if (const auto* error = std::get_if<StudyError>(&loaded)) FAIL(error->message);
+  return std::get<Study>(loaded);
+}
+
+const std::string kOomError = "CUDA out of memory, \"oops\"\nsecond line";
+
+// Seven evaluations, two failed; times from t = 1000 s (first proposal) to 1100 s (last result).
+std::vector<EvaluationRecord> known_records() {
+  struct Row {
+    const char* job;
+    double x, lr;
+    std::int64_t layers;
+    const char* act;
+    std::optional<double> loss;
+    const char* failure;
+    double finished;
+  };
+  const std::vector<Row> rows = {
+      {"J0", 1, 1e-3, 2, "relu", 5.0, "", 1010},  {"J1", 2, 1e-2, 3, "gelu", 3.0, "", 1020},
+      {"J2", 3, 1e-4, 1, "relu", std::nullopt, "objective", 1030},
+      {"J3", 4, 1e-5, 6, "tanh", 7.0, "", 1040},  {"J4", 5, 1e-1, 4, "gelu", 1.0, "", 1050},
+      {"J5", 6, 1e-3, 5, "relu", std::nullopt, "timeout", 1060},
+      {"J6", 7, 1e-2, 2, "relu", 2.0, "", 1100},
+  };
+  std::vector<EvaluationRecord> records;
+  for (const auto& row : rows) {
+    EvaluationRecord r;
+    r.index = static_cast<int>(records.size());
+    r.job = row.job;
+    r.params = {{"x", row.x}, {"lr", row.lr}, {"layers", row.layers}, {"act", std::string(row.act)}};
+    r.loss = row.loss;
+    r.status = row.loss ? "ok" : "failed";
+    r.failure = row.failure;
+    if (!row.loss) r.error = row.failure == std::string("objective") ? kOomError : "no answer within 60 s";
+    r.worker = r.index == 6 ? "host,b/gpu1" : "host-a/gpu0";
+    r.proposed_at = 1000 + r.index;
+    r.started_at = r.proposed_at + 1;
+    r.finished_at = row.finished;
+    records.push_back(r);
+  }
+  return records;
+}
+
+void write_history(const std::string& history, const Study& study, const std::vector<EvaluationRecord>& records) {
+  StudyLog log(history, study, true);
+  for (const auto& r : records) log.proposed({r.job, r.params, r.proposed_at, r.retry});
+  for (const auto& r : records) log.finished(r);
+}
+
+std::vector<std::string> jobs(const std::vector<EvaluationRecord>& records) {
+  std::vector<std::string> out;
+  for (const auto& r : records) out.push_back(r.job);
+  return out;
+}
+
+const ChoiceSummary& choice(const ReportData& data, const std::string& param, const std::string& name) {
+  for (const auto& p : data.params)
+    if (p.spec.name == param)
+      for (const auto& c : p.choices)
+        if (c.choice == name) return c;
+  throw std::runtime_error("no choice " + name);
+}
+
+const ParamSummary& param(const ReportData& data, const std::string& name) {
+  for (const auto& p : data.params)
+    if (p.spec.name == name) return p;
+  throw std::runtime_error("no parameter " + name);
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+// Every element closed in order, every attribute quoted: enough XML to catch a broken writer.
+bool well_formed(const std::string& xml, std::string* why) {
+  std::vector<std::string> open;
+  std::size_t at = 0;
+  while ((at = xml.find('<', at)) != std::string::npos) {
+    const auto end = xml.find('>', at);
+    if (end == std::string::npos) return *why = "unterminated tag", false;
+    const std::string tag = xml.substr(at + 1, end - at - 1);
+    at = end + 1;
+    if (tag.empty()) return *why = "empty tag", false;
+    if (count(tag, "\"") % 2) return *why = "odd quotes in <" + tag + ">", false;
+    if (tag.front() == '/') {
+      if (open.empty() || open.back() != tag.substr(1)) return *why = "mismatched </" + tag.substr(1) + ">", false;
+      open.pop_back();
+    } else if (tag.back() != '/') {
+      open.push_back(tag.substr(0, tag.find_first_of(" \n")));
+    }
+  }
+  if (!open.empty()) return *why = "unclosed <" + open.back() + ">", false;
+  return true;
+}
+
+// The vertices of each <polyline class="CLASS" ... points="...">.
+std::vector<std::size_t> polyline_vertices(const std::string& svg, const std::string& css_class) {
+  std::vector<std::size_t> out;
+  const std::string start = "<polyline class=\"" + css_class + "\"";
+  for (auto at = svg.find(start); at != std::string::npos; at = svg.find(start, at + 1)) {
+    const auto points = svg.find("points=\"", at) + 8;
+    const auto end = svg.find('"', points);
+    std::istringstream in(svg.substr(points, end - points));
+    std::size_t n = 0;
+    for (std::string pair; in >> pair;) ++n;
+    out.push_back(n);
+  }
+  return out;
+}
+
+// The dots of each <g class="CLASS"> group.
+std::vector<std::size_t> dot_groups(const std::string& svg, const std::string& css_class) {
+  std::vector<std::size_t> out;
+  const std::string start = "<g class=\"" + css_class + "\"";
+  for (auto at = svg.find(start); at != std::string::npos; at = svg.find(start, at + 1))
+    out.push_back(count(svg.substr(at, svg.find("</g>", at) - at), "<circle"));
+  return out;
+}
+
+// RFC 4180 reader, for checking the writer.
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1);
+  std::string field;
+  bool quoted = false, field_started = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (quoted) {
+      if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') field += '"', ++i;
+      else if (ch == '"') quoted = false;
+      else field += ch;
+    } else if (ch == '"') {
+      quoted = field_started = true;
+    } else if (ch == ',') {
+      rows.back().push_back(field), field.clear();
+    } else if (ch == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+      rows.back().push_back(field), field.clear();
+      rows.emplace_back();
+      ++i;
+    } else {
+      field += ch;
+      field_started = true;
+    }
+  }
+  if (rows.back().empty() && field.empty()) rows.pop_back();
+  else rows.back().push_back(field);
+  (void)field_started;
+  return rows;
+}
+
+struct Fixture {
+  TempDir dir;
+  std::string history = dir.file("demo.history.jsonl");
+  std::string study_path = dir.file("study.toml");
+  Study study;
+
+  explicit Fixture(const std::string& direction) {
+    write_file(study_path, study_toml(direction));
+    study = load(study_path);
+    write_history(history, study, known_records());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("summary of a minimized study: best point, top-k order, counts and throughput", "[report]") {
+  Fixture f("minimize");
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  REQUIRE(records.size() == 7);
+  const ReportData data = summarize(f.study, records, 3);
+
+  CHECK(data.evaluations == 7);
+  CHECK(data.ok == 5);
+  CHECK(data.failed == 2);
+  CHECK(data.failed_by_class == std::map<std::string, int>{{"objective", 1}, {"timeout", 1}});
+  REQUIRE(data.best);
+  CHECK(data.best->job == "J4");
+  CHECK(*data.best->loss == 1.0);
+  CHECK(jobs(data.top) == std::vector<std::string>{"J4", "J6", "J1"});
+  REQUIRE(data.elapsed_s);
+  CHECK(*data.elapsed_s == Approx(100.0));
+  CHECK(*data.evaluations_per_hour == Approx(7 * 36.0));
+
+  const auto& x = param(data, "x");
+  CHECK(*x.explored_low == 1.0);
+  CHECK(*x.explored_high == 7.0);  // failed evaluations were explored too
+  CHECK(*x.at_best == 5.0);
+  CHECK(*x.top_mean == Approx((5.0 + 7.0 + 2.0) / 3));
+  CHECK_FALSE(x.top_mean_geometric);
+  const auto& lr = param(data, "lr");
+  CHECK(lr.top_mean_geometric);
+  CHECK(*lr.top_mean == Approx(std::pow(10.0, -5.0 / 3)));  // geometric mean of 1e-1, 1e-2, 1e-2
+  CHECK(*param(data, "layers").top_mean == Approx(3.0));
+
+  const auto& act = param(data, "act");
+  REQUIRE(act.choices.size() == 3);
+  CHECK(act.choices[0].choice == "relu");  // the space's order
+  CHECK(*act.choice_at_best == "gelu");
+  const auto& relu = choice(data, "act", "relu");
+  CHECK(relu.evaluations == 4);
+  CHECK(relu.ok == 2);
+  CHECK(*relu.best_loss == 2.0);
+  CHECK(*relu.mean_loss == Approx(3.5));
+  const auto& gelu = choice(data, "act", "gelu");
+  CHECK(gelu.evaluations == 2);
+  CHECK(*gelu.best_loss == 1.0);
+  CHECK(*gelu.mean_loss == Approx(2.0));
+  const auto& tanh = choice(data, "act", "tanh");
+  CHECK(tanh.evaluations == 1);
+  CHECK(*tanh.best_loss == 7.0);
+
+  std::ostringstream out;
+  print_report(data, out);
+  const std::string text = out.str();
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("report-demo") && Catch::Contains("7: 5 ok, 2 failed (1 objective, 1 timeout)"));
+  CHECK_THAT(text, Catch::Contains("loss 1 (index 4, job J4, worker host-a/gpu0"));
+  CHECK_THAT(text, Catch::Contains("1m 40s") && Catch::Contains("252.0 evaluations/hour"));
+  CHECK_THAT(text, Catch::Contains("lowest loss first"));
+  CHECK(text.find("J4") < text.find("J6"));
+}
+
+TEST_CASE("summary of a maximized study: the best is the largest", "[report]") {
+  Fixture f("maximize");
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  const ReportData data = summarize(f.study, records, 3);
+  REQUIRE(data.best);
+  CHECK(data.best->job == "J3");
+  CHECK(*data.best->loss == 7.0);
+  CHECK(jobs(data.top) == std::vector<std::string>{"J3", "J0", "J1"});
+  CHECK(*choice(data, "act", "relu").best_loss == 5.0);
+  CHECK(*choice(data, "act", "gelu").best_loss == 3.0);
+  CHECK(*param(data, "act").choice_at_best == "tanh");
+
+  const auto points = convergence(f.study, records);
+  std::vector<double> best;
+  for (const auto& p : points) best.push_back(p.best);
+  CHECK(best == std::vector<double>{5, 5, 7, 7, 7});
+
+  std::ostringstream out;
+  print_report(data, out);
+  CHECK_THAT(out.str(), Catch::Contains("highest loss first"));
+}
+
+TEST_CASE("top-k larger than the ok evaluations, and no ok evaluation at all", "[report]") {
+  Fixture f("minimize");
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  CHECK(summarize(f.study, records, 50).top.size() == 5);
+  CHECK(summarize(f.study, records, 0).top.empty());
+
+  std::vector<EvaluationRecord> failed;
+  for (const auto& r : records)
+    if (!r.ok()) failed.push_back(r);
+  const ReportData data = summarize(f.study, failed, 10);
+  CHECK_FALSE(data.best);
+  CHECK(data.top.empty());
+  std::ostringstream out;
+  print_report(data, out);
+  CHECK_THAT(out.str(), Catch::Contains("no successful evaluation"));
+  const std::string svg = convergence_svg(f.study, failed);
+  CHECK_THAT(svg, Catch::Contains("no successful evaluation"));
+  CHECK(polyline_vertices(svg, "best-so-far").empty());
+}
+
+TEST_CASE("the convergence plot is well-formed SVG with a vertex and a dot per ok evaluation", "[report][svg]") {
+  Fixture f("minimize");
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  const std::string svg = convergence_svg(f.study, records);
+  REQUIRE(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("</svg>") != std::string::npos);
+  std::string why;
+  CHECK(well_formed(svg, &why));
+  INFO(why);
+  // Two panels (index, time); a step line of 2n-1 vertices over n = 5 ok evaluations.
+  CHECK(polyline_vertices(svg, "best-so-far") == std::vector<std::size_t>{9, 9});
+  CHECK(dot_groups(svg, "loss") == std::vector<std::size_t>{5, 5});
+  CHECK_THAT(svg, Catch::Contains("evaluation index") && Catch::Contains("elapsed since the first proposal (s)"));
+  CHECK_THAT(svg, Catch::Contains("best so far (min)"));
+
+  std::vector<double> best;
+  for (const auto& p : convergence(f.study, records)) best.push_back(p.best);
+  CHECK(best == std::vector<double>{5, 3, 3, 1, 1});
+
+  SECTION("a single evaluation") {
+    const std::vector<EvaluationRecord> one = {records.front()};
+    const std::string single = convergence_svg(f.study, one);
+    CHECK(well_formed(single, &why));
+    CHECK(polyline_vertices(single, "best-so-far") == std::vector<std::size_t>{1, 1});
+    CHECK(count(single, "best-so-far-marker") == 2);  // a one-vertex line is invisible: marked
+    CHECK(single.find("nan") == std::string::npos);
+  }
+  SECTION("titles are escaped") {
+    Study odd = f.study;
+    odd.name = "a<b & \"c\"";
+    const std::string escaped = convergence_svg(odd, records);
+    CHECK(well_formed(escaped, &why));
+    CHECK_THAT(escaped, Catch::Contains("a&lt;b &amp; &quot;c&quot;"));
+  }
+}
+
+TEST_CASE("axes: nice ticks, and symlog for losses that span decades", "[report][svg]") {
+  CHECK(nice_ticks(0, 10, 6) == std::vector<double>{0, 2, 4, 6, 8, 10});
+  const auto fine = nice_ticks(0.1, 0.35, 6);
+  const std::vector<double> expected = {0.1, 0.15, 0.2, 0.25, 0.3, 0.35};
+  REQUIRE(fine.size() == expected.size());
+  for (std::size_t i = 0; i < fine.size(); ++i) CHECK(fine[i] == Approx(expected[i]));
+  CHECK(nice_ticks(3, 3, 6) == std::vector<double>{3});
+
+  const Axis linear = fit_axis({1, 5}, true);
+  CHECK(linear.scale == AxisScale::Linear);
+  CHECK(linear.low < 1);
+  CHECK(linear.high > 5);
+  const Axis single = fit_axis({2}, true);
+  CHECK(single.low < 2);
+  CHECK(single.high > 2);
+
+  const Axis wide = fit_axis({1e-4, 0.5, 1000}, true);
+  CHECK(wide.scale == AxisScale::SymLog);
+  CHECK(wide.linthresh == Approx(1e-4));
+  CHECK(wide.low < 1e-4);
+  CHECK(wide.high > 1000);
+  const auto ticks = wide.ticks(6);
+  CHECK(ticks.size() >= 3);
+  CHECK(ticks.size() <= 9);
+  CHECK(std::is_sorted(ticks.begin(), ticks.end()));
+  CHECK(wide.transform(0) == 0);
+  CHECK(wide.transform(-10) == Approx(-wide.transform(10)));
+
+  CHECK(fit_axis({-1, 1e4}, true).scale == AxisScale::SymLog);  // negative losses are fine
+  CHECK(fit_axis({1e-4, 1000}, false).scale == AxisScale::Linear);
+}
+
+TEST_CASE("CSV: one row per evaluation, a column per parameter, quoting", "[report][csv]") {
+  CHECK(csv_field("plain") == "plain");
+  CHECK(csv_field("a,b") == "\"a,b\"");
+  CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+  CHECK(csv_field(" padded") == "\" padded\"");
+  CHECK(csv_number(0.1) == "0.1");
+  CHECK(csv_number(1e-5) == "1e-05");
+  CHECK(csv_number(1010) == "1010");
+
+  Fixture f("minimize");
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  std::ostringstream out;
+  write_csv(f.study, records, out);
+  const std::string text = out.str();
+  CHECK_THAT(text, Catch::Contains("\"CUDA out of memory, \"\"oops\"\"\nsecond line\""));
+  const auto rows = parse_csv(text);
+  REQUIRE(rows.size() == 8);
+  std::vector<std::string> header = {"index", "job", "status", "loss"};
+  for (const auto& spec : f.study.space.params()) header.push_back(spec.name);
+  for (const char* name : {"worker", "proposed_at", "started_at", "finished_at", "error"}) header.push_back(name);
+  CHECK(rows[0] == header);
+  CHECK(header.size() == 13);
+  for (const auto& row : rows) CHECK(row.size() == 13);
+
+  auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const auto& j2 = rows[3];
+  CHECK(j2[column("job")] == "J2");
+  CHECK(j2[column("status")] == "failed");
+  CHECK(j2[column("loss")].empty());
+  CHECK(j2[column("error")] == kOomError);
+  CHECK(j2[column("act")] == "relu");
+  CHECK(std::stod(j2[column("lr")]) == 1e-4);  // shortest round-trip text ("1e-04")
+  CHECK(j2[column("layers")] == "1");
+  const auto& j6 = rows[7];
+  CHECK(j6[column("loss")] == "2");
+  CHECK(j6[column("worker")] == "host,b/gpu1");
+  CHECK(j6[column("finished_at")] == "1100");
+  CHECK(j6[column("proposed_at")] == "1006");
+}
+
+TEST_CASE("run_report prints, writes the plot and the CSV, and leaves the history alone", "[report]") {
+  Fixture f("minimize");
+  // A torn last line, as a live tuner's half-written append would look to a reader.
+  {
+    std::ofstream append(f.history, std::ios::app);
+    append << "{\"index\": 7, \"job\": \"J7\"";
+  }
+  const std::string before = read_file(f.history);
+
+  ReportOptions options;
+  options.study_path = f.study_path;
+  options.history_path = f.history;
+  options.top = 2;
+  options.csv_path = f.dir.file("out.csv");
+  std::ostringstream out, err;
+  REQUIRE(run_report(options, out, err) == 0);
+  INFO(out.str() + err.str());
+  CHECK(err.str().empty());
+  CHECK_THAT(out.str(), Catch::Contains("job J4") && Catch::Contains("top 2 of 5 ok"));
+  CHECK(read_file(f.history) == before);  // the torn line was not cut off from the real file
+
+  const std::string plot = default_plot_path(f.history);
+  CHECK(plot == f.dir.file("demo.history.jsonl.convergence.svg"));
+  REQUIRE(std::filesystem::exists(plot));
+  CHECK(read_file(plot).rfind("<svg", 0) == 0);
+  CHECK(parse_csv(read_file(options.csv_path)).size() == 8);
+
+  SECTION("an explicit plot path, or none") {
+    options.plot_path = f.dir.file("custom.svg");
+    options.csv_path.clear();
+    CHECK(run_report(options, out, err) == 0);
+    CHECK(std::filesystem::exists(options.plot_path));
+    std::filesystem::remove(plot);
+    options.plot_path = "none";
+    CHECK(run_report(options, out, err) == 0);
+    CHECK_FALSE(std::filesystem::exists(plot));
+  }
+  SECTION("an unwritable output is an error") {
+    options.csv_path = f.dir.file("no/such/dir/out.csv");
+    CHECK(run_report(options, out, err) == 1);
+    CHECK_THAT(err.str(), Catch::Contains("cannot write the CSV"));
+  }
+}
+
+TEST_CASE("a history of another study, a missing history or a bad study file is refused", "[report]") {
+  Fixture f("minimize");
+  std::ostringstream out, err;
+  ReportOptions options;
+  options.history_path = f.history;
+
+  SECTION("another objective (the journal's fingerprint)") {
+    options.study_path = f.dir.file("other.toml");
+    write_file(options.study_path, study_toml("minimize", "rosenbrock"));
+    CHECK(run_report(options, out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("belongs to another study") && Catch::Contains(journal_path(f.history)));
+    CHECK_THAT(err.str(), !Catch::Contains("quante-report-"));  // names the user's file, not the snapshot
+  }
+  SECTION("another direction") {
+    options.study_path = f.dir.file("max.toml");
+    write_file(options.study_path, study_toml("maximize"));
+    CHECK(run_report(options, out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("belongs to another study"));
+  }
+  SECTION("another space, history without a journal") {
+    std::filesystem::remove(journal_path(f.history));
+    options.study_path = f.dir.file("narrow.toml");
+    std::string toml = study_toml("minimize");
+    toml.replace(toml.find("high = 10.0"), 11, "high = 2.0");
+    write_file(options.study_path, toml);
+    CHECK(run_report(options, out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("does not belong to study report-demo") && Catch::Contains(f.history));
+  }
+  SECTION("no history file") {
+    options.study_path = f.study_path;
+    options.history_path = f.dir.file("missing.jsonl");
+    CHECK(run_report(options, out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("no such history file"));
+  }
+  SECTION("a bad study file") {
+    options.study_path = f.dir.file("bad.toml");
+    write_file(options.study_path, "name = \"x\"\n");
+    CHECK(run_report(options, out, err) == 2);
+    CHECK_THAT(err.str(), Catch::Contains("objective"));
+  }
+  CHECK(out.str().empty());
+}

@@ -1,0 +1,62 @@
+#include "csv_export.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace quante::tuner {
+
+std::string csv_field(std::string_view text) {
+  const bool quote = text.find_first_of(",\"\r\n") != std::string_view::npos ||
+                     (!text.empty() && (text.front() == ' ' || text.back() == ' ' || text.front() == '\t' || text.back() == '\t'));
+  if (!quote) return std::string(text);
+  std::string out = "\"";
+  for (char ch : text) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + '"';
+}
+
+std::string csv_number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+namespace {
+
+std::string value_text(const ParamValue& value) {
+  if (const auto* d = std::get_if<double>(&value)) return csv_number(*d);
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  return std::get<std::string>(value);
+}
+
+}  // namespace
+
+void write_csv(const Study& study, const std::vector<EvaluationRecord>& records, std::ostream& out) {
+  const char* eol = "\r\n";
+  std::string line = "index,job,status,loss";
+  for (const auto& spec : study.space.params()) line += "," + csv_field(spec.name);
+  line += ",worker,proposed_at,started_at,finished_at,error";
+  out << line << eol;
+
+  std::vector<const EvaluationRecord*> sorted;
+  for (const auto& r : records) sorted.push_back(&r);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->index < b->index; });
+  for (const auto* r : sorted) {
+    line = std::to_string(r->index) + "," + csv_field(r->job) + "," + csv_field(r->status) + "," +
+           (r->loss ? csv_number(*r->loss) : std::string());
+    for (const auto& spec : study.space.params()) {
+      const auto it = r->params.find(spec.name);
+      line += "," + (it == r->params.end() ? std::string() : csv_field(value_text(it->second)));
+    }
+    line += "," + csv_field(r->worker) + "," + csv_number(r->proposed_at) + "," + csv_number(r->started_at) + "," +
+            csv_number(r->finished_at) + "," + csv_field(r->error);
+    out << line << eol;
+  }
+}
+
+}  // namespace quante::tuner
