@@ -14,6 +14,7 @@ namespace {
 // Limits from RELIABILITY.md (the OSS-Fuzz msgpack-c target's): array 10k, map 1k,
 // str 64 KiB, bin 512 KiB, ext 512 KiB, depth 16.
 const msgpack::unpack_limit kLimits(10000, 1000, 64 * 1024, 512 * 1024, 512 * 1024, 16);
+constexpr double kMaxTimeoutSeconds = 30 * 86400.0;  // as the worker config's longest timeout
 
 const std::set<MessageType> kWorkerLinkTypes = {MessageType::Ready, MessageType::Job, MessageType::Result,
                                                 MessageType::Heartbeat, MessageType::Disconnect};
@@ -53,10 +54,11 @@ constexpr std::uint32_t kOutcomeFields = 9;
 struct BodyPacker {
   Packer& pk;
   void operator()(const Ready& m) const {
-    pk.pack_map(6);
+    pk.pack_map(7);
     pack_key(pk, "name"); pk.pack(m.name);
     pack_key(pk, "host"); pk.pack(m.host);
     pack_key(pk, "gpu"); pk.pack(m.gpu);
+    pack_key(pk, "device"); pk.pack(m.device);
     pack_key(pk, "pid"); pk.pack(m.pid);
     pack_key(pk, "objectives"); pk.pack(m.objectives);
     pack_key(pk, "running_job"); pk.pack(m.running_job);
@@ -175,6 +177,14 @@ class MapReader {
     if (o->type == msgpack::type::NEGATIVE_INTEGER) return static_cast<double>(o->via.i64);
     return fail<double>(key, "a number");
   }
+  // A per-job timeout in seconds, optional: finite and 0 (the worker's default) to 30 days. The
+  // worker turns it into a std::chrono deadline, where 1e300 or infinity is undefined behaviour.
+  double timeout(const char* key) {
+    const double seconds = number(key, false);
+    if (!error_ && !(seconds >= 0 && seconds <= kMaxTimeoutSeconds))
+      error_ = std::string("field '") + key + "' must be 0 to 2592000 seconds";
+    return seconds;
+  }
   bool boolean(const char* key) {
     const msgpack::object* o = field(key, true);
     if (!o) return false;
@@ -283,6 +293,7 @@ Message decode_body(MessageType type, MapReader& r) {
       m.name = r.id("name");
       m.host = r.str("host");
       m.gpu = r.integer<std::int64_t>("gpu");
+      m.device = r.str("device", false);  // optional: older workers do not send it
       m.pid = r.integer<std::int64_t>("pid");
       m.objectives = r.strings("objectives");
       m.running_job = r.str("running_job", false);
@@ -296,7 +307,7 @@ Message decode_body(MessageType type, MapReader& r) {
       m.params = r.params("params");
       m.attempt = r.integer<std::uint32_t>("attempt");
       m.epoch = r.integer<std::uint64_t>("epoch");
-      m.timeout_s = r.number("timeout_s", false);
+      m.timeout_s = r.timeout("timeout_s");
       return m;
     }
     case MessageType::Result: {
@@ -326,7 +337,7 @@ Message decode_body(MessageType type, MapReader& r) {
       m.study = r.id("study");
       m.objective = r.id("objective");
       m.params = r.params("params");
-      m.timeout_s = r.number("timeout_s", false);
+      m.timeout_s = r.timeout("timeout_s");
       m.max_attempts = r.integer<std::uint32_t>("max_attempts", false);
       return m;
     }

@@ -63,6 +63,7 @@ struct Ready {
   std::string name;                     // e.g. "host-a/gpu0"
   std::string host;
   std::int64_t gpu = -1;
+  std::string device;                   // the GPU the worker got, e.g. "NVIDIA H100 ... (sm_90, 79.1 GiB)"
   std::int64_t pid = 0;
   std::vector<std::string> objectives;
   std::string running_job;              // non-empty when re-registering in the middle of a job

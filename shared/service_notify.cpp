@@ -28,6 +28,7 @@ std::optional<std::chrono::microseconds> watchdog_interval_from_environment() {
     const long long value = std::strtoll(pid, &end, 10);
     if (*end != '\0' || value != static_cast<long long>(::getpid())) return std::nullopt;
   }
+  if (*usec < '0' || *usec > '9') return std::nullopt;  // strtoull would wrap "-5"
   char* end = nullptr;
   errno = 0;
   const unsigned long long value = std::strtoull(usec, &end, 10);

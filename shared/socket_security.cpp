@@ -47,9 +47,9 @@ std::vector<std::pair<int, std::string>> content_lines(const std::string& path, 
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    // '#' starts a comment only at the start of a line: it is one of Z85's characters.
     line = trim(line);
-    if (!line.empty()) lines.emplace_back(number, line);
+    if (!line.empty() && line[0] != '#') lines.emplace_back(number, line);
   }
   return lines;
 }

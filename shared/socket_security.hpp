@@ -8,7 +8,8 @@
 //             refused, as ssh refuses a private key that others can read)
 //   NAME.pub  the public key, one line, safe to copy to the broker's allow-list
 // An allow-list holds one public key a line, optionally followed by a label for the logs
-// ("KEY  host-a/gpu0"); '#' starts a comment.
+// ("KEY  host-a/gpu0"); a line starting with '#' is a comment ('#' is also a Z85 character, so
+// only a whole line can be one).
 //
 // A relative key path is looked up in $CREDENTIALS_DIRECTORY when that is set (systemd's
 // LoadCredential=), so units name credentials and never the files behind them.

@@ -6,6 +6,8 @@
 
 #include <toml++/toml.h>
 
+#include "toml_guard.hpp"
+
 namespace quante {
 
 namespace {
@@ -136,7 +138,8 @@ Study parse(const toml::table& root, const std::string& file) {
   }
   if (auto seed = r.integer("seed")) s.seed = static_cast<std::uint64_t>(positive(*seed, file + ": ", "seed", 0));
   if (auto t = r.number("timeout")) {
-    if (!(*t > 0)) throw Fail{file + ": 'timeout' must be a positive number of seconds"};
+    if (!(*t > 0 && *t <= 30 * 86400.0))
+      throw Fail{file + ": 'timeout' must be a positive number of seconds, at most 2592000 (30 days)"};
     s.timeout_s = *t;
   }
   if (auto retries = r.integer("retries")) s.retries = static_cast<int>(positive(*retries, file + ": ", "retries", 0));
@@ -190,6 +193,7 @@ std::string Study::fingerprint() const {
 }
 
 std::variant<Study, StudyError> parse_study(const std::string& toml_text, const std::string& source_name) {
+  if (auto unsafe = toml_unsafe_text(toml_text)) return StudyError{source_name + ":" + *unsafe};
   try {
     toml::table root = toml::parse(toml_text, source_name);
     return parse(root, source_name);

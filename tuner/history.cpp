@@ -70,6 +70,9 @@ StudyRecords load_study_records(const std::string& history_path, const Study& st
   for (const auto& line : read_json_lines(journal)) {
     const auto& j = line.value;
     const std::string where = journal + ":" + std::to_string(line.line_number) + ": ";
+    // j.value() throws nlohmann's type_error for a key of the wrong type (found by
+    // tests/fuzz/fuzz_history): report it as the documented runtime_error, naming file and line.
+    try {
     const std::string type = j.value("type", "");
     if (type == "study") {
       const std::string fingerprint = j.value("fingerprint", "");
@@ -87,6 +90,9 @@ StudyRecords load_study_records(const std::string& history_path, const Study& st
       records.cancelled[j.value("job", "")] = true;
     } else {
       throw std::runtime_error(where + "unknown journal line type '" + type + "'");
+    }
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(where + "malformed journal line: " + e.what());
     }
   }
   for (const auto& line : read_json_lines(history_path)) {

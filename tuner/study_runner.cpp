@@ -304,7 +304,7 @@ struct StudyRunner::Impl {
       const auto wake = std::min(next_heartbeat, liveness_deadline);
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
       zmq::pollitem_t items[] = {{socket->handle(), 0, ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
-      zmq::poll(items, 2, wait + std::chrono::milliseconds(1));
+      poll_items(items, 2, wait + std::chrono::milliseconds(1));
       if (items[0].revents & ZMQ_POLLIN) {
         while (auto frames = try_recv(*socket)) {
           last_heard = Clock::now();

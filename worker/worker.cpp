@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gpu_info.hpp"
 #include "rate_limit.hpp"
 #include "service_notify.hpp"
 #include "zmq_util.hpp"
@@ -30,6 +31,11 @@ std::string default_worker_name(int gpu) {
 Worker::Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives)
     : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1) {
   if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu);
+  if (settings_.device.empty() && settings_.gpu >= 0) {
+    settings_.device = describe_gpu(settings_.gpu);
+    spdlog::info("worker {}: GPU {} is {}", settings_.name, settings_.gpu,
+                 settings_.device.empty() ? "of unknown kind (no CUDA runtime or driver answered)" : settings_.device);
+  }
   backoff_ = settings_.reconnect_initial;
 }
 
@@ -44,6 +50,7 @@ void Worker::connect() {
   ready.name = settings_.name;
   ready.host = hostname();
   ready.gpu = settings_.gpu;
+  ready.device = settings_.device;
   ready.pid = ::getpid();
   for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
   if (const Job* job = runner_.current()) ready.running_job = job->job_id;
@@ -112,6 +119,7 @@ void Worker::handle(const Message& message) {
     ready.name = settings_.name;
     ready.host = hostname();
     ready.gpu = settings_.gpu;
+    ready.device = settings_.device;
     ready.pid = ::getpid();
     for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
     if (const Job* current = runner_.current()) ready.running_job = current->job_id;
@@ -151,7 +159,7 @@ void Worker::run(const StopSignal& stop) {
         {nullptr, runner_.fd(), ZMQ_POLLIN, 0},
         {nullptr, stop.fd(), ZMQ_POLLIN, 0},
     };
-    zmq::poll(items, 3, wait + std::chrono::milliseconds(1));
+    poll_items(items, 3, wait + std::chrono::milliseconds(1));
     if (items[2].revents & ZMQ_POLLIN) break;
     if (items[1].revents & ZMQ_POLLIN) on_finished();
     if (items[0].revents & ZMQ_POLLIN) {
@@ -191,7 +199,7 @@ void Worker::run(const StopSignal& stop) {
       const auto until = Clock::now() + backoff_;
       while (!stop.requested() && Clock::now() < until) {
         zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
-        zmq::poll(wait_items, 2, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
+        poll_items(wait_items, 2, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
         if (wait_items[0].revents & ZMQ_POLLIN) on_finished();
       }
       if (stop.requested()) break;

@@ -14,6 +14,7 @@ struct WorkerSettings {
   std::string broker = "tcp://127.0.0.1:5556";
   std::string name;                            // default: HOST/gpuN, or HOST/pidP without a GPU
   int gpu = -1;
+  std::string device;                          // reported in READY; default: gpu_info.hpp's describe_gpu
   std::vector<std::string> objectives;         // NAME=SPEC, as on the command line
   std::chrono::milliseconds heartbeat{1000};
   int liveness = 5;                            // broker silent this many beats -> reconnect

@@ -2,6 +2,7 @@
 // differences, pending points, bounds and variable types, no repeats, failed regions, determinism.
 #include <catch2/catch.hpp>
 
+#include <Eigen/Cholesky>
 #include <cmath>
 #include <set>
 
@@ -154,4 +155,116 @@ TEST_CASE("Proposer: bad requests are reported as values", "[proposer]") {
   CHECK_THROWS_AS(prop.propose(r), std::invalid_argument);
   CHECK(parse_proposal_method("random_batches") == ProposalMethod::RandomBatches);
   CHECK_FALSE(parse_proposal_method("bogus").has_value());
+}
+
+TEST_CASE("Proposer: appended observations update the kept GP by rank-one steps, refits on schedule",
+          "[proposer][schedule]") {
+  const DesignSpace space = DesignSpace::continuous(2);
+  ProposerOptions options;
+  options.refit_every = 3;
+  options.refit_growth = 0.0;
+  Proposer prop(space, {}, options);
+  const ProposalRequest all = bowl_request(space, 20, 1, 31);
+  auto first = [&](int n) {
+    ProposalRequest r = all;
+    r.X = all.X.topRows(n).eval();
+    r.y = all.y.head(n).eval();
+    return r;
+  };
+
+  const Proposal p0 = prop.propose(first(12));
+  CHECK(p0.model_update == "fit");
+  REQUIRE(p0.fit.has_value());
+  CHECK(p0.fit_ms >= 0.0);
+  CHECK(p0.acquisition_ms > 0.0);
+  const Eigen::VectorXd theta = prop.model()->kernel().log_values();
+
+  // Two appended points: below refit_every = 3, so rank-one updates with the same hyperparameters.
+  for (int n : {13, 14}) {
+    const Proposal p = prop.propose(first(n));
+    INFO("n = " << n);
+    CHECK(p.model_update == "rank_one");
+    CHECK_FALSE(p.fit.has_value());
+    CHECK(prop.model()->size() == n);
+    CHECK(prop.model()->kernel().log_values() == theta);
+  }
+  // The updated model equals a direct GP computation with those hyperparameters on all 14 points
+  // (targets through the kept output transform).
+  {
+    const GaussianProcess& gp = *prop.model();
+    const Eigen::MatrixXd X = all.X.topRows(14);
+    Eigen::VectorXd z(14);
+    for (int i = 0; i < 14; ++i) z[i] = gp.transform_loss(all.y[i]);
+    Eigen::MatrixXd K = gp.kernel().train(X);
+    K.diagonal().array() += gp.jitter();
+    const Eigen::LLT<Eigen::MatrixXd> llt(K);
+    Eigen::MatrixXd Xq(3, 2);
+    Xq << 0.1, 0.9, 0.5, 0.5, 0.77, 0.23;
+    const Eigen::MatrixXd Ks = gp.kernel().cross(X, Xq);
+    const Eigen::VectorXd mean = Ks.transpose() * llt.solve(z);
+    const Eigen::MatrixXd cov = gp.kernel().cross(Xq, Xq) - Ks.transpose() * llt.solve(Ks);
+    const Posterior p = gp.posterior(Xq);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(p.mean[i] == Approx(mean[i]).margin(1e-8));
+      for (int j = 0; j < 3; ++j) CHECK(p.cov(i, j) == Approx(cov(i, j)).margin(1e-8));
+    }
+    CHECK(gp.incumbent() == Approx(z.minCoeff()).margin(1e-12));
+  }
+  // The third appended point since the fit reaches refit_every: hyperparameters refitted.
+  CHECK(prop.propose(first(15)).model_update == "fit");
+  // The same data again: nothing to do; a changed loss is not an append: refit.
+  CHECK(prop.propose(first(15)).model_update == "kept");
+  ProposalRequest changed = first(16);
+  changed.y[3] += 0.5;
+  CHECK(prop.propose(changed).model_update == "fit");
+  // Growth trigger: 25% of the 16 points at the last fit = 4 points.
+  ProposerOptions growth;
+  growth.refit_every = 1;
+  growth.refit_growth = 0.25;
+  Proposer g(space, {}, growth);
+  CHECK(g.propose(first(16)).model_update == "fit");
+  for (int n = 17; n <= 19; ++n) CHECK(g.propose(first(n)).model_update == "rank_one");
+  CHECK(g.propose(first(20)).model_update == "fit");
+  // refit_every = 1 and no growth rule: every call that adds a point refits.
+  ProposerOptions every;
+  every.refit_every = 1;
+  every.refit_growth = 0.0;
+  Proposer e(space, {}, every);
+  for (int n = 12; n <= 14; ++n) CHECK(e.propose(first(n)).model_update == "fit");
+}
+
+TEST_CASE("Proposer: in higher dimensions one point in four stays in the trust region of the best",
+          "[proposer][trust_region]") {
+  const int d = 6;
+  const DesignSpace space = DesignSpace::continuous(d);
+  ProposerOptions options;
+  options.batch.trust_region_length = 0.02;  // a small region, far smaller than the cube
+  Proposer prop(space, {}, options);
+  const ProposalRequest r = bowl_request(space, 24, 4, 41);  // 24 + 4: one region point due
+  const Proposal p = prop.propose(r);
+  REQUIRE(p.points.rows() == 4);
+  // The documented box: sides 0.02 * l_k / geomean(l) around the best observed point (halvings
+  // only shrink it).
+  Eigen::VectorXd w(d);
+  prop.model()->kernel().for_each_hyperparameter([&](const Hyperparameter& h) {
+    if (h.name.rfind("length_scale[", 0) == 0) w[std::stoi(h.name.substr(13))] = std::exp(h.value);
+  });
+  w /= std::exp(w.array().log().mean());
+  Eigen::Index best = 0;
+  r.y.minCoeff(&best);
+  const Eigen::VectorXd centre = r.X.row(best).transpose();
+  const Eigen::VectorXd x = p.points.row(0).transpose();
+  for (int k = 0; k < d; ++k) {
+    INFO("coordinate " << k);
+    CHECK(std::abs(x[k] - centre[k]) <= 0.5 * 0.02 * w[k] + 1e-9);
+  }
+  CHECK(space.min_distance(x, r.X) > 1e-4);
+  // With the region off, the same request is free to go anywhere (and is not forced there).
+  ProposerOptions off = options;
+  off.batch.trust_region_min_dim = 0;
+  const Proposal free = Proposer(space, {}, off).propose(r);
+  REQUIRE(free.points.rows() == 4);
+  bool all_inside = true;
+  for (int k = 0; k < d; ++k) all_inside &= std::abs(free.points(0, k) - centre[k]) <= 0.5 * 0.02 * w[k] + 1e-9;
+  CHECK_FALSE(all_inside);
 }

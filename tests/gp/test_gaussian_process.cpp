@@ -97,6 +97,13 @@ TEST_CASE("Posterior gradient matches finite differences", "[gp][posterior]") {
       require_close(both.posterior.mean, alone.mean, 1e-12, 1e-14);
       require_close(both.posterior.cov, alone.cov, 1e-10, 1e-12);
       require_close(both.gradient.mean, g.mean, 1e-12, 1e-14);
+      // Gradients of the first rows only (new points followed by pending ones): the same rows.
+      const PosteriorWithGradient first = gp.posterior_with_gradient(Xq, 2);
+      REQUIRE(first.gradient.mean.rows() == 2);
+      REQUIRE(first.gradient.cov.size() == 2);
+      require_close(first.posterior.cov, alone.cov, 1e-10, 1e-12);
+      require_close(first.gradient.mean, g.mean.topRows(2), 1e-12, 1e-14);
+      for (std::size_t i = 0; i < 2; ++i) require_close(first.gradient.cov[i], g.cov[i], 1e-12, 1e-14);
       REQUIRE(g.mean.rows() == 3);
       REQUIRE(g.mean.cols() == 3);
       REQUIRE(g.cov.size() == 3);

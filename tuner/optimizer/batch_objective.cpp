@@ -28,13 +28,14 @@ double BatchObjective::value(const Eigen::MatrixXd& x_new) const {
 }
 
 double BatchObjective::value_and_gradient(const Eigen::MatrixXd& x_new, Eigen::MatrixXd& gradient) const {
-  const Eigen::MatrixXd all = joint_inputs(x_new);
-  const Posterior p = gp_.posterior(all);
+  // One call for the posterior and its input gradient: they share k(X, Xq) and the solves.
+  const PosteriorWithGradient pwg = gp_.posterior_with_gradient(joint_inputs(x_new), x_new.rows());
+  const Posterior& p = pwg.posterior;
+  const PosteriorGradient& pg = pwg.gradient;
   const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());
   const McAcquisition a = kind_ == BatchAcquisitionKind::QLogEI
                               ? qlogei(p.mean, p.cov, incumbent_, z, true)
                               : qei_monte_carlo(p.mean, p.cov, incumbent_, z, true);
-  const PosteriorGradient pg = gp_.posterior_gradient(all);
   const Eigen::Index q = x_new.rows();
   gradient.resize(q, x_new.cols());
   for (Eigen::Index i = 0; i < q; ++i) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <numeric>
 #include <vector>
 
@@ -101,18 +102,21 @@ class PoolScreen {
     return qlogei(mu, cov, incumbent_, z_.leftCols(m), false).value;
   }
 
-  // Greedy completion of `fixed` up to q points, skipping the indices in `banned`.
-  std::vector<int> greedy(std::vector<int> fixed, int q, const std::vector<char>& banned) const {
+  // Greedy completion of `fixed` up to q points, skipping the indices in `banned`; `single`:
+  // value({c}) for every pool point (the first step when `fixed` is empty).
+  std::vector<int> greedy(std::vector<int> fixed, int q, const std::vector<char>& banned,
+                          const std::vector<double>& single) const {
     std::vector<char> used = banned;
     for (int i : fixed) used[static_cast<std::size_t>(i)] = 1;
     while (static_cast<int>(fixed.size()) < q) {
       int best = -1;
       double best_v = -INFINITY;
+      const bool first = fixed.empty();
       fixed.push_back(0);
       for (int c = 0; c < pool_; ++c) {
         if (used[static_cast<std::size_t>(c)]) continue;
         fixed.back() = c;
-        const double v = value(fixed);
+        const double v = first ? single[static_cast<std::size_t>(c)] : value(fixed);
         if (v > best_v) {
           best_v = v;
           best = c;
@@ -163,6 +167,48 @@ struct NegativeAcquisition {
   }
 };
 
+// The trust region's box [lower, upper] around the best observed point (see the header).
+struct TrustRegion {
+  Eigen::VectorXd lower, upper;
+  bool contains(const Eigen::VectorXd& x) const {
+    return (x.array() >= lower.array() - 1e-12).all() && (x.array() <= upper.array() + 1e-12).all();
+  }
+};
+
+TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evaluated,
+                         const BatchOptimizerOptions& options) {
+  const int d = static_cast<int>(evaluated.cols());
+  const Eigen::VectorXd& z = gp.targets();
+  // Evaluations (in arrival order) since the running minimum last improved by 1e-3 standard
+  // deviations of the targets.
+  const double sd = std::sqrt((z.array() - z.mean()).square().mean());
+  const double step = 1e-3 * (sd > 0.0 ? sd : 1.0);
+  double best = z[0];
+  Eigen::Index best_i = 0, last_improvement = 0;
+  for (Eigen::Index i = 1; i < z.size(); ++i) {
+    if (z[i] < best) {
+      if (z[i] < best - step) last_improvement = i;
+      best = z[i];
+      best_i = i;
+    }
+  }
+  const auto fails = static_cast<int>(z.size() - 1 - last_improvement);
+  const int halvings = (fails / std::max(4, d)) % 7;
+  const double length = options.trust_region_length * std::ldexp(1.0, -halvings);
+  // Sides proportional to the lengthscales, normalised to geometric mean 1 (TuRBO).
+  Eigen::VectorXd w = Eigen::VectorXd::Ones(d);
+  gp.kernel().for_each_hyperparameter([&](const Hyperparameter& h) {
+    if (h.name.rfind("length_scale[", 0) == 0) {
+      const int k = std::atoi(h.name.c_str() + 13);
+      if (k >= 0 && k < d) w[k] = std::exp(h.value);
+    }
+  });
+  w /= std::exp(w.array().log().mean());
+  const Eigen::VectorXd c = evaluated.row(best_i).transpose();
+  const Eigen::VectorXd half = 0.5 * length * w;
+  return {(c - half).cwiseMax(0.0), (c + half).cwiseMin(1.0)};
+}
+
 Eigen::MatrixXd rows_of(const std::vector<Eigen::VectorXd>& pool, const std::vector<int>& idx, int d) {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(idx.size()), d);
   for (std::size_t i = 0; i < idx.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = pool[static_cast<std::size_t>(idx[i])].transpose();
@@ -184,8 +230,14 @@ void score_batch(const GaussianProcess& gp, const Eigen::MatrixXd& pending, std:
   result.log_qei = qlogei(p.mean, p.cov, gp.incumbent(), sobol_normal(options.mc_samples, m, derive_seed(seed, 3)), false).value;
   if (options.report_exact) {
     MvnCdfOptions mvn;
-    mvn.abs_tolerance = 1e-4;
-    mvn.max_points = 1 << 12;
+    mvn.abs_tolerance = options.report_tolerance;
+    // Genz's cost grows with the batch: 2m CDFs of dimension m - 1 and m, each point of each
+    // costing O(m^2). The budget per replicate shrinks accordingly (a q = 4 batch with 4 pending
+    // points would otherwise spend ~150 ms here); the error bound says what it bought.
+    const int budget = std::max(options.report_max_points, 16);
+    mvn.max_points = m >= 8 ? std::max(budget / 8, 16) : m >= 6 ? std::max(budget / 2, 16) : budget;
+    mvn.replicates = 4;
+    mvn.initial_points = std::min(64, mvn.max_points);
     const QeiExactResult ex = qei_exact(p.mean, p.cov, gp.incumbent(), derive_seed(seed, 8), mvn);
     result.qei_exact = ex.value;
     result.qei_exact_error = ex.error;
@@ -218,11 +270,14 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   const PoolScreen screen(joint, P, p, incumbent,
                           sobol_normal(options.screen_mc_samples, q + p, derive_seed(seed, 4)));
 
-  // 2. Screening: greedy batch and random subsets.
+  // 2. Screening: greedy batch and random subsets. Single-point values, computed once, also
+  // order the repair's replacements and pick the trust-region starts.
+  std::vector<double> single(static_cast<std::size_t>(P));
+  for (int c = 0; c < P; ++c) single[static_cast<std::size_t>(c)] = screen.value({c});
   const std::vector<char> none(static_cast<std::size_t>(P), 0);
   std::vector<std::pair<double, std::vector<int>>> starts;
   if (P > 0) {
-    const std::vector<int> g = screen.greedy({}, std::min(q, P), none);
+    const std::vector<int> g = screen.greedy({}, std::min(q, P), none, single);
     starts.emplace_back(screen.value(g), g);
     if (P >= q) {
       Rng rng(derive_seed(seed, 5));
@@ -244,8 +299,49 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   // 3. Multi-start L-BFGS-B on the relaxed problem (pointless when nothing is continuous).
   std::vector<Eigen::MatrixXd> candidates;
   for (const auto& s : starts) candidates.push_back(rows_of(pool, s.second, d));
-  bool any_continuous = false;
-  for (const Variable& v : space.variables()) any_continuous |= v.kind == VariableKind::Continuous;
+  bool any_continuous = false, all_continuous = true;
+  for (const Variable& v : space.variables()) {
+    any_continuous |= v.kind == VariableKind::Continuous;
+    all_continuous &= v.kind == VariableKind::Continuous;
+  }
+  Eigen::VectorXd lb = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(q) * d);
+  Eigen::VectorXd ub = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(q) * d);
+  // Trust-region rows: the first tr_rows of the batch, trust_region_share of the points proposed.
+  int tr_rows = 0;
+  if (all_continuous && options.trust_region_min_dim > 0 && d >= options.trust_region_min_dim &&
+      evaluated.rows() >= 2 && options.max_iterations > 0) {
+    const long long before = evaluated.rows() + p;
+    const double share = std::clamp(options.trust_region_share, 0.0, 1.0);
+    const auto upto = [share](long long k) { return static_cast<long long>(std::floor(share * static_cast<double>(k) + 1e-9)); };
+    tr_rows = std::min(static_cast<int>(upto(before + q) - upto(before)), q);
+  }
+  if (tr_rows > 0) {
+    const TrustRegion region = trust_region(gp, evaluated, options);
+    for (int i = 0; i < tr_rows; ++i) {
+      lb.segment(static_cast<Eigen::Index>(i) * d, d) = region.lower;
+      ub.segment(static_cast<Eigen::Index>(i) * d, d) = region.upper;
+    }
+    // Each start's first tr_rows rows: the best pool points inside the region (by single-point
+    // value), else uniform points in it.
+    std::vector<int> inside;
+    for (int c = 0; c < P; ++c)
+      if (region.contains(pool[static_cast<std::size_t>(c)])) inside.push_back(c);
+    std::sort(inside.begin(), inside.end(), [&](int a, int b) {
+      return single[static_cast<std::size_t>(a)] > single[static_cast<std::size_t>(b)];
+    });
+    Rng tr_rng(derive_seed(seed, 9));
+    std::size_t next = 0;
+    for (Eigen::MatrixXd& cand : candidates) {
+      for (int i = 0; i < tr_rows && i < cand.rows(); ++i) {
+        if (next < inside.size()) {
+          cand.row(i) = pool[static_cast<std::size_t>(inside[next++])].transpose();
+        } else {
+          for (int k = 0; k < d; ++k)
+            cand(i, k) = region.lower[k] + uniform01(tr_rng) * (region.upper[k] - region.lower[k]);
+        }
+      }
+    }
+  }
   const Eigen::MatrixXd z_opt = sobol_normal(options.mc_samples, q + p, derive_seed(seed, 3));
   const BatchObjective objective(gp, pending, z_opt, BatchAcquisitionKind::QLogEI);
   if (any_continuous && options.max_iterations > 0) {
@@ -256,8 +352,6 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     param.past = 3;
     param.delta = 1e-8;
     param.max_linesearch = 30;
-    const Eigen::VectorXd lb = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(q) * d);
-    const Eigen::VectorXd ub = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(q) * d);
     const std::size_t n_starts = candidates.size();
     for (std::size_t s = 0; s < n_starts; ++s) {
       if (candidates[s].rows() != q) continue;
@@ -280,13 +374,9 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   // 4. Snap and repair every candidate; keep the best by qLogEI.
   // Pool points by their single-point acquisition: the repair's replacement candidates.
   std::vector<int> pool_order(static_cast<std::size_t>(P));
-  {
-    std::vector<double> single(static_cast<std::size_t>(P));
-    for (int c = 0; c < P; ++c) single[static_cast<std::size_t>(c)] = screen.value({c});
-    std::iota(pool_order.begin(), pool_order.end(), 0);
-    std::sort(pool_order.begin(), pool_order.end(),
-              [&](int a, int b) { return single[static_cast<std::size_t>(a)] > single[static_cast<std::size_t>(b)]; });
-  }
+  std::iota(pool_order.begin(), pool_order.end(), 0);
+  std::sort(pool_order.begin(), pool_order.end(),
+            [&](int a, int b) { return single[static_cast<std::size_t>(a)] > single[static_cast<std::size_t>(b)]; });
   double best_value = -INFINITY;
   Rng repair_rng(derive_seed(seed, 6));
   for (const Eigen::MatrixXd& cand : candidates) {

@@ -10,6 +10,8 @@
 //  4. snapping onto the design space and repair: a point that is a repeat (evaluated, pending,
 //     in the batch) or near a failure is replaced by the best allowed pool completion;
 //  5. the chosen batch is reported with its exact qEI (Tallis + Genz) and a MC qEI.
+// In higher dimensions some points of the batch are held in a trust region around the best point
+// (see BatchOptimizerOptions::trust_region_min_dim): their L-BFGS-B bounds are the region's box.
 // All randomness derives from the seed: the same inputs and seed give the same batch.
 #pragma once
 
@@ -27,10 +29,28 @@ struct BatchOptimizerOptions {
   int raw_batches = 64;          // random q-subsets of the pool screened besides the greedy batch
   int restarts = 3;              // L-BFGS-B starts (the greedy batch and the best random subsets)
   int mc_samples = 128;          // QMC base samples of the optimised qLogEI
-  int screen_mc_samples = 32;    // QMC base samples while screening
+  int screen_mc_samples = 16;    // QMC base samples while screening
   int max_iterations = 30;       // L-BFGS-B iterations per start
   int report_mc_samples = 1024;  // QMC base samples of the reported MC qEI
   bool report_exact = true;      // compute the exact qEI of the chosen batch
+  // Added: accuracy of that report. Genz's QMC estimates of the MVN CDFs (4 replicates, from 64
+  // points each) stop at this absolute tolerance or at report_max_points per replicate, a budget
+  // halved for batches (new plus pending points) of 6 or 7 and divided by 8 from 8 on, whose 2m
+  // CDFs of dimension m - 1 and m would otherwise dominate a proposal (a q = 4 batch with 4
+  // pending points spent ~150 ms here at 1e-4); qei_exact_error reports what it bought.
+  double report_tolerance = 2e-3;
+  int report_max_points = 128;
+  // Added: trust-region points (TuRBO, Eriksson et al. 2019, "Scalable Global Optimization via
+  // Local Bayesian Optimization", NeurIPS). In spaces of trust_region_min_dim or more continuous
+  // dimensions, a share of the points proposed (one in four by default, counting evaluated and
+  // pending points, so that q = 1 asynchronous proposals take their turn) is confined to a box around the best observed
+  // point while the batch is still chosen jointly by qLogEI. The box's sides are proportional to
+  // the GP's lengthscales (geometric mean 1) times L = trust_region_length, halved after every
+  // max(4, d) evaluations without improvement since the last one (at most 6 halvings, then back
+  // to the full length): TuRBO's schedule read off the history, so the proposer keeps no state.
+  int trust_region_min_dim = 5;  // 0: never
+  double trust_region_share = 0.25;  // share of the proposed points held in the region
+  double trust_region_length = 0.8;
   double min_separation = 1e-4;  // a point closer than this to a taken point is a repeat
   double failed_radius = 0.05;   // no proposal within this distance of a failed point
 };

@@ -198,9 +198,11 @@ PosteriorGradient GaussianProcess::posterior_gradient(const Eigen::MatrixXd& Xq)
   return posterior_with_gradient(Xq).gradient;
 }
 
-PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::MatrixXd& Xq) const {
+PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::MatrixXd& Xq,
+                                                               Eigen::Index gradient_rows) const {
   require_dim(Xq, "posterior_with_gradient");
-  const Eigen::Index q = Xq.rows();
+  const Eigen::Index q =
+      gradient_rows < 0 ? Xq.rows() : std::min<Eigen::Index>(gradient_rows, Xq.rows());
   const Eigen::Index d = Xq.cols();
   const auto L = factor();
   PosteriorWithGradient out;

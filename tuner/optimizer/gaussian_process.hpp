@@ -93,7 +93,10 @@ class GaussianProcess {
 
   Posterior posterior(const Eigen::MatrixXd& Xq) const;  // Xq: q x d, one point per row
   PosteriorGradient posterior_gradient(const Eigen::MatrixXd& Xq) const;
-  PosteriorWithGradient posterior_with_gradient(const Eigen::MatrixXd& Xq) const;  // added
+  // gradient_rows: only the first rows need a gradient (the new points of a batch whose pending
+  // points follow them); -1: all. gradient.cov[i] still has one column per row of Xq.
+  PosteriorWithGradient posterior_with_gradient(const Eigen::MatrixXd& Xq,
+                                                Eigen::Index gradient_rows = -1) const;
   Eigen::VectorXd predict_mean(const Eigen::MatrixXd& Xq) const;  // cheap, no covariance
   double incumbent() const;      // min of the transformed training targets (EI threshold)
   double transform_loss(double y) const;  // raw loss -> transformed units (NaN outside domain)
@@ -106,6 +109,7 @@ class GaussianProcess {
   const GpOptions& options() const { return options_; }
   double jitter() const { return jitter_; }
   const Eigen::VectorXd& targets() const { return z_; }
+  const Eigen::MatrixXd& inputs() const { return X_; }  // added: the n x d conditioning points
 
  private:
   FitReport fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,

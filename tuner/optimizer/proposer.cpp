@@ -1,6 +1,8 @@
 // The proposer facade; see proposer.hpp.
 #include "proposer.hpp"
 
+#include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 #include "exclusion_zone.hpp"
@@ -50,6 +52,36 @@ std::optional<std::string> Proposer::check(const ProposalRequest& r) const {
   return std::nullopt;
 }
 
+void Proposer::update_model(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed,
+                            Proposal& out) {
+  const Eigen::Index n = X.rows();
+  const Eigen::Index m = fitted_ ? static_cast<Eigen::Index>(gp_.size()) : 0;
+  // Only appended: the model's rows and losses are the request's first m, exactly.
+  const bool appended = fitted_ && m <= n && gp_.dim() == X.cols() && y_.size() == m &&
+                        X.topRows(m) == gp_.inputs() && y.head(m) == y_;
+  const Eigen::Index due = std::max<Eigen::Index>(
+      std::max(options_.refit_every, 1),
+      static_cast<Eigen::Index>(std::ceil(options_.refit_growth * static_cast<double>(fit_size_))));
+  if (appended && n - fit_size_ < due) {
+    bool ok = true;
+    for (Eigen::Index i = m; i < n && ok; ++i) {
+      // A loss outside the kept transform's domain (Log) needs a new transform: refit.
+      if (!std::isfinite(gp_.transform_loss(y[i]))) ok = false;
+      else gp_.add_observation(X.row(i).transpose(), y[i]);
+    }
+    if (ok) {
+      y_ = y;
+      out.model_update = n > m ? "rank_one" : "kept";
+      return;
+    }
+  }
+  out.fit = gp_.fit(X, y, seed);
+  fitted_ = true;
+  y_ = y;
+  fit_size_ = n;
+  out.model_update = "fit";
+}
+
 Proposal Proposer::propose(const ProposalRequest& r) {
   if (auto e = check(r)) throw std::invalid_argument(*e);
   const int d = space_.dim();
@@ -92,8 +124,10 @@ Proposal Proposer::propose(const ProposalRequest& r) {
     return out;
   }
 
-  out.fit = gp_.fit(X, r.y, derive_seed(r.seed, 13));
-  fitted_ = true;
+  const auto t0 = std::chrono::steady_clock::now();
+  update_model(X, r.y, derive_seed(r.seed, 13), out);
+  const auto t1 = std::chrono::steady_clock::now();
+  out.fit_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   BatchResult b;
   if (options_.method == ProposalMethod::RandomBatches) {
     b = random_batches(gp_, space_, X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
@@ -102,6 +136,7 @@ Proposal Proposer::propose(const ProposalRequest& r) {
     b = optimize_batch(gp_, space_, X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
     out.method = "qei";
   }
+  out.acquisition_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
   out.points = b.points;
   out.qei_exact = b.qei_exact;
   out.qei_mc = b.qei_mc;

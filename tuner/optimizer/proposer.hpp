@@ -28,6 +28,15 @@ struct ProposerOptions {
   ProposalMethod method = ProposalMethod::QEI;
   BatchOptimizerOptions batch;   // raw samples, restarts, MC samples, exclusion radii
   int random_batches = 1000;     // N for the random_batches baseline
+  // Model update schedule. When a request only appends observations to those of the previous
+  // call (same rows, same losses, in the same order), the kept GP is extended by rank-one
+  // Cholesky updates (GaussianProcess::add_observation, O(n^2) each) with its hyperparameters
+  // and output transform unchanged, until the observations added since the last hyperparameter
+  // fit reach max(refit_every, refit_growth * n_at_that_fit); then, and for any other change
+  // of the data, the hyperparameters are refitted (warm-started). refit_every = 1 refits on
+  // every call that adds a point (no rank-one updates).
+  int refit_every = 4;
+  double refit_growth = 0.04;
 };
 
 struct ProposalRequest {
@@ -45,7 +54,14 @@ struct Proposal {
   double qei_mc = NAN;          // MC qEI of the same
   double log_qei = NAN;         // qLogEI of the same
   std::string method;           // "qei", "random_batches", "random" or "sobol"
-  std::optional<FitReport> fit; // absent when no model was fitted
+  std::optional<FitReport> fit; // the hyperparameter fit of this call; absent when none was done
+  // Added: how the model was brought up to date ("fit": hyperparameters refitted, "rank_one":
+  // observations appended with the hyperparameters kept, "kept": the same observations as the
+  // previous call, "none": no model), and the time of the
+  // two phases of this call, measured inside it (wall clock, milliseconds).
+  std::string model_update = "none";
+  double fit_ms = 0.0;          // fit or rank-one update
+  double acquisition_ms = 0.0;  // candidate screening, L-BFGS-B and the qEI report
 };
 
 class Proposer {
@@ -65,10 +81,17 @@ class Proposer {
   Proposal propose(const ProposalRequest& request);
 
  private:
+  // Brings gp_ up to date with (X, y) by the schedule of ProposerOptions; fills out.fit and
+  // out.model_update.
+  void update_model(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed,
+                    Proposal& out);
+
   DesignSpace space_;
   ProposerOptions options_;
   GaussianProcess gp_;
   bool fitted_ = false;
+  Eigen::VectorXd y_;            // raw losses the model holds, in its order
+  Eigen::Index fit_size_ = 0;    // observations at the last hyperparameter fit
 };
 
 }  // namespace quante::opt

@@ -42,13 +42,14 @@ void StationaryKernel::set_dim(int d) {
                                 " dimensions");
   }
   if (static_cast<int>(lengthscales_.size()) == d) return;
-  const double median = 0.5 * std::sqrt(static_cast<double>(d));
+  const double median = kPriorMedianPerSqrtDim * std::sqrt(static_cast<double>(d));
+  const double prior_sd = kPriorSd;
   std::vector<Hyperparameter> next;
   for (int k = 0; k < d; ++k) {
     const double value = given_.size() == 1 ? given_[0] : given_[static_cast<std::size_t>(k)];
     next.push_back(make_log_hyperparameter("length_scale[" + std::to_string(k) + "]", value,
                                            bounds_.lower, bounds_.upper, bounds_.fixed, median,
-                                           kPriorSd));
+                                           prior_sd));
   }
   lengthscales_ = std::move(next);
 }

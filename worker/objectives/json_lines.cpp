@@ -58,6 +58,30 @@ std::string quote_non_finite_tokens(std::string_view line) {
   return out;
 }
 
+// nlohmann parses any depth, but dump() (used below for error texts) recurses once per level: an
+// answer nested half a million deep fits in the 1 MiB line limit and overflowed the worker's stack
+// (found by tests/fuzz/fuzz_exec_answer). Answers are flat objects; refuse deep ones unparsed.
+constexpr int kMaxAnswerDepth = 64;
+
+bool nests_deeper_than(std::string_view line, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Evaluation failure(FailureKind kind, std::string error) {
   Evaluation evaluation;
   evaluation.failure = kind;
@@ -128,6 +152,10 @@ std::string encode_job(const std::string& job_id, const Params& params, int gpu)
 }
 
 Evaluation decode_answer(std::string_view line, const std::string& job_id) {
+  if (nests_deeper_than(line, kMaxAnswerDepth)) {
+    return failure(FailureKind::Protocol, "answer nests deeper than " + std::to_string(kMaxAnswerDepth) +
+                                              " levels: " + excerpt(line));
+  }
   json answer = json::parse(line, nullptr, false);
   if (answer.is_discarded()) answer = json::parse(quote_non_finite_tokens(line), nullptr, false);
   if (answer.is_discarded()) {

@@ -6,6 +6,7 @@
 
 #include "builtin.hpp"
 #include "exec.hpp"
+#include "mlp_objective.hpp"
 #include "plugin.hpp"
 
 namespace quante::worker {
@@ -45,6 +46,10 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
   }
   const std::string_view text(spec);
   try {
+    if (is_mlp_spec(spec)) {  // builtin:mlp?QUERY: mlp_objective.hpp
+      const std::size_t query = std::string_view("builtin:mlp?").size();
+      return MlpObjective::make(spec.size() > query ? spec.substr(query) : std::string(), context);
+    }
     if (text.starts_with(kBuiltin)) {
       return BuiltinObjective::make(spec.substr(kBuiltin.size()), context);
     }

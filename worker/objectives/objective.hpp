@@ -2,6 +2,7 @@
 // spec string on the command line:
 //   builtin:FUNCTION        a test function from shared/test_functions.hpp (params x0..x{d-1});
 //                           builtin:delay:FUNCTION sleeps first, for integration tests
+//   builtin:mlp?data=PATH&...  trains a network on a CSV data set (mlp_objective.hpp)
 //   exec:COMMAND            a long-lived child run by /bin/sh -c, JSON lines on stdin/stdout
 //   plugin:/path/lib.so[?CONFIG]   a shared library with the C ABI of quante_plugin.h
 // An objective stays loaded between jobs; the worker calls evaluate from one job thread at a time

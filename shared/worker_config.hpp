@@ -1,0 +1,45 @@
+// /etc/quante/worker.toml: the broker's address and public key, this worker's key pair, and the
+// objectives it serves (config/worker.toml documents every key with its default). A worker only
+// ever runs the objectives named here or with --objective: a job names an objective, never a
+// command, so nobody who reaches the broker can make a worker run a command of their choosing.
+// Errors are values naming the file and the key; the command line writes into the same struct
+// after the file (CLI wins; an --objective replaces the config's objective of the same name).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "config_reader.hpp"
+#include "socket_security.hpp"
+
+namespace quante {
+
+struct ObjectiveConfig {
+  std::string spec;                  // builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]
+  std::optional<double> timeout_s;   // default: the worker's timeout
+  std::string config;                // a plugin's quante_setup config when its spec has no ?CONFIG
+};
+
+struct WorkerConfig {
+  std::string broker = "tcp://127.0.0.1:5556";
+  std::string name;                  // default HOST/gpuN, or HOST/pidP without a GPU
+  int gpu = -1;
+  double timeout_s = 3600;           // per job, when neither the study nor the objective sets one
+  int heartbeat_ms = 1000;
+  int liveness = 5;
+  int reconnect_ms = 1000;
+  int reconnect_max_ms = 32000;
+  std::string log_level;
+  ClientSecurity security;           // [security]: broker_public_key(_file), secret_key_file
+  std::map<std::string, ObjectiveConfig> objectives;  // [objectives]
+};
+
+std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& toml_text, const std::string& source);
+std::variant<WorkerConfig, ConfigError> load_worker_config(const std::string& path);
+std::optional<ConfigError> validate_worker_config(const WorkerConfig& config, const std::string& source);
+// Adds or replaces one objective from "NAME=SPEC" (the --objective syntax); an error otherwise.
+std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std::string& name_equals_spec);
+
+}  // namespace quante

@@ -1,0 +1,7 @@
+// libFuzzer target: worker_config (the harness and its properties are in fuzz_harness.cpp).
+#include "fuzz_harness.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  quante::fuzz::fuzz_worker_config(data, size);
+  return 0;
+}
