@@ -65,18 +65,11 @@ std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& t
 }
 
 std::variant<BrokerConfig, ConfigError> load_broker_config(const std::string& path) {
-  const auto text = read_text_file(path);
-  if (!text) return ConfigError{path + ": cannot open the config file"};
-  return parse_broker_config(*text, path);
+  return load_with<BrokerConfig>(path, parse_broker_config);
 }
 
 std::optional<ConfigError> validate_broker_config(const BrokerConfig& config, const std::string& source) {
-  try {
-    check(config, source);
-    return std::nullopt;
-  } catch (const Fail& f) {
-    return ConfigError{f.message};
-  }
+  return validate_with(config, source, check);
 }
 
 }  // namespace quante

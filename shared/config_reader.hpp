@@ -66,6 +66,26 @@ std::variant<Config, ConfigError> parse_with(const std::string& text, const std:
 }
 
 std::optional<std::string> read_text_file(const std::string& path);
+
+// Reads the file at `path` and parses it with `parse(text, path)`.
+template <class Config, class Parse>
+std::variant<Config, ConfigError> load_with(const std::string& path, Parse&& parse) {
+  const auto text = read_text_file(path);
+  if (!text) return ConfigError{path + ": cannot open the config file"};
+  return parse(*text, path);
+}
+
+// Runs a throwing `check(config, source)` and returns its failure as an error value.
+template <class Config, class Check>
+std::optional<ConfigError> validate_with(const Config& config, const std::string& source, Check&& check) {
+  try {
+    check(config, source);
+    return std::nullopt;
+  } catch (const Fail& f) {
+    return ConfigError{f.message};
+  }
+}
+
 // The value of --config FILE / --config=FILE in argv (the last one wins), read before the
 // command line proper so that the file gives the defaults the command line then overrides.
 std::optional<std::string> find_config_argument(int argc, const char* const* argv);

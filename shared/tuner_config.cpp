@@ -47,18 +47,11 @@ std::variant<TunerConfig, ConfigError> parse_tuner_config(const std::string& tex
 }
 
 std::variant<TunerConfig, ConfigError> load_tuner_config(const std::string& path) {
-  const auto text = read_text_file(path);
-  if (!text) return ConfigError{path + ": cannot open the config file"};
-  return parse_tuner_config(*text, path);
+  return load_with<TunerConfig>(path, parse_tuner_config);
 }
 
 std::optional<ConfigError> validate_tuner_config(const TunerConfig& config, const std::string& source) {
-  try {
-    check(config, source);
-    return std::nullopt;
-  } catch (const Fail& f) {
-    return ConfigError{f.message};
-  }
+  return validate_with(config, source, check);
 }
 
 }  // namespace quante

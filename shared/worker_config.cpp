@@ -98,18 +98,11 @@ std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& t
 }
 
 std::variant<WorkerConfig, ConfigError> load_worker_config(const std::string& path) {
-  const auto text = read_text_file(path);
-  if (!text) return ConfigError{path + ": cannot open the config file"};
-  return parse_worker_config(*text, path);
+  return load_with<WorkerConfig>(path, parse_worker_config);
 }
 
 std::optional<ConfigError> validate_worker_config(const WorkerConfig& config, const std::string& source) {
-  try {
-    check(config, source);
-    return std::nullopt;
-  } catch (const Fail& f) {
-    return ConfigError{f.message};
-  }
+  return validate_with(config, source, check);
 }
 
 std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std::string& text) {
