@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "farm.hpp"
+#include "link_relay.hpp"
 
 using namespace quante::test;
 using namespace std::chrono_literals;
@@ -100,6 +101,43 @@ TEST_CASE("a worker frozen with SIGSTOP loses its job to another; its late resul
   require_exactly_once(farm.history_path(), 10);
   // Its late result was refused as stale (or it came back and re-registered first).
   CHECK_THAT(farm.broker->log(), Catch::Contains("stale") || Catch::Contains("register again"));
+}
+
+TEST_CASE("the worker-broker link cut without a reset for 30 s: both sides notice, nothing counts twice",
+          "[faults][integration]") {
+  Farm farm;
+  farm.start_broker();  // hears nothing from a worker for 5 x 100 ms: lost
+  LinkRelay relay(farm.backend());
+  // This worker waits 30 x 100 ms before giving up on the broker, so the job it is running when
+  // the link is cut finishes first, and its result is written into the dead link.
+  auto& cut_off = farm.start_worker_via(relay.endpoint(), kSlow,
+                                        {"--name", "relayed", "--liveness", "30", "--reconnect-max-ms", "1000"});
+  REQUIRE(farm.wait_for_workers(1));
+  farm.start_worker(kSlow, {"--name", "direct"});
+  REQUIRE(farm.wait_for_workers(2));
+  // Long enough that the direct worker is still busy with the study when the link heals.
+  auto tuner = farm.start_tuner(slow_study("link-cut", 40, 2, 1000, 1100), farm.history_path());
+  REQUIRE(wait_until([&] { return cut_off.log().find("job ") != std::string::npos; }, 30s));
+  relay.pause();
+  const auto cut_at = std::chrono::steady_clock::now();
+  CHECK(wait_until([&] { return farm.broker->log().find("worker relayed lost") != std::string::npos; }, 5s));
+  CHECK(wait_until([&] { return cut_off.log().find("done: loss") != std::string::npos; }, 5s));
+  CHECK(wait_until([&] { return cut_off.log().find("broker silent") != std::string::npos; }, 10s));
+  std::this_thread::sleep_until(cut_at + 30s);
+  REQUIRE(tuner->running());  // the study is not over: the healed link carries traffic again
+  const auto recorded_before_heal = count_lines(farm.history_path());
+  relay.resume();
+  REQUIRE(tuner->wait(120s) == 0);
+  INFO(farm.broker->log());
+  require_exactly_once(farm.history_path(), 40);
+  // The result buffered in the dead link arrived once it healed, and was refused.
+  CHECK_THAT(farm.broker->log(), Catch::Contains("stale result"));
+  int after_heal_by_relayed = 0;
+  const auto history = read_history(farm.history_path());
+  for (std::size_t i = recorded_before_heal; i < history.size(); ++i)
+    if (history[i]["worker"] == "relayed") ++after_heal_by_relayed;
+  CHECK(after_heal_by_relayed >= 1);  // it rejoined and took work
+  CHECK(relay.connections() >= 2);    // through a fresh connection
 }
 
 TEST_CASE("a poison job is failed to the tuner after the retry limit while other jobs keep flowing",

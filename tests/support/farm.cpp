@@ -1,27 +1,46 @@
 #include "farm.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace quante::test {
+
+namespace {
+
+// Appends the FLAG VALUE pairs of `defaults` that `extra` does not set itself, then `extra`.
+void append_with_defaults(std::vector<std::string>& argv, const std::vector<std::string>& defaults,
+                          const std::vector<std::string>& extra) {
+  for (std::size_t i = 0; i + 1 < defaults.size(); i += 2) {
+    if (std::find(extra.begin(), extra.end(), defaults[i]) != extra.end()) continue;
+    argv.push_back(defaults[i]);
+    argv.push_back(defaults[i + 1]);
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+}
+
+}  // namespace
 
 Farm::Farm() = default;
 
 ChildProcess& Farm::start_broker(std::vector<std::string> extra) {
   std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend(), "--backend", backend()};
-  for (auto& a : heartbeat_args()) argv.push_back(a);
-  for (auto& a : extra) argv.push_back(a);
+  append_with_defaults(argv, heartbeat_args(), extra);
   broker = std::make_unique<ChildProcess>(argv, dir_.file("broker-" + std::to_string(started_++) + ".log"));
   return *broker;
 }
 
 ChildProcess& Farm::start_worker(const std::vector<std::string>& objectives, std::vector<std::string> extra) {
-  std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-worker", "--broker", backend(), "--reconnect-ms", "100"};
+  return start_worker_via(backend(), objectives, std::move(extra));
+}
+
+ChildProcess& Farm::start_worker_via(const std::string& endpoint, const std::vector<std::string>& objectives,
+                                     std::vector<std::string> extra) {
+  std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-worker", "--broker", endpoint, "--reconnect-ms", "100"};
   for (const auto& o : objectives) {
     argv.push_back("--objective");
     argv.push_back(o);
   }
-  for (auto& a : heartbeat_args()) argv.push_back(a);
-  for (auto& a : extra) argv.push_back(a);
+  append_with_defaults(argv, heartbeat_args(), extra);
   workers.push_back(std::make_unique<ChildProcess>(argv, dir_.file("worker-" + std::to_string(started_++) + ".log")));
   return *workers.back();
 }
@@ -32,8 +51,7 @@ std::unique_ptr<ChildProcess> Farm::start_tuner(const std::string& study_toml, c
   write_file(study_path, study_toml);
   std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-tuner", "run", study_path,
                                    "--broker", frontend(), "--history", history, "--progress", "lines"};
-  for (auto& a : heartbeat_args()) argv.push_back(a);
-  for (auto& a : extra) argv.push_back(a);
+  append_with_defaults(argv, heartbeat_args(), extra);
   return std::make_unique<ChildProcess>(argv, dir_.file("tuner-" + std::to_string(started_++) + ".log"));
 }
 

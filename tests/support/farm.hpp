@@ -25,6 +25,9 @@ class Farm {
   ChildProcess& start_broker(std::vector<std::string> extra = {});
   // objective: NAME=SPEC
   ChildProcess& start_worker(const std::vector<std::string>& objectives, std::vector<std::string> extra = {});
+  // The same, reaching the broker through `endpoint` (a relay, say) instead of its backend.
+  ChildProcess& start_worker_via(const std::string& endpoint, const std::vector<std::string>& objectives,
+                                 std::vector<std::string> extra = {});
   // Writes the study text into the folder and starts `quante-tuner run` on it.
   std::unique_ptr<ChildProcess> start_tuner(const std::string& study_toml, const std::string& history,
                                             std::vector<std::string> extra = {});
