@@ -111,7 +111,7 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
 
 Study parse(const toml::table& root, const std::string& file) {
   Reader r(root, file + ": ");
-  r.allow_only({"name", "objective", "direction", "budget", "batch", "initial", "mode", "seed", "timeout", "retries",
+  r.allow_only({"name", "objective", "direction", "budget", "batch", "initial", "mode", "queue_ahead", "seed", "timeout", "retries",
                 "space", "model", "stop"});
   Study s;
   s.name = r.string("name").value_or("");
@@ -136,6 +136,8 @@ Study parse(const toml::table& root, const std::string& file) {
     else if (*m == "sync") s.mode = ProposalMode::Sync;
     else throw Fail{file + ": 'mode' must be \"async\" or \"sync\", not \"" + *m + "\""};
   }
+  if (auto a = r.integer("queue_ahead")) s.queue_ahead = static_cast<int>(positive(*a, file + ": ", "queue_ahead", 0));
+  if (s.queue_ahead > 1024) throw Fail{file + ": 'queue_ahead' must be at most 1024"};
   if (auto seed = r.integer("seed")) s.seed = static_cast<std::uint64_t>(positive(*seed, file + ": ", "seed", 0));
   if (auto t = r.number("timeout")) {
     if (!(*t > 0 && *t <= 30 * 86400.0))

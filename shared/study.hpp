@@ -37,6 +37,11 @@ struct Study {
   int batch = 4;
   int initial = 0;                      // 0 in the file means "2 * number of parameters"
   ProposalMode mode = ProposalMode::Async;
+  // Async only: points submitted beyond `batch`, waiting at the broker, so that a worker that
+  // finishes a job starts the next at once instead of waiting for the tuner's proposal. Each is
+  // chosen with every running point pending; it misses at most the results of the jobs that
+  // finish while it waits. 0 proposes only when a slot frees (the original tool's timing).
+  int queue_ahead = 1;
   std::uint64_t seed = 0;
   double timeout_s = 0;                 // per evaluation; 0 = the worker's default
   int retries = 1;                      // re-evaluations of a point whose evaluation failed

@@ -19,7 +19,7 @@ std::string duration_text(double seconds) {
 }  // namespace
 
 std::string format_progress(const ProgressSnapshot& p) {
-  std::string text = fmt::format("{}/{} done, {} running, {} failed", p.done, p.budget, p.running, p.failed);
+  std::string text = fmt::format("{}/{} done, {} in flight, {} failed", p.done, p.budget, p.running, p.failed);
   if (p.best) text += fmt::format(" | best {:.6g} at {}", *p.best, to_string(p.best_params));
   if (p.elapsed_s > 0 && p.done > 0) {
     const double rate = p.done / p.elapsed_s;

@@ -154,7 +154,8 @@ struct StudyRunner::Impl {
   void propose_and_submit() {
     if (!stop_reason.empty()) return;
     if (study.mode == ProposalMode::Sync && !inflight.empty()) return;
-    int free = study.batch - static_cast<int>(inflight.size());
+    const int slots = study.batch + (study.mode == ProposalMode::Async ? study.queue_ahead : 0);
+    int free = slots - static_cast<int>(inflight.size());
     free = std::min(free, study.budget - static_cast<int>(records.evaluations.size() + inflight.size()));
     if (free <= 0) return;
     std::vector<Proposal> fresh;
@@ -279,8 +280,9 @@ struct StudyRunner::Impl {
   RunSummary run(const StopSignal& stop) {
     resume();
     spdlog::info("study {}: objective {}, budget {}, batch {} ({}), seed {}, history {}", study.name, study.objective,
-                 study.budget, study.batch, study.mode == ProposalMode::Async ? "async" : "sync", study.seed,
-                 settings.history_path);
+                 study.budget, study.batch,
+                 study.mode == ProposalMode::Async ? fmt::format("async, {} queued ahead", study.queue_ahead) : "sync",
+                 study.seed, settings.history_path);
     connect();
     notify_ready();
     check_stopping_rules();

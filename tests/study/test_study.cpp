@@ -75,12 +75,13 @@ TEST_CASE("defaults and optional tables", "[study]") {
   CHECK(s.initial == 2);
   CHECK(s.mode == ProposalMode::Async);
   CHECK(s.retries == 1);
+  CHECK(s.queue_ahead == 1);
   CHECK(s.model.transform == "standardize");
   CHECK_FALSE(s.stop.max_seconds);
 
   const Study t = parse_ok(minimal(
       "name = \"n\"\nobjective = \"o\"\nbudget = 5\ndirection = \"maximize\"\nmode = \"sync\"\ntimeout = 30\nretries = 0\n"
-      "[stop]\nmax_seconds = 60\ntarget = 0.5\npatience = 10\nmin_qei = 1e-6\n"
+      "queue_ahead = 0\n[stop]\nmax_seconds = 60\ntarget = 0.5\npatience = 10\nmin_qei = 1e-6\n"
       "[model]\ntransform = \"rank_normal\"\nacquisition = \"random_batches\"\ncandidates = 500\n"));
   CHECK(t.direction == Direction::Maximize);
   CHECK(t.sign() == -1.0);
@@ -88,6 +89,7 @@ TEST_CASE("defaults and optional tables", "[study]") {
   CHECK(t.mode == ProposalMode::Sync);
   CHECK(t.timeout_s == 30);
   CHECK(t.retries == 0);
+  CHECK(t.queue_ahead == 0);
   CHECK(*t.stop.max_seconds == 60);
   CHECK(*t.stop.target == 0.5);
   CHECK(*t.stop.patience == 10);
@@ -108,6 +110,8 @@ TEST_CASE("bad study files are refused with the key named", "[study]") {
   CHECK_THAT(parse_error(minimal(top + "batch = -1")), Catch::Contains("'batch'"));
   CHECK_THAT(parse_error(minimal(top + "direction = \"up\"")), Catch::Contains("'direction'"));
   CHECK_THAT(parse_error(minimal(top + "mode = \"fast\"")), Catch::Contains("'mode'"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = -1")), Catch::Contains("'queue_ahead'"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 5000")), Catch::Contains("'queue_ahead' must be at most 1024"));
   CHECK_THAT(parse_error(minimal(top + "timeout = -3")), Catch::Contains("'timeout'"));
   CHECK_THAT(parse_error(top), Catch::Contains("[space]"));
   CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 1.0, high = 0.0 }")),

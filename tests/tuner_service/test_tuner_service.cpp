@@ -67,6 +67,36 @@ TEST_CASE("async mode keeps every slot busy while the budget lasts", "[tuner][in
   CHECK(total / samples >= 3.5);
 }
 
+TEST_CASE("queue_ahead has the next point waiting before a worker frees up", "[tuner][integration]") {
+  const int queue_ahead = GENERATE(0, 1);
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 2; ++i) farm.start_worker({"slow=builtin:delay:branin"}, {"--name", "w" + std::to_string(i)});
+  REQUIRE(farm.wait_for_workers(2));
+  auto tuner = farm.start_tuner(study("ahead", "slow", 14, 2, "queue_ahead = " + std::to_string(queue_ahead),
+                                      "duration_ms = { type = \"int\", low = 200, high = 600 }\n"),
+                                farm.history_path());
+  REQUIRE(tuner->wait(180s) == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 14);
+  // On each worker, was the next job proposed before the previous one finished?
+  std::map<std::string, std::vector<nlohmann::json>> by_worker;
+  for (const auto& r : history) by_worker[r["worker"].get<std::string>()].push_back(r);
+  int pairs = 0, proposed_before_free = 0;
+  for (auto& [worker, jobs] : by_worker) {
+    std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a["started_at"] < b["started_at"]; });
+    for (std::size_t k = 1; k < jobs.size(); ++k) {
+      ++pairs;
+      if (jobs[k]["proposed_at"].get<double>() < jobs[k - 1]["finished_at"].get<double>()) ++proposed_before_free;
+    }
+  }
+  INFO("queue_ahead " << queue_ahead << ": " << proposed_before_free << " of " << pairs
+                      << " jobs were proposed before their worker finished its previous job");
+  REQUIRE(pairs >= 10);
+  if (queue_ahead == 0) CHECK(proposed_before_free <= 2);  // the first batch's points only
+  else CHECK(proposed_before_free >= pairs - 2);
+}
+
 TEST_CASE("a tuner killed with SIGKILL and restarted finishes with each evaluation exactly once",
           "[tuner][integration]") {
   Farm farm;
