@@ -22,7 +22,7 @@ void BrokerState::on_worker(const std::string& identity, const Message& message,
     // sent one, is stale by definition: its lease was dropped when we forgot it.
     if (const auto* result = std::get_if<Result>(&message)) {
       ++stats_.stale_results;
-      spdlog::warn("stale result for job {} from an unregistered worker", result->outcome.job_id);
+      if (peer_noise_log_.allow()) spdlog::warn("stale result for job {} from an unregistered worker", result->outcome.job_id);
     }
     if (!std::holds_alternative<Disconnect>(message))
       out.push_back({Link::Worker, identity, Disconnect{"unknown worker: register again", ""}});
@@ -36,7 +36,7 @@ void BrokerState::on_worker(const std::string& identity, const Message& message,
     spdlog::info("worker {} disconnects: {}", it->second.ready.name, bye->reason);
     forget_worker(identity, false, now, out);
     dispatch(now, out);
-  } else if (!std::holds_alternative<Heartbeat>(message)) {
+  } else if (!std::holds_alternative<Heartbeat>(message) && peer_noise_log_.allow()) {
     spdlog::warn("worker {} sent {}, which only the broker sends; ignored", it->second.ready.name,
                  to_string(type_of(message)));
   }
@@ -107,7 +107,8 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
       requeue(job_id, true);
     }
     ++stats_.stale_results;
-    spdlog::warn("refused a stale or duplicate result for job {} attempt {} from {}", job_id, result.attempt,
+    if (peer_noise_log_.allow())
+      spdlog::warn("refused a stale or duplicate result for job {} attempt {} from {}", job_id, result.attempt,
                  w.ready.name);
     return;
   }
@@ -132,12 +133,17 @@ void BrokerState::on_tuner(const std::string& identity, const Message& message, 
   } else if (const auto* ack = std::get_if<ResultAck>(&message)) {
     auto it = jobs_.find(ack->job_id);
     if (it != jobs_.end() && it->second.state == JobState::Done) erase_job(ack->job_id);
+    else if (it == jobs_.end() && peer_noise_log_.allow())  // a repeated ack, or one from before a restart
+      spdlog::debug("acknowledgement for unknown job {} ignored", ack->job_id);
   } else if (const auto* cancel = std::get_if<Cancel>(&message)) {
     auto it = jobs_.find(cancel->job_id);
-    if (it == jobs_.end()) return;
+    if (it == jobs_.end()) {
+      if (peer_noise_log_.allow()) spdlog::debug("cancel for unknown job {} ignored", cancel->job_id);
+      return;
+    }
     if (it->second.state == JobState::Running) it->second.cancelled = true;
     else erase_job(cancel->job_id);
-  } else if (!std::holds_alternative<Heartbeat>(message)) {
+  } else if (!std::holds_alternative<Heartbeat>(message) && peer_noise_log_.allow()) {
     spdlog::warn("tuner sent {}, which only the broker sends; ignored", to_string(type_of(message)));
   }
 }

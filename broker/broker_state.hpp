@@ -25,6 +25,7 @@
 
 #include "broker_settings.hpp"
 #include "protocol.hpp"
+#include "rate_limit.hpp"
 
 namespace quante::broker {
 
@@ -109,6 +110,9 @@ class BrokerState {
   std::unordered_map<std::string, TunerEntry> tuners_;
   TimePoint last_heartbeat_{};
   BrokerStats stats_;
+  // Lines a peer can provoke at will (stale results, messages of the wrong direction) are
+  // rate-limited so that a misbehaving or hostile peer cannot flood the log.
+  RateLimit peer_noise_log_{10};
 };
 
 }  // namespace quante::broker

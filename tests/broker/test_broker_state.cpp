@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker_state.hpp"
+#include "log_capture.hpp"
 
 using namespace quante;
 using namespace quante::broker;
@@ -318,4 +319,20 @@ TEST_CASE("a worker that finishes an older attempt frees the newer one to run ag
   CHECK(jobs[0].second.attempt == 3);
   f.result("w1", "J1", 3);
   CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("a peer that floods the broker with stale results or wrong-way messages cannot flood its log", "[broker]") {
+  quante::test::LogCapture log;
+  Fixture f;
+  for (int i = 0; i < 1000; ++i) f.result("never-registered", "job-" + std::to_string(i), 1);
+  f.worker_ready("w1", {"f"});
+  for (int i = 0; i < 1000; ++i) f.state->on_worker("w1", Submit{"j", "s", "f", {}, 0, 0}, f.now, f.out);
+  for (int i = 0; i < 1000; ++i) f.state->on_tuner("t1", Job{}, f.now, f.out);
+  CHECK(f.state->stats().stale_results == 1000);  // every one counted
+  // At most 10 lines a second for all of them together (the fake clock does not move the limiter's).
+  const auto lines = log.count("stale result") + log.count("which only the broker sends");
+  CHECK(lines >= 1);
+  CHECK(lines <= 20);
+  // Each stale result still gets the request to register again: the peer is told, not ignored.
+  CHECK(f.taken<Disconnect>().size() == 1000);
 }
