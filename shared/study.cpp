@@ -164,8 +164,9 @@ Study parse(const toml::table& root, const std::string& file) {
       s.model.acquisition = *a;
     }
     if (auto t = m.string("transform")) {
-      if (*t != "standardize" && *t != "rank_normal" && *t != "log")
-        throw Fail{file + ": [model]: 'transform' must be \"standardize\", \"rank_normal\" or \"log\", not \"" + *t + "\""};
+      if (*t != "power" && *t != "standardize" && *t != "rank_normal" && *t != "log")
+        throw Fail{file + ": [model]: 'transform' must be \"power\", \"standardize\", \"rank_normal\" or \"log\", not \"" +
+                   *t + "\""};
       s.model.transform = *t;
     }
     if (auto c = m.integer("candidates")) s.model.candidates = static_cast<int>(positive(*c, m.where(), "candidates", 1));

@@ -25,7 +25,7 @@ struct StoppingRules {
 struct ModelSettings {
   std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
   std::string acquisition = "qei";      // "qei", "random_batches" (the original tool's method), "random"
-  std::string transform = "standardize";  // "standardize", "rank_normal", "log"
+  std::string transform = "power";      // "power" (Yeo-Johnson), "standardize", "rank_normal", "log"
   int candidates = 1000;                // random_batches: candidate batches drawn per proposal
 };
 

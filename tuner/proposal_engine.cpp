@@ -34,7 +34,8 @@ opt::GpOptions gp_options_of(const ModelSettings& model) {
   options.kernel = model.kernel;
   if (model.transform == "rank_normal") options.transform = opt::OutputTransform::RankNormal;
   else if (model.transform == "log") options.transform = opt::OutputTransform::Log;
-  else options.transform = opt::OutputTransform::Standardize;
+  else if (model.transform == "standardize") options.transform = opt::OutputTransform::Standardize;
+  else options.transform = opt::OutputTransform::Power;
   return options;
 }
 

@@ -7,6 +7,7 @@
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
 //                           [--trust-region-share F] [--trust-region-min-dim N]
+//                           [--transform standardize|power|rank_normal|log]
 // ms/prop is wall time per proposal, cpu/prop its process CPU time (the machine may be shared).
 #include <time.h>
 
@@ -69,6 +70,13 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--refit-every") == 0) refit_every = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--refit-growth") == 0) refit_growth = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--gp-restarts") == 0) gp.restarts = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--transform") == 0) {
+      const std::string t = argv[i + 1];
+      gp.transform = t == "log"           ? OutputTransform::Log
+                     : t == "rank_normal" ? OutputTransform::RankNormal
+                     : t == "power"       ? OutputTransform::Power
+                                          : OutputTransform::Standardize;
+    }
     if (std::strcmp(argv[i], "--seeds") == 0) seeds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--functions") == 0) functions = split(argv[i + 1]);
     if (std::strcmp(argv[i], "--methods") == 0) methods = split(argv[i + 1]);

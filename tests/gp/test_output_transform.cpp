@@ -5,6 +5,7 @@
 #include "output_transform.hpp"
 
 #include <cmath>
+#include <vector>
 
 using namespace quante::opt;
 
@@ -50,7 +51,7 @@ TEST_CASE("RankNormal averages tied ranks", "[gp][transform]") {
 TEST_CASE("Every transform is monotone increasing and keeps the minimiser", "[gp][transform]") {
   Eigen::VectorXd y(6);
   y << 0.7, 0.2, 3.0, 1.1, 0.9, 0.25;
-  for (auto kind : {OutputTransform::Standardize, OutputTransform::Log, OutputTransform::RankNormal}) {
+  for (auto kind : {OutputTransform::Standardize, OutputTransform::Log, OutputTransform::RankNormal, OutputTransform::Power}) {
     const auto t = fitted(kind, y);
     Eigen::Index i_raw = 0, i_z = 0;
     y.minCoeff(&i_raw);
@@ -80,7 +81,7 @@ TEST_CASE("Log refuses non-positive losses with an error value", "[gp][transform
 
 TEST_CASE("Non-finite losses are refused by every transform", "[gp][transform]") {
   const Eigen::Vector3d y(0.5, std::nan(""), 2.0);
-  for (auto kind : {OutputTransform::Standardize, OutputTransform::Log, OutputTransform::RankNormal}) {
+  for (auto kind : {OutputTransform::Standardize, OutputTransform::Log, OutputTransform::RankNormal, OutputTransform::Power}) {
     CHECK(std::holds_alternative<TransformError>(FittedOutputTransform::fit(kind, y)));
   }
 }
@@ -99,4 +100,59 @@ TEST_CASE("Standardize round-trips and has zero mean, unit variance", "[gp][tran
   const auto c = fitted(OutputTransform::Standardize, Eigen::Vector3d(2.0, 2.0, 2.0));
   CHECK(c.targets().isZero());
   CHECK(c.apply(3.0) == Approx(1.0));
+}
+
+namespace {
+
+// The Yeo-Johnson profile log-likelihood, written out from the paper's definition, as the
+// reference the fitted lambda must maximise.
+double reference_log_likelihood(const std::vector<double>& u, double lambda) {
+  std::vector<double> v;
+  double jac = 0.0;
+  for (double x : u) {
+    double t;
+    if (x >= 0) t = lambda == 0 ? std::log(x + 1) : (std::pow(x + 1, lambda) - 1) / lambda;
+    else t = lambda == 2 ? -std::log(1 - x) : -(std::pow(1 - x, 2 - lambda) - 1) / (2 - lambda);
+    v.push_back(t);
+    jac += (x >= 0 ? 1.0 : -1.0) * std::log(std::abs(x) + 1);
+  }
+  double mean = 0, var = 0;
+  for (double t : v) mean += t / static_cast<double>(v.size());
+  for (double t : v) var += (t - mean) * (t - mean) / static_cast<double>(v.size());
+  return -0.5 * static_cast<double>(v.size()) * std::log(var) + (lambda - 1) * jac;
+}
+
+}  // namespace
+
+TEST_CASE("Power: lambda maximises the Yeo-Johnson likelihood; long tails are compressed", "[gp][transform]") {
+  // Losses with a long right tail (a few diverged runs), as exp of normal scores.
+  Eigen::VectorXd y(40);
+  for (int i = 0; i < 40; ++i) y[i] = std::exp(1.5 * normal_quantile((i + 0.5) / 40.0));
+  const auto t = fitted(OutputTransform::Power, y);
+  CHECK(t.lambda() < 0.8);  // compressing the tail
+  // The fitted lambda beats a grid of others on the reference likelihood of the standardized losses.
+  const double mean = y.mean(), sd = std::sqrt((y.array() - mean).square().mean());
+  std::vector<double> u;
+  for (int i = 0; i < 40; ++i) u.push_back((y[i] - mean) / sd);
+  const double best = reference_log_likelihood(u, t.lambda());
+  for (double lambda = -2.0; lambda <= 2.0; lambda += 0.05) CHECK(reference_log_likelihood(u, lambda) <= best + 1e-6);
+  // Targets are standardized; the good losses are spread wider than Standardize spreads them.
+  CHECK(t.targets().mean() == Approx(0.0).margin(1e-12));
+  CHECK((t.targets().array() - t.targets().mean()).square().mean() == Approx(1.0).epsilon(1e-9));
+  const auto plain = fitted(OutputTransform::Standardize, y);
+  CHECK(t.targets()(1) - t.targets()(0) > plain.targets()(1) - plain.targets()(0));
+}
+
+TEST_CASE("Power: symmetric losses are left nearly alone; apply and invert round-trip, negatives included",
+          "[gp][transform]") {
+  Eigen::VectorXd y(41);
+  for (int i = 0; i < 41; ++i) y[i] = -3.0 + 0.5 * normal_quantile((i + 0.5) / 41.0);  // negative, normal
+  const auto t = fitted(OutputTransform::Power, y);
+  CHECK(t.lambda() == Approx(1.0).margin(0.15));
+  const auto plain = fitted(OutputTransform::Standardize, y);
+  CHECK((t.targets() - plain.targets()).cwiseAbs().maxCoeff() < 0.1);
+  for (int i = 0; i < 41; ++i) CHECK(t.apply(y[i]) == Approx(t.targets()(i)).margin(1e-12));
+  for (double v : {-5.0, -3.2, -3.0, -2.1, 0.0, 4.0}) CHECK(t.invert(t.apply(v)) == Approx(v).epsilon(1e-9));
+  // Tiny sets keep lambda 1 (nothing to fit on).
+  CHECK(fitted(OutputTransform::Power, Eigen::Vector2d(1.0, 5.0)).lambda() == 1.0);
 }

@@ -76,7 +76,7 @@ TEST_CASE("defaults and optional tables", "[study]") {
   CHECK(s.mode == ProposalMode::Async);
   CHECK(s.retries == 1);
   CHECK(s.queue_ahead == 1);
-  CHECK(s.model.transform == "standardize");
+  CHECK(s.model.transform == "power");
   CHECK_FALSE(s.stop.max_seconds);
 
   const Study t = parse_ok(minimal(

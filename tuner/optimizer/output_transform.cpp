@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <vector>
 
 #include "kernel.hpp"  // format_number
 
@@ -21,6 +22,72 @@ void standardize(const Eigen::VectorXd& v, double& mean, double& scale) {
   const double var = (v.array() - mean).square().mean();
   const double sd = std::sqrt(var);
   scale = (v.size() > 1 && sd > 1e-12 * std::max(1.0, std::abs(mean))) ? sd : 1.0;
+}
+
+// Yeo & Johnson (2000), "A new family of power transformations to improve normality or
+// symmetry", Biometrika 87(4): monotone increasing in u for every lambda, defined on all reals.
+double yeo_johnson(double u, double lambda) {
+  if (u >= 0.0) return std::abs(lambda) < 1e-9 ? std::log1p(u) : (std::pow(u + 1.0, lambda) - 1.0) / lambda;
+  const double mu = 2.0 - lambda;
+  return std::abs(mu) < 1e-9 ? -std::log1p(-u) : -(std::pow(1.0 - u, mu) - 1.0) / mu;
+}
+
+double yeo_johnson_inverse(double v, double lambda) {
+  if (v >= 0.0) {
+    if (std::abs(lambda) < 1e-9) return std::expm1(v);
+    // For lambda < 0 the transform is bounded above by -1/lambda: clamp just inside.
+    const double base = std::max(lambda * v + 1.0, 1e-12);
+    return std::pow(base, 1.0 / lambda) - 1.0;
+  }
+  const double mu = 2.0 - lambda;
+  if (std::abs(mu) < 1e-9) return -std::expm1(-v);
+  const double base = std::max(1.0 - mu * v, 1e-12);
+  return 1.0 - std::pow(base, 1.0 / mu);
+}
+
+// The Gaussian profile log-likelihood of lambda for standardized losses u (Yeo & Johnson, eq. 3.1):
+// -n/2 log var(psi(u, lambda)) + (lambda - 1) sum sign(u_i) log(|u_i| + 1).
+double yeo_johnson_log_likelihood(const Eigen::VectorXd& u, double lambda) {
+  const auto n = static_cast<std::size_t>(u.size());
+  std::vector<double> v(n);
+  double jacobian = 0.0, sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double ui = u[static_cast<Eigen::Index>(i)];
+    v[i] = yeo_johnson(ui, lambda);
+    sum += v[i];
+    jacobian += (ui >= 0.0 ? 1.0 : -1.0) * std::log1p(std::abs(ui));
+  }
+  const double mean = sum / static_cast<double>(n);
+  double var = 0.0;
+  for (double vi : v) var += (vi - mean) * (vi - mean);
+  var /= static_cast<double>(n);
+  if (!(var > 0.0) || !std::isfinite(var)) return -INFINITY;
+  return -0.5 * static_cast<double>(n) * std::log(var) + (lambda - 1.0) * jacobian;
+}
+
+// Golden-section search for the maximum-likelihood lambda in [lo, hi] (the likelihood is
+// unimodal in lambda for the data sizes met here; the bracket keeps the warping moderate).
+double fit_yeo_johnson_lambda(const Eigen::VectorXd& u, double lo, double hi) {
+  const double g = 0.5 * (std::sqrt(5.0) - 1.0);
+  double a = lo, b = hi;
+  double c = b - g * (b - a), d = a + g * (b - a);
+  double fc = yeo_johnson_log_likelihood(u, c), fd = yeo_johnson_log_likelihood(u, d);
+  for (int it = 0; it < 48 && b - a > 1e-6; ++it) {
+    if (fc >= fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = yeo_johnson_log_likelihood(u, c);
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = yeo_johnson_log_likelihood(u, d);
+    }
+  }
+  return 0.5 * (a + b);
 }
 
 }  // namespace
@@ -48,6 +115,16 @@ TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::Ve
       const Eigen::VectorXd logy = y.array().log();
       standardize(logy, t.mean_, t.scale_);
       t.targets_ = (logy.array() - t.mean_) / t.scale_;
+      break;
+    }
+    case OutputTransform::Power: {
+      standardize(y, t.mean_, t.scale_);
+      const Eigen::VectorXd u = (y.array() - t.mean_) / t.scale_;
+      t.lambda_ = y.size() >= 3 ? fit_yeo_johnson_lambda(u, -2.0, 2.0) : 1.0;
+      Eigen::VectorXd v(u.size());
+      for (Eigen::Index i = 0; i < u.size(); ++i) v[i] = yeo_johnson(u[i], t.lambda_);
+      standardize(v, t.mean2_, t.scale2_);
+      t.targets_ = (v.array() - t.mean2_) / t.scale2_;
       break;
     }
     case OutputTransform::RankNormal: {
@@ -84,6 +161,8 @@ double FittedOutputTransform::apply(double y) const {
       return (y - mean_) / scale_;
     case OutputTransform::Log:
       return y > 0.0 ? (std::log(y) - mean_) / scale_ : kNaN;
+    case OutputTransform::Power:
+      return (yeo_johnson((y - mean_) / scale_, lambda_) - mean2_) / scale2_;
     case OutputTransform::RankNormal: {
       if (y < sorted_.front()) return below_;
       if (y > sorted_.back()) return above_;
@@ -104,6 +183,8 @@ double FittedOutputTransform::invert(double z) const {
       return mean_ + scale_ * z;
     case OutputTransform::Log:
       return std::exp(mean_ + scale_ * z);
+    case OutputTransform::Power:
+      return mean_ + scale_ * yeo_johnson_inverse(mean2_ + scale2_ * z, lambda_);
     case OutputTransform::RankNormal: {
       if (!(z > scores_.front())) return sorted_.front();
       if (!(z < scores_.back())) return sorted_.back();

@@ -2,6 +2,13 @@
 // increasing, so the minimiser and the ordering of losses are preserved.
 //   Standardize: z = (y - mean) / std (population std; std := 1 when the losses are all equal).
 //   Log:         z = standardize(log y); refused unless every loss is > 0.
+//   Power:       z = standardize(YJ_lambda(standardize(y))), the Yeo-Johnson power transform
+//                (Yeo & Johnson, Biometrika 2000) with lambda in [-2, 2] fitted by maximum
+//                likelihood of normality, as HEBO warps its outputs (Cowen-Rivers et al., "HEBO:
+//                Pushing the Limits of Sample-Efficient Hyperparameter Optimisation", JAIR 2022).
+//                Defined for every real loss; lambda near 1 leaves near-normal losses alone,
+//                lambda < 1 compresses a long tail of bad losses and spreads the good ones, which
+//                is what a loss surface with a few huge values (diverged runs) needs.
 //   RankNormal:  the probability integral transform with normal scores (Blom/van der Waerden
 //                style, cf. Beasley, Erickson & Allison, "Rank-based inverse normal
 //                transformations", Behav. Genet. 2009): rank the losses BY VALUE, ties get the
@@ -21,7 +28,7 @@
 
 namespace quante::opt {
 
-enum class OutputTransform { Standardize, RankNormal, Log };
+enum class OutputTransform { Standardize, RankNormal, Log, Power };
 
 struct TransformError {
   std::string message;
@@ -36,6 +43,8 @@ class FittedOutputTransform {
   static TransformResult fit(OutputTransform kind, const Eigen::VectorXd& y);
 
   OutputTransform kind() const { return kind_; }
+  // Power: the fitted Yeo-Johnson exponent (1 for the other transforms).
+  double lambda() const { return lambda_; }
   // The transformed training losses, in the order given to fit.
   const Eigen::VectorXd& targets() const { return targets_; }
   // A raw loss in transformed units, with the parameters of the fit; quiet NaN when y is outside
@@ -48,6 +57,9 @@ class FittedOutputTransform {
   OutputTransform kind_ = OutputTransform::Standardize;
   double mean_ = 0.0;
   double scale_ = 1.0;
+  double lambda_ = 1.0;          // Power: the Yeo-Johnson exponent
+  double mean2_ = 0.0;           // Power: standardization after the warp
+  double scale2_ = 1.0;
   std::vector<double> sorted_;   // RankNormal: distinct training losses, ascending
   std::vector<double> scores_;   // RankNormal: their normal scores
   double below_ = 0.0;           // RankNormal: score of a loss below every training loss
