@@ -1,7 +1,7 @@
 // GP fit and whole-batch proposal time (Proposer::propose = fit + qLogEI batch optimisation +
 // exact qEI report) for q in {1,4,8}, d in {2,6,10,20}, n in {50,100,300,1000,2000}.
 // --quick runs a subset (q = 4; d = 2, 6; n = 100, 1000). Losses: a smooth random-phase function.
-// Columns: fit_ms and acq_ms are the two phases of one cold proposal (a fresh Proposer, so a full
+// Each row: medians over --repeat runs (default 5). Columns: fit_ms and acq_ms are the two phases of one cold proposal (a fresh Proposer, so a full
 // hyperparameter fit), timed inside that call (Proposal::fit_ms, acquisition_ms); total_ms is the
 // wall time of the call and cpu_ms its process CPU time (the machine is shared: wall time includes
 // waiting for a core, CPU time does not). upd_ms / upd_cpu: the next proposal after one more
@@ -9,9 +9,11 @@
 // instead of a refit (ProposerOptions::refit_every).
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -33,6 +35,11 @@ double cpu_ms() {
   return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 double wall_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -40,16 +47,34 @@ double wall_ms() {
 
 int main(int argc, char** argv) {
   bool quick = false;
+  int repeat = 5;
+  std::vector<int> only_q, only_d, only_n;
+  auto list = [](const char* text) {
+    std::vector<int> out;
+    for (const char* p = text; *p;) {
+      out.push_back(std::atoi(p));
+      while (*p && *p != ',') ++p;
+      if (*p == ',') ++p;
+    }
+    return out;
+  };
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    if (i + 1 < argc && std::strcmp(argv[i], "--q") == 0) only_q = list(argv[i + 1]);
+    if (i + 1 < argc && std::strcmp(argv[i], "--d") == 0) only_d = list(argv[i + 1]);
+    if (i + 1 < argc && std::strcmp(argv[i], "--n") == 0) only_n = list(argv[i + 1]);
+    if (i + 1 < argc && std::strcmp(argv[i], "--repeat") == 0) repeat = std::max(1, std::atoi(argv[i + 1]));
     if (std::strcmp(argv[i], "--help") == 0) {
-      std::printf("usage: bench_proposal_speed [--quick]\n");
+      std::printf("usage: bench_proposal_speed [--quick] [--q 1,4,8] [--d 2,6,10,20] [--n 50,100,300,1000,2000] [--repeat 5]\n");
       return 0;
     }
   }
-  const std::vector<int> qs = quick ? std::vector<int>{4} : std::vector<int>{1, 4, 8};
-  const std::vector<int> ds = quick ? std::vector<int>{2, 6} : std::vector<int>{2, 6, 10, 20};
-  const std::vector<int> ns = quick ? std::vector<int>{100, 1000} : std::vector<int>{50, 100, 300, 1000, 2000};
+  std::vector<int> qs = quick ? std::vector<int>{4} : std::vector<int>{1, 4, 8};
+  std::vector<int> ds = quick ? std::vector<int>{2, 6} : std::vector<int>{2, 6, 10, 20};
+  std::vector<int> ns = quick ? std::vector<int>{100, 1000} : std::vector<int>{50, 100, 300, 1000, 2000};
+  if (!only_q.empty()) qs = only_q;
+  if (!only_d.empty()) ds = only_d;
+  if (!only_n.empty()) ns = only_n;
   std::printf("%3s %3s %5s | %9s %9s %9s %9s | %9s %9s | %9s %10s\n", "q", "d", "n", "fit_ms", "acq_ms",
               "total_ms", "cpu_ms", "upd_ms", "upd_cpu", "log_qei", "qei_exact");
   for (int d : ds)
@@ -70,18 +95,34 @@ int main(int argc, char** argv) {
         r.y = y_all.head(n);
         r.q = q;
         r.seed = 7;
-        Proposer proposer(DesignSpace::continuous(d));
-        const double c0 = cpu_ms(), w0 = wall_ms();
-        const Proposal p = proposer.propose(r);
-        const double c1 = cpu_ms(), w1 = wall_ms();
-        r.X = X_all;
-        r.y = y_all;
-        r.pending = p.points;
-        r.seed = 8;
-        const Proposal u = proposer.propose(r);
-        const double c2 = cpu_ms(), w2 = wall_ms();
-        std::printf("%3d %3d %5d | %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f | %9.3f %10.3g%s\n", q, d, n, p.fit_ms,
-                    p.acquisition_ms, w1 - w0, c1 - c0, w2 - w1, c2 - c1, p.log_qei, p.qei_exact,
+        // The same cold proposal and update `repeat` times, each with a fresh Proposer; the
+        // median of each timing is printed (the machine is shared and noisy).
+        std::vector<double> fit, acq, wall, cpu, upd_wall, upd_cpu;
+        Proposal p, u;
+        for (int k = 0; k < repeat; ++k) {
+          Proposer proposer(DesignSpace::continuous(d));
+          r.X = X_all.topRows(n);
+          r.y = y_all.head(n);
+          r.pending.resize(0, d);
+          r.seed = 7;
+          const double c0 = cpu_ms(), w0 = wall_ms();
+          p = proposer.propose(r);
+          const double c1 = cpu_ms(), w1 = wall_ms();
+          r.X = X_all;
+          r.y = y_all;
+          r.pending = p.points;
+          r.seed = 8;
+          u = proposer.propose(r);
+          const double c2 = cpu_ms(), w2 = wall_ms();
+          fit.push_back(p.fit_ms);
+          acq.push_back(p.acquisition_ms);
+          wall.push_back(w1 - w0);
+          cpu.push_back(c1 - c0);
+          upd_wall.push_back(w2 - w1);
+          upd_cpu.push_back(c2 - c1);
+        }
+        std::printf("%3d %3d %5d | %9.1f %9.1f %9.1f %9.1f | %9.1f %9.1f | %9.3f %10.3g%s\n", q, d, n, median(fit),
+                    median(acq), median(wall), median(cpu), median(upd_wall), median(upd_cpu), p.log_qei, p.qei_exact,
                     u.model_update == "rank_one" ? "" : "  (update refitted)");
         std::fflush(stdout);
       }

@@ -4,9 +4,11 @@
 #include <LBFGSB.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "batch_objective.hpp"
@@ -217,6 +219,8 @@ Eigen::MatrixXd rows_of(const std::vector<Eigen::VectorXd>& pool, const std::vec
 
 }  // namespace
 
+int default_optimizer_threads() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
 void score_batch(const GaussianProcess& gp, const Eigen::MatrixXd& pending, std::uint64_t seed,
                  const BatchOptimizerOptions& options, BatchResult& result) {
   if (result.points.rows() == 0) return;
@@ -352,9 +356,13 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     param.past = 3;
     param.delta = 1e-8;
     param.max_linesearch = 30;
+    // The starts are independent: run them on up to `threads` threads, each result in its own
+    // slot, appended in start order, so the outcome does not depend on the thread count.
     const std::size_t n_starts = candidates.size();
-    for (std::size_t s = 0; s < n_starts; ++s) {
-      if (candidates[s].rows() != q) continue;
+    std::vector<Eigen::MatrixXd> finished(n_starts);
+    std::vector<int> evaluations(n_starts, 0);
+    auto run_start = [&](std::size_t s) {
+      if (candidates[s].rows() != q) return;
       const RowMajor x0r = candidates[s];
       Eigen::VectorXd x = Eigen::Map<const Eigen::VectorXd>(x0r.data(), q * d);
       NegativeAcquisition fun{objective, q, d, INFINITY, Eigen::VectorXd(), 0};
@@ -365,9 +373,25 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
       } catch (const std::exception&) {
         // line search trouble: keep the best point seen
       }
-      result.evaluations += fun.evaluations;
-      if (fun.best_x.size() == q * d)
-        candidates.push_back(Eigen::Map<const RowMajor>(fun.best_x.data(), q, d));
+      evaluations[s] = fun.evaluations;
+      if (fun.best_x.size() == q * d) finished[s] = Eigen::Map<const RowMajor>(fun.best_x.data(), q, d);
+    };
+    const std::size_t threads = std::min<std::size_t>(n_starts, static_cast<std::size_t>(std::max(options.threads, 1)));
+    if (threads <= 1) {
+      for (std::size_t s = 0; s < n_starts; ++s) run_start(s);
+    } else {
+      std::atomic<std::size_t> next{0};
+      auto worker = [&] {
+        for (std::size_t s = next++; s < n_starts; s = next++) run_start(s);
+      };
+      std::vector<std::thread> helpers;
+      for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+      worker();
+      for (auto& t : helpers) t.join();
+    }
+    for (std::size_t s = 0; s < n_starts; ++s) {
+      result.evaluations += evaluations[s];
+      if (finished[s].rows() == q) candidates.push_back(std::move(finished[s]));
     }
   }
 

@@ -23,6 +23,9 @@
 
 namespace quante::opt {
 
+// std::thread::hardware_concurrency(), at least 1.
+int default_optimizer_threads();
+
 struct BatchOptimizerOptions {
   int raw_samples = 256;         // candidate pool size
   double local_fraction = 0.5;   // share of the pool drawn around the best observed points
@@ -30,7 +33,10 @@ struct BatchOptimizerOptions {
   int restarts = 3;              // L-BFGS-B starts (the greedy batch and the best random subsets)
   int mc_samples = 128;          // QMC base samples of the optimised qLogEI
   int screen_mc_samples = 16;    // QMC base samples while screening
-  int max_iterations = 30;       // L-BFGS-B iterations per start
+  int max_iterations = 60;       // L-BFGS-B iterations per start
+  // Threads for the L-BFGS-B starts (each start is independent; the result does not depend on
+  // this). Default: the machine's cores, at most the number of starts.
+  int threads = default_optimizer_threads();
   int report_mc_samples = 1024;  // QMC base samples of the reported MC qEI
   bool report_exact = true;      // compute the exact qEI of the chosen batch
   // Added: accuracy of that report. Genz's QMC estimates of the MVN CDFs (4 replicates, from 64

@@ -7,9 +7,12 @@
 #include <LBFGSB.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <memory>
+#include <thread>
 #include <vector>
 
 namespace quante::opt {
@@ -149,36 +152,59 @@ HyperparameterFitResult fit_hyperparameters(Kernel& kernel, const Eigen::MatrixX
     start(j) = std::clamp(h.value, h.lower, h.upper);
   }
 
-  NegativeLogPosterior f(kernel, X, y, free);
+  // The starts: the current values, then `restarts` draws from the prior (drawn up front, in
+  // order, so the result does not depend on how the starts are spread over threads). Each start
+  // runs on its own copy of the kernel; the best one's copy is polished and installed.
+  const int starts = std::max(0, options.restarts) + 1;
+  std::vector<Eigen::VectorXd> start_points(static_cast<std::size_t>(starts), start);
   Rng rng(options.seed);
-  Run best_run;
-  int best_start = 0;
-  double best_value = std::numeric_limits<double>::infinity();
-  for (int s = 0; s <= std::max(0, options.restarts); ++s) {
-    if (s > 0) {
-      for (Eigen::Index j = 0; j < m; ++j) {
-        const Hyperparameter& h =
-            params[static_cast<std::size_t>(free[static_cast<std::size_t>(j)])];
-        start(j) = std::clamp(h.prior_mean + h.prior_sd * standard_normal(rng), h.lower, h.upper);
-      }
-    }
-    const Run run = minimise(f, start, lower, upper,
-                             s == 0 ? options.max_iterations
-                                    : std::min(options.restart_iterations, options.max_iterations));
-    result.iterations += run.iterations;
-    if (f.best_value < best_value) {
-      best_value = f.best_value;
-      best_run = run;
-      best_start = s;
+  for (int s = 1; s < starts; ++s) {
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const Hyperparameter& h = params[static_cast<std::size_t>(free[static_cast<std::size_t>(j)])];
+      start_points[static_cast<std::size_t>(s)](j) = std::clamp(h.prior_mean + h.prior_sd * standard_normal(rng), h.lower, h.upper);
     }
   }
+  std::vector<std::unique_ptr<Kernel>> copies;
+  std::vector<NegativeLogPosterior> objectives;
+  std::vector<Run> runs(static_cast<std::size_t>(starts));
+  copies.reserve(static_cast<std::size_t>(starts));
+  objectives.reserve(static_cast<std::size_t>(starts));
+  for (int s = 0; s < starts; ++s) {
+    copies.push_back(kernel.clone());
+    objectives.emplace_back(*copies.back(), X, y, free);
+  }
+  auto run_start = [&](std::size_t s) {
+    runs[s] = minimise(objectives[s], start_points[s], lower, upper,
+                       s == 0 ? options.max_iterations : std::min(options.restart_iterations, options.max_iterations));
+  };
+  const auto threads = static_cast<std::size_t>(std::clamp(options.threads, 1, starts));
+  if (threads <= 1) {
+    for (std::size_t s = 0; s < runs.size(); ++s) run_start(s);
+  } else {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t s = next++; s < runs.size(); s = next++) run_start(s);
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    worker();
+    for (auto& t : helpers) t.join();
+  }
+  std::size_t best_start = 0;
+  for (std::size_t s = 0; s < runs.size(); ++s) {
+    result.iterations += runs[s].iterations;
+    result.evaluations += objectives[s].evaluations;
+    if (objectives[s].best_value < objectives[best_start].best_value) best_start = s;
+  }
+  NegativeLogPosterior& f = objectives[best_start];
   // A random start that was cut off while still improving is finished from its best point.
-  if (best_start > 0 && best_run.capped && options.max_iterations > options.restart_iterations &&
+  if (best_start > 0 && runs[best_start].capped && options.max_iterations > options.restart_iterations &&
       f.best_x.size() == m) {
     const Eigen::VectorXd polish_start = f.best_x;
+    const int evaluations_before = f.evaluations;
     result.iterations += minimise(f, polish_start, lower, upper, options.max_iterations).iterations;
+    result.evaluations += f.evaluations - evaluations_before;
   }
-  result.evaluations = f.evaluations;
   if (!(f.best_value < kFailedObjective)) {
     // No start could be evaluated: put the original values back.
     Eigen::VectorXd theta(static_cast<Eigen::Index>(params.size()));
@@ -189,6 +215,7 @@ HyperparameterFitResult fit_hyperparameters(Kernel& kernel, const Eigen::MatrixX
     return result;
   }
   f.install_best();
+  kernel.set_log_values(copies[best_start]->log_values());
   result.objective = -f.best_value;
   result.optimised = true;
   return result;

@@ -12,6 +12,9 @@
 // the search restarted from it (at most twice) while it still improves.
 #pragma once
 
+#include <algorithm>
+#include <thread>
+
 #include "kernel.hpp"
 
 #include <Eigen/Core>
@@ -25,6 +28,8 @@ struct HyperparameterFitOptions {
   int max_iterations = 100;     // L-BFGS-B iterations from the current values and for the polish
   int restart_iterations = 5;   // cap for each random start
   std::uint64_t seed = 0;
+  // Threads the starts are spread over (the result does not depend on it): the machine's cores.
+  int threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 };
 
 struct HyperparameterFitResult {

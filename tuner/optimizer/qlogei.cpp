@@ -1,6 +1,7 @@
 // qLogEI and its gradient; see qlogei.hpp.
 #include "qlogei.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -9,10 +10,17 @@
 namespace quante::opt {
 namespace {
 
-double softplus(double z) { return z > 0.0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+// exp(x) for x <= 0, with arguments far below the double range answered 0 at once: libm's
+// underflow path (errno, subnormals) is slow, and tau_relu = 1e-6 sends most samples there.
+double exp_nonpositive(double x) { return x < -700.0 ? 0.0 : std::exp(x); }
+
+double softplus(double z) {
+  if (z > 0.0) return z + std::log1p(exp_nonpositive(-z));
+  return z < -37.0 ? exp_nonpositive(z) : std::log1p(std::exp(z));  // log1p(e) == e below e^-37
+}
 double sigmoid(double z) {
-  if (z >= 0.0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
+  if (z >= 0.0) return 1.0 / (1.0 + exp_nonpositive(-z));
+  const double e = exp_nonpositive(z);
   return e / (1.0 + e);
 }
 
@@ -44,6 +52,7 @@ McAcquisition qlogei(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, do
   Eigen::MatrixXd w(n, m);    // softmax over the batch (d M_s / d l_si)
   Eigen::VectorXd M(n);
   const double tm = options.tau_max;
+  double Mmax = -INFINITY;
   for (Eigen::Index s = 0; s < n; ++s) {
     double lmax = -INFINITY;
     for (Eigen::Index i = 0; i < m; ++i) {
@@ -55,14 +64,14 @@ McAcquisition qlogei(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, do
     }
     double acc = 0.0;
     for (Eigen::Index i = 0; i < m; ++i) {
-      w(s, i) = std::exp((w(s, i) - lmax) / tm);
+      w(s, i) = exp_nonpositive((w(s, i) - lmax) / tm);
       acc += w(s, i);
     }
     M[s] = lmax + tm * std::log(acc);
+    Mmax = std::max(Mmax, M[s]);
     w.row(s) /= acc;
   }
-  const double Mmax = M.maxCoeff();
-  const Eigen::VectorXd a = (M.array() - Mmax).exp();
+  const Eigen::VectorXd a = (M.array() - Mmax).unaryExpr([](double x) { return exp_nonpositive(x); });
   const double asum = a.sum();
   out.value = Mmax + std::log(asum) - std::log(static_cast<double>(n));
   if (with_gradient) {

@@ -325,10 +325,16 @@ SobolSequence::SobolSequence(int dim, std::optional<std::uint64_t> scramble_seed
         const std::uint32_t above = r == 0 ? 0u : (~std::uint32_t{0} << (kBits - r));
         rows[r] = (random_bits & above) | diag;
       }
+      // The matrix by columns (column k: the rows' digit k), so that the product with a
+      // direction number is the xor of the columns of its set digits.
+      std::array<std::uint32_t, kBits> columns{};
+      for (int r = 0; r < kBits; ++r)
+        for (int k = 0; k <= r; ++k)
+          if ((rows[r] >> (kBits - 1 - k)) & 1u) columns[k] |= std::uint32_t{1} << (kBits - 1 - r);
       for (auto& col : v) {
         std::uint32_t out = 0;
-        for (int r = 0; r < kBits; ++r)
-          if (std::popcount(rows[r] & col) & 1) out |= std::uint32_t{1} << (kBits - 1 - r);
+        for (std::uint32_t bits = col; bits != 0; bits &= bits - 1)
+          out ^= columns[kBits - 1 - std::countr_zero(bits)];
         col = out;
       }
       state_[static_cast<std::size_t>(j)] = static_cast<std::uint32_t>(rng());  // digital shift
