@@ -1,11 +1,14 @@
 #include "proposal_engine.hpp"
 
 #include <cmath>
+#include <memory>
 #include <set>
 
 #include <Eigen/Core>
+#include <spdlog/spdlog.h>
 
 #include "proposer.hpp"
+#include "qei_screen.hpp"
 #include "sobol.hpp"
 
 namespace quante::tuner {
@@ -52,15 +55,32 @@ Eigen::MatrixXd encode_rows(const SearchSpace& space, const std::vector<const Pa
 
 struct ProposalEngine::Impl {
   Eigen::MatrixXd design;  // the initial space-filling design, in the unit cube
+  std::shared_ptr<opt::QeiScreener> screener;  // bulk qEI screening on a GPU, when there is one
   opt::Proposer proposer;
   Impl(const Study& study)
       : design(opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed)),
-        proposer(design_space_of(study.space), gp_options_of(study.model), proposer_options_of(study.model)) {}
+        screener(gpu_screener()),
+        proposer(design_space_of(study.space), gp_options_of(study.model), proposer_options_of(study.model, screener)) {}
 
-  static opt::ProposerOptions proposer_options_of(const ModelSettings& model) {
+  static std::shared_ptr<opt::QeiScreener> gpu_screener() {
+    auto screener = std::make_shared<opt::QeiScreener>(opt::ScreenDevice::Auto);
+    if (!screener->uses_gpu()) return nullptr;
+    spdlog::info("qEI screening of candidate batches on {}", screener->device_name());
+    return screener;
+  }
+
+  static opt::ProposerOptions proposer_options_of(const ModelSettings& model,
+                                                  const std::shared_ptr<opt::QeiScreener>& screener) {
     opt::ProposerOptions options;
     options.method = opt::parse_proposal_method(model.acquisition).value_or(opt::ProposalMethod::QEI);
     options.random_batches = model.candidates;
+    if (screener) {
+      options.batch.screen = [screener](const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov,
+                                        const std::vector<std::vector<int>>& batches, double incumbent,
+                                        const Eigen::MatrixXd& base_samples) {
+        return screener->score_subsets(mean, cov, batches, incumbent, base_samples).value;
+      };
+    }
     return options;
   }
 };

@@ -8,6 +8,7 @@
 
 #include "batch_objective.hpp"
 #include "proposer.hpp"
+#include "qei_monte_carlo.hpp"
 #include "rng.hpp"
 #include "sobol.hpp"
 
@@ -267,4 +268,49 @@ TEST_CASE("Proposer: in higher dimensions one point in four stays in the trust r
   bool all_inside = true;
   for (int k = 0; k < d; ++k) all_inside &= std::abs(free.points(0, k) - centre[k]) <= 0.5 * 0.02 * w[k] + 1e-9;
   CHECK_FALSE(all_inside);
+}
+
+TEST_CASE("Proposer: a bulk batch screener (the GPU's hook) is used, and sees the pending points in every batch",
+          "[proposer]") {
+  const DesignSpace space = DesignSpace::continuous(3);
+  ProposerOptions options;
+  int calls = 0;
+  std::size_t batches_seen = 0;
+  bool pending_in_every_batch = true;
+  // A CPU stand-in for the GPU screener: MC qEI of each sub-block.
+  options.batch.screen_batches = 500;
+  options.batch.screen = [&](const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov,
+                             const std::vector<std::vector<int>>& batches, double incumbent,
+                             const Eigen::MatrixXd& base_samples) {
+    ++calls;
+    batches_seen += batches.size();
+    const int total = static_cast<int>(mean.size());
+    std::vector<double> scores;
+    for (const auto& b : batches) {
+      const int m = static_cast<int>(b.size());
+      pending_in_every_batch &= m == 3 && b[1] == total - 2 && b[2] == total - 1;
+      Eigen::VectorXd mu(m);
+      Eigen::MatrixXd c(m, m);
+      for (int i = 0; i < m; ++i) {
+        mu[i] = mean[b[static_cast<std::size_t>(i)]];
+        for (int j = 0; j < m; ++j) c(i, j) = cov(b[static_cast<std::size_t>(i)], b[static_cast<std::size_t>(j)]);
+      }
+      scores.push_back(qei_monte_carlo(mu, c, incumbent, base_samples, false).value);
+    }
+    return scores;
+  };
+  Proposer with(space, {}, options), without(space);
+  ProposalRequest r = bowl_request(space, 14, 1, 5);
+  r.pending = without.propose(bowl_request(space, 14, 2, 6)).points;  // two points in flight
+  REQUIRE(r.pending.rows() == 2);
+  const Proposal p = with.propose(r);
+  CHECK(calls == 1);
+  CHECK(batches_seen == 500);
+  CHECK(pending_in_every_batch);
+  REQUIRE(p.points.rows() == 1);
+  CHECK(space.min_distance(p.points.row(0).transpose(), r.X) > 1e-4);
+  CHECK(space.min_distance(p.points.row(0).transpose(), r.pending) > 1e-4);
+  // Deterministic with the screener too.
+  Proposer again(space, {}, options);
+  CHECK(again.propose(r).points == p.points);
 }

@@ -293,6 +293,34 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
         }
         starts.emplace_back(screen.value(idx), std::move(idx));
       }
+      if (options.screen && options.screen_batches > 0) {
+        // Bulk screening (a GPU): many more random subsets, each with the pending points.
+        std::vector<std::vector<int>> subsets;
+        subsets.reserve(static_cast<std::size_t>(options.screen_batches));
+        for (int b = 0; b < options.screen_batches; ++b) {
+          std::vector<int> idx;
+          while (static_cast<int>(idx.size()) < q) {
+            const int c = static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(P)));
+            if (std::find(idx.begin(), idx.end(), c) == idx.end()) idx.push_back(c);
+          }
+          for (int k = 0; k < p; ++k) idx.push_back(P + k);
+          subsets.push_back(std::move(idx));
+        }
+        const std::vector<double> scores =
+            options.screen(joint.mean, joint.cov, subsets, incumbent,
+                           sobol_normal(options.screen_mc_samples_bulk, q + p, derive_seed(seed, 10)));
+        if (scores.size() == subsets.size()) {
+          std::vector<std::size_t> order(subsets.size());
+          std::iota(order.begin(), order.end(), std::size_t{0});
+          const auto keep = std::min<std::size_t>(order.size(), static_cast<std::size_t>(std::max(options.restarts, 1)));
+          std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(),
+                            [&](std::size_t a, std::size_t b) { return scores[a] > scores[b]; });
+          for (std::size_t k = 0; k < keep; ++k) {
+            std::vector<int> idx(subsets[order[k]].begin(), subsets[order[k]].begin() + q);
+            starts.emplace_back(screen.value(idx), std::move(idx));
+          }
+        }
+      }
       std::partial_sort(starts.begin() + 1,
                         starts.begin() + std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(starts.size()), options.restarts),
                         starts.end(), [](const auto& a, const auto& b) { return a.first > b.first; });

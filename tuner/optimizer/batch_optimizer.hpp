@@ -17,6 +17,8 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "design_space.hpp"
 #include "gaussian_process.hpp"
@@ -25,6 +27,14 @@ namespace quante::opt {
 
 // std::thread::hardware_concurrency(), at least 1.
 int default_optimizer_threads();
+
+// Scores many candidate batches at once by MC qEI: batch b is the points batches[b] (indices
+// into the joint posterior mean/cov, pending points included), base_samples N x m. Returns one
+// score per batch. The tuner plugs the GPU screener (tuner/optimizer/cuda/qei_screen.hpp) in
+// here when one is present; the optimizer itself links only Eigen.
+using BatchScreen = std::function<std::vector<double>(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov,
+                                                      const std::vector<std::vector<int>>& batches, double incumbent,
+                                                      const Eigen::MatrixXd& base_samples)>;
 
 struct BatchOptimizerOptions {
   int raw_samples = 256;         // candidate pool size
@@ -57,6 +67,12 @@ struct BatchOptimizerOptions {
   int trust_region_min_dim = 5;  // 0: never
   double trust_region_share = 0.25;  // share of the proposed points held in the region
   double trust_region_length = 0.8;
+  // Added: a bulk screener (BatchScreen). When set, screen_batches more random q-subsets of the
+  // pool are scored by it with screen_mc_samples_bulk samples each; its best `restarts` are
+  // re-scored like the others (qLogEI on the same sub-blocks) and compete for the starts.
+  BatchScreen screen;
+  int screen_batches = 4096;
+  int screen_mc_samples_bulk = 256;
   double min_separation = 1e-4;  // a point closer than this to a taken point is a repeat
   double failed_radius = 0.05;   // no proposal within this distance of a failed point
 };
