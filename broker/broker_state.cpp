@@ -249,6 +249,9 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
   while (progress) {
     progress = false;
     if (queues_.empty()) return;
+    // Nothing to hand out while every worker is busy (the common case under load: each submit
+    // and heartbeat would otherwise walk the studies and every worker's objectives).
+    if (std::none_of(workers_.begin(), workers_.end(), [](const auto& entry) { return !entry.second.job; })) return;
     auto start = queues_.upper_bound(last_served_study_);
     std::vector<std::string> order;
     for (auto it = start; it != queues_.end(); ++it) order.push_back(it->first);
