@@ -82,6 +82,7 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
   }
   spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", ready.name, ready.host, ready.gpu,
                  fmt::join(ready.objectives, ", "));
+  heartbeat_tuners(out);  // the farm grew: tuners show it now, not a heartbeat later
 }
 
 void BrokerState::handle_result(const std::string& identity, const Result& result, TimePoint now, std::vector<Outgoing>& out) {
@@ -183,6 +184,7 @@ void BrokerState::forget_worker(const std::string& identity, bool lost, TimePoin
     spdlog::warn("worker {} lost", it->second.ready.name);
   }
   workers_.erase(it);
+  heartbeat_tuners(out);  // the farm shrank
   if (!job_id) return;
   auto job = jobs_.find(*job_id);
   if (job == jobs_.end() || job->second.state != JobState::Running || job->second.worker != identity) return;
@@ -312,14 +314,21 @@ void BrokerState::tick(TimePoint now, std::vector<Outgoing>& out) {
   if (now - last_heartbeat_ >= settings_.heartbeat) {
     last_heartbeat_ = now;
     for (const auto& [identity, w] : workers_) out.push_back({Link::Worker, identity, Heartbeat{epoch_, "", 0, 0}});
-    std::unordered_map<std::string, std::uint32_t> queued_by_tuner;
-    for (const auto& [job_id, job] : jobs_)
-      if (job.state == JobState::Queued) ++queued_by_tuner[job.tuner];
-    for (const auto& [identity, t] : tuners_)
-      out.push_back({Link::Tuner, identity,
-                     Heartbeat{epoch_, "", static_cast<std::uint32_t>(workers_.size()), queued_by_tuner[identity]}});
+    heartbeat_tuners(out);
   }
   dispatch(now, out);
+}
+
+void BrokerState::heartbeat_tuners(std::vector<Outgoing>& out) const {
+  std::unordered_map<std::string, std::uint32_t> queued_by_tuner;
+  for (const auto& [job_id, job] : jobs_)
+    if (job.state == JobState::Queued) ++queued_by_tuner[job.tuner];
+  for (const auto& [identity, t] : tuners_) {
+    const auto queued = queued_by_tuner.find(identity);
+    out.push_back({Link::Tuner, identity,
+                   Heartbeat{epoch_, "", static_cast<std::uint32_t>(workers_.size()),
+                             queued == queued_by_tuner.end() ? 0u : queued->second}});
+  }
 }
 
 TimePoint BrokerState::next_deadline() const { return last_heartbeat_ + settings_.heartbeat; }

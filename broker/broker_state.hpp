@@ -100,6 +100,9 @@ class BrokerState {
   void dispatch(TimePoint now, std::vector<Outgoing>& out);
   std::optional<std::string> idle_worker_for(const std::string& objective) const;
   void erase_job(const std::string& job_id);
+  // A heartbeat to every tuner with the farm's size and its queued jobs (also sent at once when
+  // a worker joins or leaves, so a tuner's status line shows the farm as it is).
+  void heartbeat_tuners(std::vector<Outgoing>& out) const;
 
   BrokerSettings settings_;
   std::uint64_t epoch_;

@@ -336,3 +336,19 @@ TEST_CASE("a peer that floods the broker with stale results or wrong-way message
   // Each stale result still gets the request to register again: the peer is told, not ignored.
   CHECK(f.taken<Disconnect>().size() == 1000);
 }
+
+TEST_CASE("tuners hear the farm's size at once when a worker joins or leaves", "[broker]") {
+  Fixture f;
+  f.submit("t1", "j1");
+  f.taken<Heartbeat>();
+  f.worker_ready("w1", {"g"});
+  auto beats = f.taken<Heartbeat>();
+  REQUIRE(beats.size() == 1);
+  CHECK(beats[0].first == "t1");
+  CHECK(beats[0].second.workers == 1);
+  CHECK(beats[0].second.queued == 1);  // j1 waits: nobody serves objective f
+  f.state->on_worker("w1", Disconnect{"bye", ""}, f.now, f.out);
+  beats = f.taken<Heartbeat>();
+  REQUIRE(beats.size() == 1);
+  CHECK(beats[0].second.workers == 0);
+}
