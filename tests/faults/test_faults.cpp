@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -38,6 +39,14 @@ void require_exactly_once(const std::string& path, std::size_t budget, bool all_
 }
 
 const std::vector<std::string> kSlow = {"slow=builtin:delay:branin"};
+
+long rss_kib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
 
 }  // namespace
 
@@ -179,18 +188,26 @@ TEST_CASE("a poison job is failed to the tuner after the retry limit while other
   CHECK(poisoned >= 1);
 }
 
-TEST_CASE("a tuner that stops reading gets every result once it reads again", "[faults][integration]") {
+TEST_CASE("a tuner that stops reading gets every result once it reads again; the broker's memory stays bounded",
+          "[faults][integration]") {
   Farm farm;
   farm.start_broker();
-  farm.start_worker(kSlow);
-  farm.start_worker(kSlow);
-  auto tuner = farm.start_tuner(slow_study("slow-reader", 12, 4, 50, 100), farm.history_path());
-  REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 3; }, 60s));
+  for (int i = 0; i < 4; ++i) farm.start_worker(kSlow);
+  REQUIRE(farm.wait_for_workers(4));
+  auto tuner = farm.start_tuner(slow_study("slow-reader", 48, 16, 10, 40), farm.history_path());
+  REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 8; }, 60s));
+  const long rss_before = rss_kib(farm.broker->pid());
   tuner->signal(SIGSTOP);
-  std::this_thread::sleep_for(2s);  // results pile up at the broker (at most `batch` of them)
+  // Every job in flight finishes and its result waits at the broker (at most batch + queue_ahead
+  // of them), re-sent each interval into a socket nobody reads.
+  std::this_thread::sleep_for(3s);
+  const long rss_stalled = rss_kib(farm.broker->pid());
   tuner->signal(SIGCONT);
   REQUIRE(tuner->wait(120s) == 0);
-  require_exactly_once(farm.history_path(), 12);
+  require_exactly_once(farm.history_path(), 48);
+  INFO("broker RSS " << rss_before << " KiB before the stall, " << rss_stalled << " KiB during it");
+  REQUIRE(rss_before > 0);
+  CHECK(rss_stalled - rss_before < 16 * 1024);
 }
 
 TEST_CASE("SIGTERM stops each process cleanly; a worker stopped mid-job gives the job back", "[faults][integration]") {
