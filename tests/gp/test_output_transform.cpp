@@ -156,3 +156,13 @@ TEST_CASE("Power: symmetric losses are left nearly alone; apply and invert round
   // Tiny sets keep lambda 1 (nothing to fit on).
   CHECK(fitted(OutputTransform::Power, Eigen::Vector2d(1.0, 5.0)).lambda() == 1.0);
 }
+
+TEST_CASE("Power: equal losses give no warp, and new losses still map monotonically", "[gp][transform]") {
+  const Eigen::VectorXd y = Eigen::VectorXd::Constant(6, 2.5);
+  const auto t = fitted(OutputTransform::Power, y);
+  CHECK(t.lambda() == 1.0);
+  CHECK(t.targets().cwiseAbs().maxCoeff() == 0.0);
+  CHECK(t.apply(1.0) < t.apply(2.5));
+  CHECK(t.apply(2.5) < t.apply(10.0));
+  CHECK(t.apply(10.0) - t.apply(2.5) == Approx(7.5));  // identity up to the shift
+}

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
@@ -409,13 +410,21 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
       for (std::size_t s = 0; s < n_starts; ++s) run_start(s);
     } else {
       std::atomic<std::size_t> next{0};
-      auto worker = [&] {
-        for (std::size_t s = next++; s < n_starts; s = next++) run_start(s);
+      std::vector<std::exception_ptr> errors(threads);
+      auto worker = [&](std::size_t t) {
+        try {
+          for (std::size_t s = next++; s < n_starts; s = next++) run_start(s);
+        } catch (...) {
+          errors[t] = std::current_exception();  // rethrown on the calling thread, as the serial path would
+          next = n_starts;
+        }
       };
       std::vector<std::thread> helpers;
-      for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
-      worker();
+      for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker, t);
+      worker(0);
       for (auto& t : helpers) t.join();
+      for (const auto& e : errors)
+        if (e) std::rethrow_exception(e);
     }
     for (std::size_t s = 0; s < n_starts; ++s) {
       result.evaluations += evaluations[s];

@@ -182,13 +182,21 @@ HyperparameterFitResult fit_hyperparameters(Kernel& kernel, const Eigen::MatrixX
     for (std::size_t s = 0; s < runs.size(); ++s) run_start(s);
   } else {
     std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t s = next++; s < runs.size(); s = next++) run_start(s);
+    std::vector<std::exception_ptr> errors(threads);
+    auto worker = [&](std::size_t t) {
+      try {
+        for (std::size_t s = next++; s < runs.size(); s = next++) run_start(s);
+      } catch (...) {
+        errors[t] = std::current_exception();  // rethrown on the calling thread, as the serial path would
+        next = runs.size();
+      }
     };
     std::vector<std::thread> helpers;
-    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
-    worker();
+    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker, t);
+    worker(0);
     for (auto& t : helpers) t.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
   }
   std::size_t best_start = 0;
   for (std::size_t s = 0; s < runs.size(); ++s) {

@@ -120,7 +120,9 @@ TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::Ve
     case OutputTransform::Power: {
       standardize(y, t.mean_, t.scale_);
       const Eigen::VectorXd u = (y.array() - t.mean_) / t.scale_;
-      t.lambda_ = y.size() >= 3 ? fit_yeo_johnson_lambda(u, -2.0, 2.0) : 1.0;
+      // Too few distinct losses to say anything about their shape: no warp.
+      const bool degenerate = y.size() < 3 || u.maxCoeff() - u.minCoeff() < 1e-12;
+      t.lambda_ = degenerate ? 1.0 : fit_yeo_johnson_lambda(u, -2.0, 2.0);
       Eigen::VectorXd v(u.size());
       for (Eigen::Index i = 0; i < u.size(); ++i) v[i] = yeo_johnson(u[i], t.lambda_);
       standardize(v, t.mean2_, t.scale2_);
