@@ -77,8 +77,13 @@ struct ProposalEngine::Impl {
     if (screener) {
       options.batch.screen = [screener](const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov,
                                         const std::vector<std::vector<int>>& batches, double incumbent,
-                                        const Eigen::MatrixXd& base_samples) {
-        return screener->score_subsets(mean, cov, batches, incumbent, base_samples).value;
+                                        const Eigen::MatrixXd& base_samples) -> std::vector<double> {
+        // Only where the GPU takes it: thousands of batches on the CPU would cost more than
+        // they bring (no scores: the optimizer screens as it does without a GPU).
+        if (!screener->uses_gpu() || base_samples.cols() > opt::QeiScreener::kMaxGpuBatch) return {};
+        opt::ScreenScores scores = screener->score_subsets(mean, cov, batches, incumbent, base_samples);
+        if (!scores.on_gpu) return {};
+        return std::move(scores.value);
       };
     }
     return options;

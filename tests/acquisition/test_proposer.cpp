@@ -314,3 +314,18 @@ TEST_CASE("Proposer: a bulk batch screener (the GPU's hook) is used, and sees th
   Proposer again(space, {}, options);
   CHECK(again.propose(r).points == p.points);
 }
+
+TEST_CASE("Proposer: a screener that declines (no scores) leaves the proposal as without one", "[proposer]") {
+  const DesignSpace space = DesignSpace::continuous(3);
+  ProposerOptions options;
+  int calls = 0;
+  options.batch.screen = [&](const Eigen::VectorXd&, const Eigen::MatrixXd&, const std::vector<std::vector<int>>&, double,
+                             const Eigen::MatrixXd&) {
+    ++calls;
+    return std::vector<double>{};
+  };
+  Proposer declining(space, {}, options), plain(space);
+  const ProposalRequest r = bowl_request(space, 14, 3, 12);
+  CHECK(declining.propose(r).points == plain.propose(r).points);
+  CHECK(calls == 1);
+}

@@ -141,7 +141,9 @@ TEST_CASE("each stopping rule stops the study when it should", "[tuner][integrat
   farm.start_worker({"branin=builtin:branin", "slow=builtin:delay:branin"});
 
   SECTION("target") {
-    auto t = farm.start_tuner(study("target", "branin", 60, 1, "[stop]\ntarget = 20.0\n"), farm.history_path());
+    // Strictly one evaluation at a time (no point queued ahead), so the stop is exact.
+    auto t = farm.start_tuner(study("target", "branin", 60, 1, "queue_ahead = 0\n[stop]\ntarget = 20.0\n"),
+                              farm.history_path());
     REQUIRE(t->wait(60s) == 0);
     const auto h = read_history(farm.history_path());
     REQUIRE(h.size() < 60);
@@ -151,7 +153,8 @@ TEST_CASE("each stopping rule stops the study when it should", "[tuner][integrat
     CHECK_THAT(t->log(), Catch::Contains("stopped by target"));
   }
   SECTION("patience") {
-    auto t = farm.start_tuner(study("patience", "branin", 60, 1, "[stop]\npatience = 3\n"), farm.history_path());
+    auto t = farm.start_tuner(study("patience", "branin", 60, 1, "queue_ahead = 0\n[stop]\npatience = 3\n"),
+                              farm.history_path());
     REQUIRE(t->wait(60s) == 0);
     const auto h = read_history(farm.history_path());
     REQUIRE(h.size() < 60);
@@ -160,6 +163,20 @@ TEST_CASE("each stopping rule stops the study when it should", "[tuner][integrat
       if (h[i]["loss"].get<double>() < h[best_at]["loss"].get<double>()) best_at = i;
     CHECK(h.size() - 1 - best_at == 3);  // exactly 3 without improvement, then it stopped
     CHECK_THAT(t->log(), Catch::Contains("stopped by patience"));
+  }
+  SECTION("target, with a point queued ahead (the default)") {
+    auto t = farm.start_tuner(study("target-ahead", "branin", 60, 1, "[stop]\ntarget = 20.0\n"), farm.history_path());
+    REQUIRE(t->wait(60s) == 0);
+    const auto h = read_history(farm.history_path());
+    REQUIRE(h.size() < 60);
+    std::size_t first_hit = h.size();
+    for (std::size_t i = 0; i < h.size() && first_hit == h.size(); ++i)
+      if (h[i]["loss"].get<double>() <= 20.0) first_hit = i;
+    REQUIRE(first_hit < h.size());
+    // Nothing new is proposed once it is met; the one point already queued may still finish
+    // and is kept (its GPU time is spent), never more than that.
+    CHECK(h.size() - 1 - first_hit <= 1);
+    CHECK_THAT(t->log(), Catch::Contains("stopped by target"));
   }
   SECTION("max_seconds") {
     auto t = farm.start_tuner(study("clock", "slow", 500, 1, "[stop]\nmax_seconds = 1.0\n",
@@ -172,7 +189,7 @@ TEST_CASE("each stopping rule stops the study when it should", "[tuner][integrat
     CHECK_THAT(t->log(), Catch::Contains("stopped by max_seconds"));
   }
   SECTION("min_qei") {
-    auto t = farm.start_tuner(study("qei", "branin", 60, 1, "[stop]\nmin_qei = 1e9\n"), farm.history_path());
+    auto t = farm.start_tuner(study("qei", "branin", 60, 1, "queue_ahead = 0\n[stop]\nmin_qei = 1e9\n"), farm.history_path());
     REQUIRE(t->wait(60s) == 0);
     const auto h = read_history(farm.history_path());
     CHECK(h.size() == 4);  // the initial design, then the first qEI batch is below the threshold
