@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -40,14 +39,6 @@ std::vector<int> parse_list(const std::string& text) {
   std::string item;
   while (std::getline(in, item, ',')) out.push_back(std::stoi(item));
   return out;
-}
-
-long rss_kib(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
 }
 
 void send(zmq::socket_t& s, Link link, const Message& m) {
@@ -175,7 +166,7 @@ int main(int argc, char** argv) {
       for (int w = 0; w < workers; ++w) worker_threads.emplace_back(worker_thread, std::ref(ctx), backend, w, std::ref(stop));
       std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers register
       const long per_tuner = (soak ? soak : jobs) / tuners;
-      const long rss_start = rss_kib(broker.pid());
+      const long rss_start = test::resident_kib(broker.pid());
       std::vector<TunerStats> stats(static_cast<std::size_t>(tuners));
       const auto start = Clock::now();
       std::vector<std::thread> tuner_threads;
@@ -184,7 +175,7 @@ int main(int argc, char** argv) {
                                    std::ref(stats[static_cast<std::size_t>(t)]), soak == 0);
       for (auto& t : tuner_threads) t.join();
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-      const long rss_end = rss_kib(broker.pid());
+      const long rss_end = test::resident_kib(broker.pid());
       stop = true;
       for (auto& t : worker_threads) t.join();
       std::vector<double> all;

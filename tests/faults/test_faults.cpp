@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -39,14 +38,6 @@ void require_exactly_once(const std::string& path, std::size_t budget, bool all_
 }
 
 const std::vector<std::string> kSlow = {"slow=builtin:delay:branin"};
-
-long rss_kib(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 }  // namespace
 
@@ -196,12 +187,12 @@ TEST_CASE("a tuner that stops reading gets every result once it reads again; the
   REQUIRE(farm.wait_for_workers(4));
   auto tuner = farm.start_tuner(slow_study("slow-reader", 48, 16, 10, 40), farm.history_path());
   REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 8; }, 60s));
-  const long rss_before = rss_kib(farm.broker->pid());
+  const long rss_before = resident_kib(farm.broker->pid());
   tuner->signal(SIGSTOP);
   // Every job in flight finishes and its result waits at the broker (at most batch + queue_ahead
   // of them), re-sent each interval into a socket nobody reads.
   std::this_thread::sleep_for(3s);
-  const long rss_stalled = rss_kib(farm.broker->pid());
+  const long rss_stalled = resident_kib(farm.broker->pid());
   tuner->signal(SIGCONT);
   REQUIRE(tuner->wait(120s) == 0);
   require_exactly_once(farm.history_path(), 48);

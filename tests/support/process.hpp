@@ -50,5 +50,7 @@ class TempDir {
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& text);
 std::size_t count_lines(const std::string& path);
+// The resident set size of a process in KiB (VmRSS), -1 when it cannot be read.
+long resident_kib(pid_t pid);
 
 }  // namespace quante::test

@@ -4,8 +4,6 @@
 #include <LBFGSB.h>
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
@@ -14,6 +12,7 @@
 
 #include "batch_objective.hpp"
 #include "exclusion_zone.hpp"
+#include "parallel_for.hpp"
 #include "qei_exact.hpp"
 #include "qei_monte_carlo.hpp"
 #include "qlogei.hpp"
@@ -405,27 +404,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
       evaluations[s] = fun.evaluations;
       if (fun.best_x.size() == q * d) finished[s] = Eigen::Map<const RowMajor>(fun.best_x.data(), q, d);
     };
-    const std::size_t threads = std::min<std::size_t>(n_starts, static_cast<std::size_t>(std::max(options.threads, 1)));
-    if (threads <= 1) {
-      for (std::size_t s = 0; s < n_starts; ++s) run_start(s);
-    } else {
-      std::atomic<std::size_t> next{0};
-      std::vector<std::exception_ptr> errors(threads);
-      auto worker = [&](std::size_t t) {
-        try {
-          for (std::size_t s = next++; s < n_starts; s = next++) run_start(s);
-        } catch (...) {
-          errors[t] = std::current_exception();  // rethrown on the calling thread, as the serial path would
-          next = n_starts;
-        }
-      };
-      std::vector<std::thread> helpers;
-      for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker, t);
-      worker(0);
-      for (auto& t : helpers) t.join();
-      for (const auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    }
+    parallel_for(n_starts, options.threads, run_start);
     for (std::size_t s = 0; s < n_starts; ++s) {
       result.evaluations += evaluations[s];
       if (finished[s].rows() == q) candidates.push_back(std::move(finished[s]));

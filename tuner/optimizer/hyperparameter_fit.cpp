@@ -2,17 +2,16 @@
 #include "hyperparameter_fit.hpp"
 
 #include "marginal_likelihood.hpp"
+#include "parallel_for.hpp"
 #include "rng.hpp"
 
 #include <LBFGSB.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <exception>
 #include <limits>
 #include <memory>
-#include <thread>
 #include <vector>
 
 namespace quante::opt {
@@ -177,27 +176,7 @@ HyperparameterFitResult fit_hyperparameters(Kernel& kernel, const Eigen::MatrixX
     runs[s] = minimise(objectives[s], start_points[s], lower, upper,
                        s == 0 ? options.max_iterations : std::min(options.restart_iterations, options.max_iterations));
   };
-  const auto threads = static_cast<std::size_t>(std::clamp(options.threads, 1, starts));
-  if (threads <= 1) {
-    for (std::size_t s = 0; s < runs.size(); ++s) run_start(s);
-  } else {
-    std::atomic<std::size_t> next{0};
-    std::vector<std::exception_ptr> errors(threads);
-    auto worker = [&](std::size_t t) {
-      try {
-        for (std::size_t s = next++; s < runs.size(); s = next++) run_start(s);
-      } catch (...) {
-        errors[t] = std::current_exception();  // rethrown on the calling thread, as the serial path would
-        next = runs.size();
-      }
-    };
-    std::vector<std::thread> helpers;
-    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker, t);
-    worker(0);
-    for (auto& t : helpers) t.join();
-    for (const auto& e : errors)
-      if (e) std::rethrow_exception(e);
-  }
+  parallel_for(runs.size(), options.threads, run_start);
   std::size_t best_start = 0;
   for (std::size_t s = 0; s < runs.size(); ++s) {
     result.iterations += runs[s].iterations;
