@@ -395,14 +395,7 @@ MlpRunResult CudaMlpTrainer::run(const MlpHyper& hyper, const MlpStopCheck& stop
     }
     double sum = 0.0;
     check(cudaMemcpy(&sum, loss_sum.get(), sizeof sum, cudaMemcpyDeviceToHost), "cudaMemcpy of the epoch loss");
-    const double mean = sum / n;
-    result.train_loss.push_back(mean);
-    if (!std::isfinite(mean)) {
-      std::ostringstream why;
-      why << "training diverged: the mean training loss of epoch " << epoch + 1 << " is " << mean
-          << " (try a smaller lr)";
-      throw MlpStopped(why.str(), false);
-    }
+    record_epoch_loss(result, epoch, sum / n);
   }
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -12,13 +12,6 @@ namespace {
 constexpr const char* kDelayPrefix = "delay:";
 constexpr const char* kDurationParam = "duration_ms";
 
-Evaluation failure(FailureKind kind, std::string error) {
-  Evaluation evaluation;
-  evaluation.failure = kind;
-  evaluation.error = std::move(error);
-  return evaluation;
-}
-
 std::string number(double value) {
   std::ostringstream out;
   out.precision(17);
@@ -66,7 +59,7 @@ Evaluation BuiltinObjective::evaluate(const std::string& /*job_id*/, const Param
 
 Evaluation BuiltinObjective::run(const Params& params) {
   const auto started = std::chrono::steady_clock::now();
-  if (cancel_.raised()) return failure(FailureKind::Timeout, "cancelled before it started");
+  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
 
   Params args = params;
   if (delay_) {
@@ -74,7 +67,7 @@ Evaluation BuiltinObjective::run(const Params& params) {
     if (const auto it = args.find(kDurationParam); it != args.end()) {
       const auto value = as_number(it->second);
       if (!value || !std::isfinite(*value) || *value < 0.0) {
-        return failure(FailureKind::Objective, std::string("parameter ") + kDurationParam +
+        return failed_evaluation(FailureKind::Objective, std::string("parameter ") + kDurationParam +
                                                    " must be a number >= 0, got " +
                                                    quante::to_string(it->second));
       }
@@ -85,10 +78,10 @@ Evaluation BuiltinObjective::run(const Params& params) {
                                     std::chrono::duration<double, std::milli>(duration_ms));
     const auto deadline = started + context_.timeout;
     if (cancel_.wait_until(std::min(wake, deadline))) {
-      return failure(FailureKind::Timeout, "cancelled");
+      return failed_evaluation(FailureKind::Timeout, "cancelled");
     }
     if (deadline < wake) {
-      return failure(FailureKind::Timeout, "delay of " + number(duration_ms) +
+      return failed_evaluation(FailureKind::Timeout, "delay of " + number(duration_ms) +
                                                " ms overran the timeout of " +
                                                std::to_string(context_.timeout.count()) + " ms");
     }
@@ -102,22 +95,22 @@ Evaluation BuiltinObjective::run(const Params& params) {
     const std::string name = "x" + std::to_string(i);
     const auto it = args.find(name);
     if (it == args.end()) {
-      return failure(FailureKind::Objective, "missing parameter " + name + " (" + takes + ")");
+      return failed_evaluation(FailureKind::Objective, "missing parameter " + name + " (" + takes + ")");
     }
     const auto value = as_number(it->second);
     if (!value) {
-      return failure(FailureKind::Objective, "parameter " + name + " is the category \"" +
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is the category \"" +
                                                  quante::to_string(it->second) + "\"; " + takes +
                                                  " as numbers");
     }
     if (!std::isfinite(*value)) {
-      return failure(FailureKind::Objective, "parameter " + name + " is not finite");
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is not finite");
     }
     const auto k = static_cast<std::size_t>(i);
     const double low = function_.low[k], high = function_.high[k];
     const double slack = 1e-9 * (high - low);
     if (*value < low - slack || *value > high + slack) {
-      return failure(FailureKind::Objective, "parameter " + name + " = " + number(*value) +
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " = " + number(*value) +
                                                  " is outside " + function_.name + "'s domain [" +
                                                  number(low) + ", " + number(high) + "]");
     }
@@ -129,13 +122,13 @@ Evaluation BuiltinObjective::run(const Params& params) {
       for (int i = 0; i < function_.dim && !expected; ++i)
         expected = name == "x" + std::to_string(i);
       if (!expected) {
-        return failure(FailureKind::Objective, "unexpected parameter " + name + " (" + takes + ")");
+        return failed_evaluation(FailureKind::Objective, "unexpected parameter " + name + " (" + takes + ")");
       }
     }
   }
   const double loss = function_.f(x);
   if (!std::isfinite(loss)) {
-    return failure(FailureKind::Objective,
+    return failed_evaluation(FailureKind::Objective,
                    function_.name + " is not finite at " + quante::to_string(params));
   }
   return Evaluation{true, loss, {}, FailureKind::None, {}};

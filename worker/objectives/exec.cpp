@@ -44,13 +44,6 @@ constexpr auto kStderrDrain = 500ms;  // for the stderr reader to reach EOF afte
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kMaxStderrLine = 64 * 1024;
 
-Evaluation failure(FailureKind kind, std::string error) {
-  Evaluation evaluation;
-  evaluation.failure = kind;
-  evaluation.error = std::move(error);
-  return evaluation;
-}
-
 class Fd {
  public:
   Fd() = default;
@@ -428,7 +421,7 @@ Evaluation ExecObjective::evaluate(const std::string& job_id, const Params& para
   try {
     evaluation = run_job(job_id, params);
   } catch (const std::exception& e) {  // out of memory, a failed thread start: fail the job only
-    evaluation = failure(FailureKind::Crashed, std::string("exec objective: ") + e.what());
+    evaluation = failed_evaluation(FailureKind::Crashed, std::string("exec objective: ") + e.what());
     if (child_) stop_child(false);
   }
   cancel_.clear();
@@ -437,7 +430,7 @@ Evaluation ExecObjective::evaluate(const std::string& job_id, const Params& para
 
 Evaluation ExecObjective::run_job(const std::string& job_id, const Params& params) {
   const auto deadline = Clock::now() + context_.timeout;
-  if (cancel_.raised()) return failure(FailureKind::Timeout, "cancelled before it started");
+  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
 
   // Kills the child after a failed job and starts a fresh one for the next, straight away.
   auto restart_after = [this](FailureKind kind, const std::string& reason, bool wait_for_exit) {
@@ -449,10 +442,10 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
     } catch (const std::exception& e) {
       spdlog::error("{}: cannot restart the child: {}", describe(), e.what());
     }
-    return failure(kind, std::move(error));
+    return failed_evaluation(kind, std::move(error));
   };
   auto cancelled = [this] {
-    return failure(FailureKind::Timeout, "cancelled; the child " + stop_child(false));
+    return failed_evaluation(FailureKind::Timeout, "cancelled; the child " + stop_child(false));
   };
 
   if (child_ && has_exited(child_->pid)) {
@@ -463,7 +456,7 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
     try {
       start_child();
     } catch (const std::exception& e) {
-      return failure(FailureKind::Crashed, std::string("cannot start the child: ") + e.what());
+      return failed_evaluation(FailureKind::Crashed, std::string("cannot start the child: ") + e.what());
     }
   }
   Child& child = *child_;

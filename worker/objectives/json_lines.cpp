@@ -82,13 +82,6 @@ bool nests_deeper_than(std::string_view line, int limit) {
   return false;
 }
 
-Evaluation failure(FailureKind kind, std::string error) {
-  Evaluation evaluation;
-  evaluation.failure = kind;
-  evaluation.error = std::move(error);
-  return evaluation;
-}
-
 }  // namespace
 
 std::string excerpt(std::string_view text, std::size_t max_bytes) {
@@ -153,23 +146,23 @@ std::string encode_job(const std::string& job_id, const Params& params, int gpu)
 
 Evaluation decode_answer(std::string_view line, const std::string& job_id) {
   if (nests_deeper_than(line, kMaxAnswerDepth)) {
-    return failure(FailureKind::Protocol, "answer nests deeper than " + std::to_string(kMaxAnswerDepth) +
+    return failed_evaluation(FailureKind::Protocol, "answer nests deeper than " + std::to_string(kMaxAnswerDepth) +
                                               " levels: " + excerpt(line));
   }
   json answer = json::parse(line, nullptr, false);
   if (answer.is_discarded()) answer = json::parse(quote_non_finite_tokens(line), nullptr, false);
   if (answer.is_discarded()) {
-    return failure(FailureKind::Protocol, "answer is not JSON: " + excerpt(line));
+    return failed_evaluation(FailureKind::Protocol, "answer is not JSON: " + excerpt(line));
   }
   if (!answer.is_object()) {
-    return failure(FailureKind::Protocol, "answer is not a JSON object: " + excerpt(line));
+    return failed_evaluation(FailureKind::Protocol, "answer is not a JSON object: " + excerpt(line));
   }
   const auto id = answer.find("id");
   if (id == answer.end() || !id->is_string()) {
-    return failure(FailureKind::Protocol, "answer has no string \"id\": " + excerpt(line));
+    return failed_evaluation(FailureKind::Protocol, "answer has no string \"id\": " + excerpt(line));
   }
   if (id->get<std::string>() != job_id) {
-    return failure(FailureKind::Protocol, "answer is for job \"" + excerpt(id->get<std::string>()) +
+    return failed_evaluation(FailureKind::Protocol, "answer is for job \"" + excerpt(id->get<std::string>()) +
                                               "\", expected \"" + job_id + "\"");
   }
 
@@ -177,12 +170,12 @@ Evaluation decode_answer(std::string_view line, const std::string& job_id) {
     std::string text =
         excerpt(error->is_string() ? error->get<std::string>() : error->dump(), 1000);
     if (text.empty()) text = "(empty error message)";
-    return failure(FailureKind::Objective, text);
+    return failed_evaluation(FailureKind::Objective, text);
   }
 
   const auto loss = answer.find("loss");
   if (loss == answer.end()) {
-    return failure(FailureKind::Protocol,
+    return failed_evaluation(FailureKind::Protocol,
                    "answer has neither \"loss\" nor \"error\": " + excerpt(line));
   }
   double value = 0.0;
@@ -191,10 +184,10 @@ Evaluation decode_answer(std::string_view line, const std::string& job_id) {
   } else if (loss->is_string() && (*loss == "NaN" || *loss == "Infinity" || *loss == "-Infinity")) {
     value = *loss == "NaN" ? std::nan("") : (*loss == "Infinity" ? HUGE_VAL : -HUGE_VAL);
   } else {
-    return failure(FailureKind::Protocol, "\"loss\" is not a number: " + excerpt(loss->dump()));
+    return failed_evaluation(FailureKind::Protocol, "\"loss\" is not a number: " + excerpt(loss->dump()));
   }
   if (!std::isfinite(value)) {
-    Evaluation evaluation = failure(
+    Evaluation evaluation = failed_evaluation(
         FailureKind::Objective, std::string("loss is ") + (std::isnan(value) ? "NaN" : "infinite"));
     evaluation.loss = value;
     return evaluation;

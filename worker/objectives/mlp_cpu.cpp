@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <sstream>
 
 #include "mlp_math.hpp"
 
@@ -184,14 +183,7 @@ MlpRunResult CpuMlpTrainer::train(const MlpHyper& hyper, const MlpStopCheck& sto
       net.backward_and_update(G, step, step + 1);
       ++step;
     }
-    const double mean = sum / n;
-    result.train_loss.push_back(mean);
-    if (!std::isfinite(mean)) {
-      std::ostringstream why;
-      why << "training diverged: the mean training loss of epoch " << epoch + 1 << " is " << mean
-          << " (try a smaller lr)";
-      throw MlpStopped(why.str(), false);
-    }
+    record_epoch_loss(result, epoch, sum / n);
   }
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -19,13 +19,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "builtin:mlp";
 
-Evaluation failure(FailureKind kind, std::string error) {
-  Evaluation evaluation;
-  evaluation.failure = kind;
-  evaluation.error = std::move(error);
-  return evaluation;
-}
-
 }  // namespace
 
 bool is_mlp_spec(const std::string& spec) {
@@ -83,9 +76,9 @@ Evaluation MlpObjective::evaluate(const std::string& /*job_id*/, const Params& p
 
 Evaluation MlpObjective::run(const Params& params) {
   const auto started = std::chrono::steady_clock::now();
-  if (cancel_.raised()) return failure(FailureKind::Timeout, "cancelled before it started");
+  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
   auto parsed = mlp::parse_mlp_hyper(params, spec_.defaults);
-  if (auto* error = std::get_if<std::string>(&parsed)) return failure(FailureKind::Objective, *error);
+  if (auto* error = std::get_if<std::string>(&parsed)) return failed_evaluation(FailureKind::Objective, *error);
   const mlp::MlpHyper hyper = std::get<mlp::MlpHyper>(parsed);
 
   const auto deadline = started + context_.timeout;
@@ -101,7 +94,7 @@ Evaluation MlpObjective::run(const Params& params) {
         trainer_ = mlp::make_cuda_trainer(data_);
         spdlog::info("builtin:mlp: data copied to {}", trainer_->device());
 #else
-        return failure(FailureKind::Crashed, "this quante-worker was built without CUDA");
+        return failed_evaluation(FailureKind::Crashed, "this quante-worker was built without CUDA");
 #endif
       } else {
         trainer_ = std::make_unique<mlp::CpuMlpTrainer>(data_);
@@ -109,7 +102,7 @@ Evaluation MlpObjective::run(const Params& params) {
     }
     const mlp::MlpRunResult result = trainer_->train(hyper, stop);
     if (!std::isfinite(result.val_loss))
-      return failure(FailureKind::Objective, "the validation loss is not finite (" + mlp::describe(hyper) + ")");
+      return failed_evaluation(FailureKind::Objective, "the validation loss is not finite (" + mlp::describe(hyper) + ")");
     Evaluation evaluation;
     evaluation.ok = true;
     evaluation.loss = result.val_loss;
@@ -119,19 +112,19 @@ Evaluation MlpObjective::run(const Params& params) {
     evaluation.metrics["epoch_seconds"] = result.train_seconds / static_cast<double>(hyper.epochs);
     return evaluation;
   } catch (const mlp::MlpStopped& stopped) {
-    if (!stopped.interrupted()) return failure(FailureKind::Objective, stopped.what());
-    if (std::string(stopped.what()) == "cancelled") return failure(FailureKind::Timeout, "cancelled");
-    return failure(FailureKind::Timeout,
+    if (!stopped.interrupted()) return failed_evaluation(FailureKind::Objective, stopped.what());
+    if (std::string(stopped.what()) == "cancelled") return failed_evaluation(FailureKind::Timeout, "cancelled");
+    return failed_evaluation(FailureKind::Timeout,
                    "training overran the timeout of " + std::to_string(context_.timeout.count()) + " ms");
   } catch (const std::bad_alloc&) {
-    return failure(FailureKind::Crashed, "out of host memory while training (" + mlp::describe(hyper) + ")");
+    return failed_evaluation(FailureKind::Crashed, "out of host memory while training (" + mlp::describe(hyper) + ")");
   } catch (const std::exception& e) {
     std::string why = std::string(trainer_ ? trainer_->device() : std::string("cuda")) + ": " + e.what();
     if (trainer_ && !trainer_->usable()) {
       spdlog::error("builtin:mlp: {}; the device is set up afresh for the next job", why);
       trainer_.reset();
     }
-    return failure(FailureKind::Crashed, why);
+    return failed_evaluation(FailureKind::Crashed, why);
   }
 }
 

@@ -1,9 +1,10 @@
-// MlpPlan: the seeded initial weights and batch orders that both mlp back-ends use; see
-// mlp_trainer.hpp. Portable draws (no std::*_distribution, whose output differs between
+// MlpPlan: the seeded initial weights and batch orders that both mlp back-ends use, and the
+// epoch-loss bookkeeping they share; see mlp_trainer.hpp. Portable draws (no std::*_distribution, whose output differs between
 // standard libraries), so that a seed replays anywhere.
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <sstream>
 
 #include "mlp_random.hpp"
 #include "mlp_trainer.hpp"
@@ -52,6 +53,15 @@ std::vector<int> MlpPlan::epoch_order(int epoch) const {
     std::swap(order[i - 1], order[j]);
   }
   return order;
+}
+
+void record_epoch_loss(MlpRunResult& result, int epoch, double mean_loss) {
+  result.train_loss.push_back(mean_loss);
+  if (std::isfinite(mean_loss)) return;
+  std::ostringstream why;
+  why << "training diverged: the mean training loss of epoch " << epoch + 1 << " is " << mean_loss
+      << " (try a smaller lr)";
+  throw MlpStopped(why.str(), false);
 }
 
 }  // namespace quante::mlp

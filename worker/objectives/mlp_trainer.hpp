@@ -62,6 +62,10 @@ class MlpStopped : public std::runtime_error {
   bool interrupted_;
 };
 
+// Appends an epoch's mean training loss to the result; throws MlpStopped (not interrupted) when
+// it is not finite: the run diverged. Shared by the CPU and CUDA back-ends.
+void record_epoch_loss(MlpRunResult& result, int epoch, double mean_loss);
+
 // A back-end: holds the data set (on its device) for the life of the worker process.
 class MlpTrainer {
  public:

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "params.hpp"
 
@@ -34,6 +35,14 @@ struct Evaluation {
   FailureKind failure = FailureKind::None;
   std::map<std::string, double> metrics;  // optional extra numbers
 };
+
+// A failed evaluation of the given kind, with its reason.
+inline Evaluation failed_evaluation(FailureKind kind, std::string error) {
+  Evaluation evaluation;
+  evaluation.failure = kind;
+  evaluation.error = std::move(error);
+  return evaluation;
+}
 
 struct ObjectiveContext {
   int gpu = -1;  // the physical GPU this worker owns; -1 for none

@@ -28,13 +28,6 @@ constexpr auto kCancelGrace = 500ms;  // for a cancelled or overdue call to retu
 constexpr auto kTeardownGrace = 10s;  // for quante_teardown (and any call still running)
 constexpr std::size_t kErrorBytes = 4096;
 
-Evaluation failure(FailureKind kind, std::string error) {
-  Evaluation evaluation;
-  evaluation.failure = kind;
-  evaluation.error = std::move(error);
-  return evaluation;
-}
-
 enum class CallKind { Setup, Evaluate, Teardown };
 
 struct Call {
@@ -271,7 +264,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
     cancelled = shared_->cancel_requested;
   }
   if (cancelled) {
-    evaluation = failure(FailureKind::Timeout, "cancelled before it started");
+    evaluation = failed_evaluation(FailureKind::Timeout, "cancelled before it started");
   } else if (shared_->submit_and_wait(call, deadline, true)) {
     {
       std::lock_guard lock(shared_->mutex);
@@ -280,16 +273,16 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
     if (cancelled && (call->rc != 0 || !call->thrown.empty())) {
       // It ended because quante_cancel asked it to: say so, rather than pass on "cancelled"
       // as the objective's own error (which would not be retried).
-      evaluation = failure(FailureKind::Timeout, "cancelled");
+      evaluation = failed_evaluation(FailureKind::Timeout, "cancelled");
     } else if (!call->thrown.empty()) {
-      evaluation = failure(FailureKind::Crashed,
+      evaluation = failed_evaluation(FailureKind::Crashed,
                            "plugin threw an exception across the C ABI: " + call->thrown);
     } else if (call->rc != 0) {
       std::string why = call->message();
       if (why.empty()) why = "quante_evaluate returned " + std::to_string(call->rc);
-      evaluation = failure(FailureKind::Objective, why);
+      evaluation = failed_evaluation(FailureKind::Objective, why);
     } else if (!std::isfinite(call->loss)) {
-      evaluation = failure(FailureKind::Objective,
+      evaluation = failed_evaluation(FailureKind::Objective,
                            std::string("loss is ") + (std::isnan(call->loss) ? "NaN" : "infinite"));
       evaluation.loss = call->loss;
     } else {
@@ -304,7 +297,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
                   : "no answer within " + std::to_string(context_.timeout.count()) + " ms";
     if (!call->started) {
       call->abandoned = true;
-      evaluation = failure(FailureKind::Timeout,
+      evaluation = failed_evaluation(FailureKind::Timeout,
                            why + " (still queued behind an earlier call that has not returned)");
     } else {
       lock.unlock();
@@ -314,7 +307,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
       lock.lock();
       const bool returned = shared_->changed.wait_until(lock, Clock::now() + kCancelGrace,
                                                         [&] { return call->done; });
-      evaluation = failure(FailureKind::Timeout,
+      evaluation = failed_evaluation(FailureKind::Timeout,
                            returned ? why
                                     : why +
                                           "; the call is still running and the next job "
