@@ -1,11 +1,13 @@
 // Broker throughput, latency and soak. A real quante-broker process; workers and tuners are
-// threads speaking the wire protocol directly (a worker answers each JOB at once, a no-op
+// sockets of one harness thread speaking the wire protocol directly (a worker answers each JOB at once, a no-op
 // objective), so the numbers are the broker's and the sockets', not an objective's.
 //
 //   bench_broker_load [--workers 1,8,32] [--tuners 1,4] [--jobs 20000] [--inflight 64]
 //   bench_broker_load --soak 1000000 --workers 8 --tuners 2
-// Prints jobs/s through the whole round trip, p50/p99 submit-to-result latency, and for a soak
-// the broker's RSS at start and end plus lost/duplicated job counts.
+// Prints jobs/s through the whole round trip, p50/p99 submit-to-result latency, the broker
+// process's CPU (cores used, CPU microseconds per job: what the broker costs, apart from the
+// harness it shares this machine with), and for a soak the broker's RSS at start and end plus
+// lost/duplicated job counts.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -46,90 +48,135 @@ void send(zmq::socket_t& s, Link link, const Message& m) {
   zmq::send_multipart(s, frames);
 }
 
-std::optional<Message> receive(zmq::socket_t& s, Link link) {
-  std::vector<zmq::message_t> frames;
-  if (!zmq::recv_multipart(s, std::back_inserter(frames))) return std::nullopt;
-  auto decoded = decode(link, frames);
-  if (std::holds_alternative<DecodeError>(decoded)) return std::nullopt;
-  return std::get<Message>(decoded);
-}
-
-void worker_thread(zmq::context_t& ctx, const std::string& backend, int index, std::atomic<bool>& stop) {
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 200);
-  s.connect(backend);
-  Ready ready;
-  ready.name = "bench/w" + std::to_string(index);
-  ready.host = "bench";
-  ready.pid = index;
-  ready.objectives = {"noop"};
-  send(s, Link::Worker, ready);
-  auto last_beat = Clock::now();
-  while (!stop) {
-    auto m = receive(s, Link::Worker);
-    if (m) {
-      if (auto* job = std::get_if<Job>(&*m)) {
-        Outcome o;
-        o.job_id = job->job_id;
-        o.ok = true;
-        o.loss = 0;
-        o.worker = "bench";
-        send(s, Link::Worker, Result{o, job->attempt, job->epoch});
-      }
-    }
-    if (Clock::now() - last_beat > std::chrono::milliseconds(500)) {
-      send(s, Link::Worker, Heartbeat{});
-      last_beat = Clock::now();
-    }
-  }
-}
-
 struct TunerStats {
   std::vector<double> latencies_us;
   std::size_t results = 0, duplicates = 0, lost = 0;
 };
 
-void tuner_thread(zmq::context_t& ctx, const std::string& frontend, int index, long jobs, int inflight, TunerStats& stats,
-                  bool keep_latencies) {
-  zmq::socket_t s(ctx, zmq::socket_type::dealer);
-  s.set(zmq::sockopt::linger, 0);
-  s.set(zmq::sockopt::rcvtimeo, 2000);
-  s.connect(frontend);
-  const std::string study = "bench-" + std::to_string(index);
+// A bench tuner: keeps `inflight` no-op jobs open, acknowledges each result and submits the next.
+struct BenchTuner {
+  zmq::socket_t socket;
+  std::string study;
+  long jobs = 0, submitted = 0;
+  int inflight = 0;
+  bool keep_latencies = false;
   std::unordered_map<std::string, Clock::time_point> open;
-  std::set<std::string> done;
-  long submitted = 0;
-  auto submit = [&] {
+  TunerStats stats;
+
+  void submit() {
     const std::string id = new_job_id();
     open[id] = Clock::now();
-    send(s, Link::Tuner, Submit{id, study, "noop", {{"x", 1.0}}, 0, 0});
+    send(socket, Link::Tuner, Submit{id, study, "noop", {{"x", 1.0}}, 0, 0});
     ++submitted;
-  };
-  while (submitted < jobs && static_cast<int>(open.size()) < inflight) submit();
-  if (keep_latencies) stats.latencies_us.reserve(static_cast<std::size_t>(jobs));
-  while (!open.empty()) {
-    auto m = receive(s, Link::Tuner);
-    if (!m) {
-      std::fprintf(stderr, "tuner %d: no message for 2 s with %zu open\n", index, open.size());
-      break;
-    }
-    auto* r = std::get_if<JobResult>(&*m);
-    if (!r) continue;
-    send(s, Link::Tuner, ResultAck{r->outcome.job_id});
+  }
+  void top_up() {
+    while (submitted < jobs && static_cast<int>(open.size()) < inflight) submit();
+  }
+  bool finished() const { return submitted >= jobs && open.empty(); }
+  void on_message(const Message& m) {
+    const auto* r = std::get_if<JobResult>(&m);
+    if (!r) return;
+    send(socket, Link::Tuner, ResultAck{r->outcome.job_id});
     auto it = open.find(r->outcome.job_id);
     if (it == open.end()) {
       ++stats.duplicates;
-      continue;
+      return;
     }
     if (keep_latencies)
       stats.latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - it->second).count());
     open.erase(it);
     ++stats.results;
-    if (submitted < jobs) submit();
   }
-  stats.lost = open.size();
+};
+
+void answer_job(zmq::socket_t& socket, const Message& m) {
+  const auto* job = std::get_if<Job>(&m);
+  if (!job) return;
+  Outcome o;
+  o.job_id = job->job_id;
+  o.ok = true;
+  o.loss = 0;
+  o.worker = "bench";
+  send(socket, Link::Worker, Result{o, job->attempt, job->epoch});
 }
+
+// The whole harness (every worker and tuner socket) is one thread polling its sockets: a burst of
+// messages is answered in one wake-up, so the harness takes as little as it can of the two cores
+// it shares with the broker. Workers register first and keep beating until the tuners are done.
+class Harness {
+ public:
+  Harness(zmq::context_t& ctx, const std::string& backend, int workers) {
+    for (int i = 0; i < workers; ++i) {
+      zmq::socket_t& s = workers_.emplace_back(ctx, zmq::socket_type::dealer);
+      s.set(zmq::sockopt::linger, 0);
+      s.connect(backend);
+      Ready ready;
+      ready.name = "bench/w" + std::to_string(i);
+      ready.host = "bench";
+      ready.pid = i;
+      ready.objectives = {"noop"};
+      send(s, Link::Worker, ready);
+    }
+  }
+
+  void serve_workers_for(std::chrono::milliseconds duration) {
+    const auto end = Clock::now() + duration;
+    while (Clock::now() < end) loop_once(std::chrono::milliseconds(50));
+  }
+
+  // Runs the tuners to the end; false if the farm fell silent for 2 s with jobs open.
+  bool run(std::vector<BenchTuner>& tuners) {
+    tuners_ = &tuners;
+    for (auto& t : tuners) t.top_up();
+    auto last_progress = Clock::now();
+    while (!std::all_of(tuners.begin(), tuners.end(), [](const BenchTuner& t) { return t.finished(); })) {
+      if (loop_once(std::chrono::milliseconds(200))) last_progress = Clock::now();
+      else if (Clock::now() - last_progress > std::chrono::seconds(2)) {
+        for (std::size_t i = 0; i < tuners.size(); ++i)
+          if (!tuners[i].open.empty())
+            std::fprintf(stderr, "tuner %zu: no message for 2 s with %zu open\n", i, tuners[i].open.size());
+        tuners_ = nullptr;
+        return false;
+      }
+    }
+    tuners_ = nullptr;
+    return true;
+  }
+
+ private:
+  // One poll and a drain of every ready socket; true if any message arrived.
+  bool loop_once(std::chrono::milliseconds timeout) {
+    std::vector<zmq::pollitem_t> items;
+    for (auto& s : workers_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    if (tuners_)
+      for (auto& t : *tuners_) items.push_back({t.socket.handle(), 0, ZMQ_POLLIN, 0});
+    poll_items(items.data(), items.size(), timeout);
+    bool any = false;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+      const bool worker = i < workers_.size();
+      zmq::socket_t& socket = worker ? workers_[i] : (*tuners_)[i - workers_.size()].socket;
+      while (auto frames = try_recv(socket)) {
+        any = true;
+        auto decoded = decode(worker ? Link::Worker : Link::Tuner, *frames);
+        const auto* m = std::get_if<Message>(&decoded);
+        if (!m) continue;
+        if (worker) answer_job(socket, *m);
+        else (*tuners_)[i - workers_.size()].on_message(*m);
+      }
+      if (!worker) (*tuners_)[i - workers_.size()].top_up();
+    }
+    if (Clock::now() - last_beat_ > std::chrono::milliseconds(500)) {
+      for (auto& s : workers_) send(s, Link::Worker, Heartbeat{});
+      last_beat_ = Clock::now();
+    }
+    return any;
+  }
+
+  std::vector<zmq::socket_t> workers_;
+  std::vector<BenchTuner>* tuners_ = nullptr;
+  Clock::time_point last_beat_ = Clock::now();
+};
 
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -154,30 +201,40 @@ int main(int argc, char** argv) {
   }
   test::TempDir dir;
   const std::string frontend = "ipc://" + dir.file("f"), backend = "ipc://" + dir.file("b");
-  std::printf("%8s %7s %10s %12s %10s %10s %8s %8s\n", "workers", "tuners", "jobs", "jobs/s", "p50_us", "p99_us", "lost", "dups");
+  std::printf("%8s %7s %10s %10s %8s %8s %6s %6s %12s %12s\n", "workers", "tuners", "jobs", "jobs/s", "p50_us", "p99_us",
+              "lost", "dups", "broker_cores", "broker_us/job");
   for (int workers : worker_counts) {
     for (int tuners : tuner_counts) {
       test::ChildProcess broker({std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend, "--backend", backend,
                                  "--log-level", "warn"},
                                 dir.file("broker.log"));
-      zmq::context_t ctx(2);
-      std::atomic<bool> stop{false};
-      std::vector<std::thread> worker_threads;
-      for (int w = 0; w < workers; ++w) worker_threads.emplace_back(worker_thread, std::ref(ctx), backend, w, std::ref(stop));
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the workers register
+      zmq::context_t ctx(1);
+      Harness harness(ctx, backend, workers);
+      harness.serve_workers_for(std::chrono::milliseconds(300));  // let the workers register
       const long per_tuner = (soak ? soak : jobs) / tuners;
       const long rss_start = test::resident_kib(broker.pid());
-      std::vector<TunerStats> stats(static_cast<std::size_t>(tuners));
+      std::vector<BenchTuner> bench_tuners;
+      for (int t = 0; t < tuners; ++t) {
+        BenchTuner& tuner = bench_tuners.emplace_back(BenchTuner{zmq::socket_t(ctx, zmq::socket_type::dealer), {}, 0, 0, 0, false, {}, {}});
+        tuner.socket.set(zmq::sockopt::linger, 0);
+        tuner.socket.connect(frontend);
+        tuner.study = "bench-" + std::to_string(t);
+        tuner.jobs = per_tuner;
+        tuner.inflight = inflight;
+        tuner.keep_latencies = soak == 0;
+        if (tuner.keep_latencies) tuner.stats.latencies_us.reserve(static_cast<std::size_t>(per_tuner));
+      }
+      const double cpu_start = test::cpu_seconds(broker.pid());
       const auto start = Clock::now();
-      std::vector<std::thread> tuner_threads;
-      for (int t = 0; t < tuners; ++t)
-        tuner_threads.emplace_back(tuner_thread, std::ref(ctx), frontend, t, per_tuner, inflight,
-                                   std::ref(stats[static_cast<std::size_t>(t)]), soak == 0);
-      for (auto& t : tuner_threads) t.join();
+      harness.run(bench_tuners);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      const double broker_cpu = test::cpu_seconds(broker.pid()) - cpu_start;
       const long rss_end = test::resident_kib(broker.pid());
-      stop = true;
-      for (auto& t : worker_threads) t.join();
+      std::vector<TunerStats> stats;
+      for (auto& t : bench_tuners) {
+        t.stats.lost = t.open.size();
+        stats.push_back(std::move(t.stats));
+      }
       std::vector<double> all;
       std::size_t results = 0, lost = 0, dups = 0;
       for (auto& s : stats) {
@@ -186,8 +243,9 @@ int main(int argc, char** argv) {
         lost += s.lost;
         dups += s.duplicates;
       }
-      std::printf("%8d %7d %10zu %12.0f %10.0f %10.0f %8zu %8zu\n", workers, tuners, results, results / seconds,
-                  percentile(all, 0.5), percentile(all, 0.99), lost, dups);
+      std::printf("%8d %7d %10zu %10.0f %8.0f %8.0f %6zu %6zu %12.2f %12.1f\n", workers, tuners, results,
+                  results / seconds, percentile(all, 0.5), percentile(all, 0.99), lost, dups, broker_cpu / seconds,
+                  results ? 1e6 * broker_cpu / static_cast<double>(results) : 0.0);
       if (soak) std::printf("soak: broker RSS %ld KiB at start, %ld KiB at end\n", rss_start, rss_end);
       broker.signal(SIGTERM);
       broker.wait(std::chrono::seconds(5));

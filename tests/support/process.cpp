@@ -110,4 +110,23 @@ long resident_kib(pid_t pid) {
   return -1;
 }
 
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(in, text);
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double user = 0, system = 0;
+  for (int index = 3; fields >> field; ++index) {  // field 3 is the state; utime 14, stime 15
+    if (index == 14) user = std::stod(field);
+    if (index == 15) {
+      system = std::stod(field);
+      return (user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    }
+  }
+  return -1;
+}
+
 }  // namespace quante::test

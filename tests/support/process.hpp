@@ -52,5 +52,7 @@ void write_file(const std::string& path, const std::string& text);
 std::size_t count_lines(const std::string& path);
 // The resident set size of a process in KiB (VmRSS), -1 when it cannot be read.
 long resident_kib(pid_t pid);
+// CPU time (user + system, all threads) a process has used so far, in seconds; -1 when unknown.
+double cpu_seconds(pid_t pid);
 
 }  // namespace quante::test
