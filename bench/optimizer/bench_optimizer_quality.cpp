@@ -6,8 +6,8 @@
 //   bench_optimizer_quality [--seeds N] [--functions a,b,...] [--methods a,b,...]
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
-//                           [--trust-region-share F] [--trust-region-min-dim N]
-//                           [--transform standardize|power|rank_normal|log]
+//                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
+//                           [--transform standardize|power|rank_normal|log] [--per-seed 1]
 // ms/prop is wall time per proposal, cpu/prop its process CPU time (the machine may be shared).
 #include <time.h>
 
@@ -53,6 +53,7 @@ double quantile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   int seeds = 10;
+  bool per_seed = false;
   std::vector<std::string> functions = {"branin", "hartmann6", "ackley5", "levy10", "rosenbrock4"};
   std::vector<std::string> methods = {"qei", "random_batches", "random"};
   BatchOptimizerOptions batch;
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--local-fraction") == 0) batch.local_fraction = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--mc-samples") == 0) batch.mc_samples = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--trust-region-share") == 0) batch.trust_region_share = std::atof(argv[i + 1]);
+    if (std::strcmp(argv[i], "--trust-region-length") == 0) batch.trust_region_length = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--trust-region-min-dim") == 0) batch.trust_region_min_dim = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--max-iterations") == 0) batch.max_iterations = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--refit-every") == 0) refit_every = std::atoi(argv[i + 1]);
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
                                           : OutputTransform::Standardize;
     }
     if (std::strcmp(argv[i], "--seeds") == 0) seeds = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--per-seed") == 0) per_seed = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--functions") == 0) functions = split(argv[i + 1]);
     if (std::strcmp(argv[i], "--methods") == 0) methods = split(argv[i + 1]);
   }
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
           if (p.points.rows() == 0) break;
         }
         regrets.push_back(r.y.minCoeff() - tf->optimum);
+        if (per_seed) std::printf("  %s %s seed %d regret %.6g\n", fname.c_str(), mname.c_str(), s, regrets.back());
       }
       std::printf("%-12s %-15s %11.4g %11.4g %11.4g | %9.1f %9.1f %9.1f\n", fname.c_str(), mname.c_str(),
                   quantile(regrets, 0.25), quantile(regrets, 0.5), quantile(regrets, 0.75),
