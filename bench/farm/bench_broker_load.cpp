@@ -7,7 +7,7 @@
 // Prints jobs/s through the whole round trip, p50/p99 submit-to-result latency, the broker
 // process's CPU (cores used, CPU microseconds per job: what the broker costs, apart from the
 // harness it shares this machine with), and for a soak the broker's RSS at start and end plus
-// lost/duplicated job counts.
+// lost/duplicated job counts. Exits 1 if any job was lost (never answered).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -178,6 +178,12 @@ class Harness {
   Clock::time_point last_beat_ = Clock::now();
 };
 
+std::string fmt_us(double us) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f", us);
+  return text;
+}
+
 double percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
@@ -191,6 +197,7 @@ int main(int argc, char** argv) {
   std::vector<int> worker_counts = {1, 8, 32}, tuner_counts = {1, 4};
   long jobs = 20000, soak = 0;
   int inflight = 64;
+  bool all_clean = true;  // every job answered: the exit status says so
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i], value = argv[i + 1];
     if (key == "--workers") worker_counts = parse_list(value);
@@ -226,7 +233,7 @@ int main(int argc, char** argv) {
       }
       const double cpu_start = test::cpu_seconds(broker.pid());
       const auto start = Clock::now();
-      harness.run(bench_tuners);
+      all_clean &= harness.run(bench_tuners);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double broker_cpu = test::cpu_seconds(broker.pid()) - cpu_start;
       const long rss_end = test::resident_kib(broker.pid());
@@ -243,13 +250,16 @@ int main(int argc, char** argv) {
         lost += s.lost;
         dups += s.duplicates;
       }
-      std::printf("%8d %7d %10zu %10.0f %8.0f %8.0f %6zu %6zu %12.2f %12.1f\n", workers, tuners, results,
-                  results / seconds, percentile(all, 0.5), percentile(all, 0.99), lost, dups, broker_cpu / seconds,
+      // A soak keeps no latencies (a million of them would grow the harness): shown as "-".
+      const auto latency = [&all](double p) { return all.empty() ? std::string("-") : fmt_us(percentile(all, p)); };
+      std::printf("%8d %7d %10zu %10.0f %8s %8s %6zu %6zu %12.2f %12.1f\n", workers, tuners, results, results / seconds,
+                  latency(0.5).c_str(), latency(0.99).c_str(), lost, dups, broker_cpu / seconds,
                   results ? 1e6 * broker_cpu / static_cast<double>(results) : 0.0);
+      all_clean &= lost == 0;  // a re-sent result (dups) is the broker doing its job; the tuner drops it
       if (soak) std::printf("soak: broker RSS %ld KiB at start, %ld KiB at end\n", rss_start, rss_end);
       broker.signal(SIGTERM);
       broker.wait(std::chrono::seconds(5));
     }
   }
-  return 0;
+  return all_clean ? 0 : 1;
 }
