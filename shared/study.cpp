@@ -156,7 +156,7 @@ Study parse(const toml::table& root, const std::string& file) {
 
   if (const toml::table* model = r.table("model")) {
     Reader m(*model, file + ": [model]: ");
-    m.allow_only({"kernel", "acquisition", "transform", "candidates"});
+    m.allow_only({"kernel", "acquisition", "transform", "prior_mean", "candidates"});
     if (auto k = m.string("kernel")) s.model.kernel = *k;
     if (auto a = m.string("acquisition")) {
       if (*a != "qei" && *a != "random_batches" && *a != "random")
@@ -168,6 +168,11 @@ Study parse(const toml::table& root, const std::string& file) {
         throw Fail{file + ": [model]: 'transform' must be \"power\", \"standardize\", \"rank_normal\" or \"log\", not \"" +
                    *t + "\""};
       s.model.transform = *t;
+    }
+    if (auto pm = m.string("prior_mean")) {
+      if (*pm != "max" && *pm != "mean")
+        throw Fail{file + ": [model]: 'prior_mean' must be \"max\" or \"mean\", not \"" + *pm + "\""};
+      s.model.prior_mean = *pm;
     }
     if (auto c = m.integer("candidates")) s.model.candidates = static_cast<int>(positive(*c, m.where(), "candidates", 1));
   }

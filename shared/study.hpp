@@ -26,6 +26,7 @@ struct ModelSettings {
   std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
   std::string acquisition = "qei";      // "qei", "random_batches" (the original tool's method), "random"
   std::string transform = "power";      // "power" (Yeo-Johnson), "standardize", "rank_normal", "log"
+  std::string prior_mean = "max";       // the GP's constant mean: "max" (the worst loss seen) or "mean"
   int candidates = 1000;                // random_batches: candidate batches drawn per proposal
 };
 

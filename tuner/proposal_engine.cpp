@@ -39,6 +39,7 @@ opt::GpOptions gp_options_of(const ModelSettings& model) {
   else if (model.transform == "log") options.transform = opt::OutputTransform::Log;
   else if (model.transform == "standardize") options.transform = opt::OutputTransform::Standardize;
   else options.transform = opt::OutputTransform::Power;
+  options.prior_mean = model.prior_mean == "mean" ? opt::PriorMean::Mean : opt::PriorMean::Max;
   return options;
 }
 

@@ -7,7 +7,8 @@
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
 //                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
-//                           [--transform standardize|power|rank_normal|log] [--per-seed 1]
+//                           [--transform standardize|power|rank_normal|log] [--prior-mean max|mean]
+//                           [--per-seed 1]
 // ms/prop is wall time per proposal, cpu/prop its process CPU time (the machine may be shared).
 #include <time.h>
 
@@ -72,6 +73,14 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--refit-every") == 0) refit_every = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--refit-growth") == 0) refit_growth = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--gp-restarts") == 0) gp.restarts = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--prior-mean") == 0) {
+      const std::string m = argv[i + 1];
+      if (m != "max" && m != "mean") {
+        std::fprintf(stderr, "--prior-mean must be max or mean\n");
+        return 2;
+      }
+      gp.prior_mean = m == "max" ? PriorMean::Max : PriorMean::Mean;
+    }
     if (std::strcmp(argv[i], "--transform") == 0) {
       const std::string t = argv[i + 1];
       gp.transform = t == "log"           ? OutputTransform::Log

@@ -33,46 +33,57 @@ double lengthscale_of(const GaussianProcess& gp) {
 }  // namespace
 
 TEST_CASE("Posterior of a two-point RBF GP matches the closed form", "[gp][posterior]") {
-  GaussianProcess gp(options_with(
-      "C(1.0, \"fixed\") * RBF(length_scale=0.5, length_scale_bounds=\"fixed\") + "
-      "WhiteKernel(0.01, \"fixed\")"));
-  Eigen::MatrixXd X(2, 1);
-  X << 0.2, 0.6;
-  const Eigen::Vector2d y(3.0, 1.0);  // standardized: z = (+1, -1)
-  const FitReport report = gp.fit(X, y, 7);
-  CHECK_FALSE(report.refitted);
-  CHECK(report.jitter == 0.0);
+  // Standardized, the losses (3, 1) are (+1, -1). The prior mean (zero in target units) sits at
+  // their average (PriorMean::Mean) or at the worst of them (Max: targets shifted down by 1).
+  for (const auto& [prior_mean, shift] : {std::pair{PriorMean::Mean, 0.0}, std::pair{PriorMean::Max, 1.0}}) {
+    INFO("prior mean shift " << shift);
+    GpOptions options = options_with(
+        "C(1.0, \"fixed\") * RBF(length_scale=0.5, length_scale_bounds=\"fixed\") + "
+        "WhiteKernel(0.01, \"fixed\")");
+    options.prior_mean = prior_mean;
+    GaussianProcess gp(options);
+    Eigen::MatrixXd X(2, 1);
+    X << 0.2, 0.6;
+    const Eigen::Vector2d y(3.0, 1.0);
+    const FitReport report = gp.fit(X, y, 7);
+    CHECK_FALSE(report.refitted);
+    CHECK(report.jitter == 0.0);
 
-  // K = [[a, k], [k, a]], a = 1 + 0.01, k = exp(-(0.4 / 0.5)^2 / 2).
-  const double a = 1.01, k = std::exp(-0.32), det = a * a - k * k;
-  const double z1 = 1.0, z2 = -1.0;
-  const double u1 = std::exp(-0.02), u2 = std::exp(-0.18);  // k(0.3, X)
-  const double v1 = std::exp(-0.98), v2 = std::exp(-0.18);  // k(0.9, X)
-  auto mean = [&](double p1, double p2) { return (p1 * (a * z1 - k * z2) + p2 * (a * z2 - k * z1)) / det; };
-  auto quad = [&](double p1, double p2, double q1, double q2) {
-    return (a * (p1 * q1 + p2 * q2) - k * (p1 * q2 + p2 * q1)) / det;
-  };
+    // K = [[a, k], [k, a]], a = 1 + 0.01, k = exp(-(0.4 / 0.5)^2 / 2).
+    const double a = 1.01, k = std::exp(-0.32), det = a * a - k * k;
+    const double z1 = 1.0 - shift, z2 = -1.0 - shift;
+    const double u1 = std::exp(-0.02), u2 = std::exp(-0.18);  // k(0.3, X)
+    const double v1 = std::exp(-0.98), v2 = std::exp(-0.18);  // k(0.9, X)
+    auto mean = [&](double p1, double p2) { return (p1 * (a * z1 - k * z2) + p2 * (a * z2 - k * z1)) / det; };
+    auto quad = [&](double p1, double p2, double q1, double q2) {
+      return (a * (p1 * q1 + p2 * q2) - k * (p1 * q2 + p2 * q1)) / det;
+    };
 
-  Eigen::MatrixXd Xq(2, 1);
-  Xq << 0.3, 0.9;
-  const Posterior p = gp.posterior(Xq);
-  CHECK(p.mean(0) == Approx(mean(u1, u2)).epsilon(1e-12));
-  CHECK(p.mean(1) == Approx(mean(v1, v2)).epsilon(1e-12));
-  CHECK(p.cov(0, 0) == Approx(1.0 - quad(u1, u2, u1, u2)).epsilon(1e-12));
-  CHECK(p.cov(1, 1) == Approx(1.0 - quad(v1, v2, v1, v2)).epsilon(1e-12));
-  CHECK(p.cov(0, 1) == Approx(std::exp(-0.72) - quad(u1, u2, v1, v2)).epsilon(1e-12));
-  CHECK(p.cov(1, 0) == p.cov(0, 1));
-  CHECK(gp.predict_mean(Xq).isApprox(p.mean, 1e-14));
+    Eigen::MatrixXd Xq(2, 1);
+    Xq << 0.3, 0.9;
+    const Posterior p = gp.posterior(Xq);
+    CHECK(p.mean(0) == Approx(mean(u1, u2)).epsilon(1e-12));
+    CHECK(p.mean(1) == Approx(mean(v1, v2)).epsilon(1e-12));
+    CHECK(p.cov(0, 0) == Approx(1.0 - quad(u1, u2, u1, u2)).epsilon(1e-12));
+    CHECK(p.cov(1, 1) == Approx(1.0 - quad(v1, v2, v1, v2)).epsilon(1e-12));
+    CHECK(p.cov(0, 1) == Approx(std::exp(-0.72) - quad(u1, u2, v1, v2)).epsilon(1e-12));
+    CHECK(p.cov(1, 0) == p.cov(0, 1));
+    CHECK(gp.predict_mean(Xq).isApprox(p.mean, 1e-14));
 
-  CHECK(gp.incumbent() == Approx(-1.0));
-  CHECK(gp.transform_loss(2.0) == Approx(0.0).margin(1e-15));
-  CHECK(gp.untransform_loss(1.0) == Approx(3.0));
-  const double lml = -0.5 * (2.0 * a + 2.0 * k) / det - 0.5 * std::log(det) -
-                     std::log(2.0 * std::numbers::pi);
-  CHECK(report.log_marginal_likelihood == Approx(lml).epsilon(1e-12));
-  CHECK(gp.log_marginal_likelihood() == Approx(lml).epsilon(1e-12));
-  CHECK(gp.dim() == 1);
-  CHECK(gp.size() == 2);
+    CHECK(gp.incumbent() == Approx(-1.0 - shift));
+    CHECK(gp.transform_loss(2.0) == Approx(-shift).margin(1e-15));
+    CHECK(gp.untransform_loss(1.0 - shift) == Approx(3.0));
+    // Far from the data the model expects the prior mean: the average loss, or the worst.
+    Eigen::MatrixXd far(1, 1);
+    far << 40.0;
+    CHECK(gp.untransform_loss(gp.predict_mean(far)(0)) == Approx(prior_mean == PriorMean::Max ? 3.0 : 2.0));
+    const double lml = -0.5 * (a * z1 * z1 + a * z2 * z2 - 2.0 * k * z1 * z2) / det - 0.5 * std::log(det) -
+                       std::log(2.0 * std::numbers::pi);
+    CHECK(report.log_marginal_likelihood == Approx(lml).epsilon(1e-12));
+    CHECK(gp.log_marginal_likelihood() == Approx(lml).epsilon(1e-12));
+    CHECK(gp.dim() == 1);
+    CHECK(gp.size() == 2);
+  }
 }
 
 TEST_CASE("Posterior gradient matches finite differences", "[gp][posterior]") {

@@ -11,8 +11,8 @@ using namespace quante::opt;
 
 namespace {
 
-FittedOutputTransform fitted(OutputTransform kind, const Eigen::VectorXd& y) {
-  auto t = FittedOutputTransform::fit(kind, y);
+FittedOutputTransform fitted(OutputTransform kind, const Eigen::VectorXd& y, PriorMean prior_mean = PriorMean::Mean) {
+  auto t = FittedOutputTransform::fit(kind, y, prior_mean);
   if (auto* e = std::get_if<TransformError>(&t)) FAIL(e->message);
   return std::get<FittedOutputTransform>(t);
 }
@@ -63,6 +63,28 @@ TEST_CASE("Every transform is monotone increasing and keeps the minimiser", "[gp
       CHECK(z >= previous);
       previous = z;
     }
+  }
+}
+
+TEST_CASE("PriorMean::Max puts the worst loss at zero and changes nothing else", "[gp][transform]") {
+  Eigen::VectorXd y(6);
+  y << 0.7, 0.2, 3.0, 1.1, 0.9, 0.25;
+  for (auto kind : {OutputTransform::Standardize, OutputTransform::Log, OutputTransform::RankNormal, OutputTransform::Power}) {
+    const auto mean = fitted(kind, y, PriorMean::Mean);
+    const auto max = fitted(kind, y, PriorMean::Max);
+    CHECK(mean.prior_mean_shift() == 0.0);
+    CHECK(max.prior_mean_shift() == mean.targets().maxCoeff());
+    CHECK(max.targets().maxCoeff() == 0.0);
+    CHECK(max.targets()(2) == 0.0);  // the worst loss, 3.0
+    for (Eigen::Index i = 0; i < y.size(); ++i) {
+      CHECK(max.targets()(i) == Approx(mean.targets()(i) - max.prior_mean_shift()).margin(1e-12));
+      CHECK(max.apply(y(i)) == Approx(max.targets()(i)).margin(1e-12));
+      CHECK(max.invert(max.targets()(i)) == Approx(y(i)).epsilon(1e-9));
+    }
+    // Between and beyond the training losses too (RankNormal clamps beyond its range).
+    for (double v : {0.22, 0.5, 1.7, 2.9})
+      CHECK(max.invert(max.apply(v)) == Approx(kind == OutputTransform::RankNormal ? mean.invert(mean.apply(v)) : v).epsilon(1e-9));
+    CHECK(std::isnan(max.apply(NAN)));
   }
 }
 

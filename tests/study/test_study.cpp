@@ -77,12 +77,13 @@ TEST_CASE("defaults and optional tables", "[study]") {
   CHECK(s.retries == 1);
   CHECK(s.queue_ahead == 1);
   CHECK(s.model.transform == "power");
+  CHECK(s.model.prior_mean == "max");
   CHECK_FALSE(s.stop.max_seconds);
 
   const Study t = parse_ok(minimal(
       "name = \"n\"\nobjective = \"o\"\nbudget = 5\ndirection = \"maximize\"\nmode = \"sync\"\ntimeout = 30\nretries = 0\n"
       "queue_ahead = 0\n[stop]\nmax_seconds = 60\ntarget = 0.5\npatience = 10\nmin_qei = 1e-6\n"
-      "[model]\ntransform = \"rank_normal\"\nacquisition = \"random_batches\"\ncandidates = 500\n"));
+      "[model]\ntransform = \"rank_normal\"\nprior_mean = \"mean\"\nacquisition = \"random_batches\"\ncandidates = 500\n"));
   CHECK(t.direction == Direction::Maximize);
   CHECK(t.sign() == -1.0);
   CHECK(t.better(2.0, 1.0));
@@ -95,6 +96,7 @@ TEST_CASE("defaults and optional tables", "[study]") {
   CHECK(*t.stop.patience == 10);
   CHECK(*t.stop.min_qei == 1e-6);
   CHECK(t.model.transform == "rank_normal");
+  CHECK(t.model.prior_mean == "mean");
   CHECK(t.model.candidates == 500);
 }
 
@@ -128,6 +130,7 @@ TEST_CASE("bad study files are refused with the key named", "[study]") {
   CHECK_THAT(parse_error(minimal(top, "c = { type = \"categorical\", choices = [\"a\", \"a\"] }")), Catch::Contains("distinct"));
   CHECK_THAT(parse_error(minimal(top, "c = { type = \"categorical\", choices = [1, 2] }")), Catch::Contains("'choices'"));
   CHECK_THAT(parse_error(minimal(top + "[model]\ntransform = \"sqrt\"\n")), Catch::Contains("'transform'"));
+  CHECK_THAT(parse_error(minimal(top + "[model]\nprior_mean = \"zero\"\n")), Catch::Contains("'prior_mean'"));
   CHECK_THAT(parse_error(minimal(top + "[model]\nacquisition = \"ucb\"\n")), Catch::Contains("'acquisition'"));
   CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 0\n")), Catch::Contains("'patience'"));
   CHECK_THAT(parse_error(minimal(top + "[stop]\nwhen = 3\n")), Catch::Contains("unknown key 'when'"));

@@ -52,7 +52,7 @@ std::optional<std::string> GaussianProcess::check_training_data(const Eigen::Mat
            " losses";
   }
   if (!X.allFinite()) return "X has non-finite entries";
-  auto t = FittedOutputTransform::fit(options_.transform, y);
+  auto t = FittedOutputTransform::fit(options_.transform, y, options_.prior_mean);
   if (auto* e = std::get_if<TransformError>(&t)) return e->message;
   return std::nullopt;
 }
@@ -62,7 +62,7 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
   if (auto problem = check_training_data(X, y)) {
     throw std::invalid_argument("GaussianProcess::fit: " + *problem);
   }
-  auto transform = std::get<FittedOutputTransform>(FittedOutputTransform::fit(options_.transform, y));
+  auto transform = std::get<FittedOutputTransform>(FittedOutputTransform::fit(options_.transform, y, options_.prior_mean));
   const Eigen::VectorXd z = transform.targets();
   // On any failure below the previous model stays as it was.
   std::unique_ptr<Kernel> previous = kernel_->clone();

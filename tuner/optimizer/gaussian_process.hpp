@@ -47,6 +47,7 @@ struct PosteriorWithGradient {
 struct GpOptions {
   std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
   OutputTransform transform = OutputTransform::Power;  // Yeo-Johnson: see output_transform.hpp
+  PriorMean prior_mean = PriorMean::Max;               // the worst loss seen: see output_transform.hpp
   int restarts = 4;              // multi-start L-BFGS-B starts besides the previous optimum
   int max_iterations = 100;
   // Added: iteration cap of each random restart (the best is then polished to max_iterations),

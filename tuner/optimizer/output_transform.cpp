@@ -92,7 +92,7 @@ double fit_yeo_johnson_lambda(const Eigen::VectorXd& u, double lo, double hi) {
 
 }  // namespace
 
-TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::VectorXd& y) {
+TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::VectorXd& y, PriorMean prior_mean) {
   if (y.size() == 0) return TransformError{"no losses to transform"};
   for (Eigen::Index i = 0; i < y.size(); ++i) {
     if (!std::isfinite(y(i))) {
@@ -153,10 +153,18 @@ TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::Ve
       break;
     }
   }
+  if (prior_mean == PriorMean::Max) {
+    t.shift_ = t.targets_.maxCoeff();
+    t.targets_.array() -= t.shift_;
+  }
   return t;
 }
 
-double FittedOutputTransform::apply(double y) const {
+double FittedOutputTransform::apply(double y) const { return apply_unshifted(y) - shift_; }
+
+double FittedOutputTransform::invert(double z) const { return invert_unshifted(z + shift_); }
+
+double FittedOutputTransform::apply_unshifted(double y) const {
   if (!std::isfinite(y)) return kNaN;
   switch (kind_) {
     case OutputTransform::Standardize:
@@ -179,7 +187,7 @@ double FittedOutputTransform::apply(double y) const {
   return kNaN;
 }
 
-double FittedOutputTransform::invert(double z) const {
+double FittedOutputTransform::invert_unshifted(double z) const {
   switch (kind_) {
     case OutputTransform::Standardize:
       return mean_ + scale_ * z;

@@ -17,6 +17,14 @@
 //                avoid.) A loss not in the training set is mapped by linear interpolation between
 //                neighbouring training losses, and below/above the range to the score it would
 //                have as the new extreme of n + 1: Phi^-1((1/2) / (n + 1)) and its mirror.
+// The GP's prior mean is zero in target units. PriorMean says where zero sits:
+//   Mean: at the average transformed loss (the targets as above).
+//   Max:  at the worst observed loss (the targets shifted down by their maximum), the
+//         pessimistic constant mean De Ath, Fieldsend & Everson found best in more than a few
+//         dimensions ("What do you Mean? The Role of the Mean Function in Bayesian
+//         Optimisation", GECCO 2020): far from the data the model expects the worst seen, not
+//         the average, so qEI stops paying for the corners of a wide box where nothing is known
+//         and spends the batch where the data says the loss is low.
 // Losses come from worker processes, so a bad set is an error value, not an exception.
 #pragma once
 
@@ -29,6 +37,7 @@
 namespace quante::opt {
 
 enum class OutputTransform { Standardize, RankNormal, Log, Power };
+enum class PriorMean { Mean, Max };
 
 struct TransformError {
   std::string message;
@@ -40,7 +49,7 @@ using TransformResult = std::variant<FittedOutputTransform, TransformError>;
 class FittedOutputTransform {
  public:
   // Fits the transform's parameters to the losses y (n >= 1, all finite; Log: all > 0).
-  static TransformResult fit(OutputTransform kind, const Eigen::VectorXd& y);
+  static TransformResult fit(OutputTransform kind, const Eigen::VectorXd& y, PriorMean prior_mean = PriorMean::Mean);
 
   OutputTransform kind() const { return kind_; }
   // Power: the fitted Yeo-Johnson exponent (1 for the other transforms).
@@ -52,8 +61,14 @@ class FittedOutputTransform {
   double apply(double y) const;
   // Back to raw units (for RankNormal: inverse of the interpolation, clamped to the training range).
   double invert(double z) const;
+  // How far the targets were shifted down so that the prior mean (zero) sits where PriorMean
+  // says (0 for Mean, the unshifted maximum for Max).
+  double prior_mean_shift() const { return shift_; }
 
  private:
+  double apply_unshifted(double y) const;
+  double invert_unshifted(double z) const;
+
   OutputTransform kind_ = OutputTransform::Standardize;
   double mean_ = 0.0;
   double scale_ = 1.0;
@@ -64,6 +79,7 @@ class FittedOutputTransform {
   std::vector<double> scores_;   // RankNormal: their normal scores
   double below_ = 0.0;           // RankNormal: score of a loss below every training loss
   double above_ = 0.0;           // ... and above every one
+  double shift_ = 0.0;           // subtracted from every target (PriorMean::Max)
   Eigen::VectorXd targets_;
 };
 
