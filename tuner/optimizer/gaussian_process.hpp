@@ -3,7 +3,9 @@
 //
 // Model: the raw losses are mapped by a monotone output transform (output_transform.hpp) to
 // targets z = f(x) + eps with a zero prior mean, f ~ GP(0, k), the noise in the kernel's
-// WhiteKernel. Posteriors are of the latent f in transformed units:
+// WhiteKernel. Where zero sits among the targets is GpOptions::prior_mean: by default at the
+// worst loss seen (PriorMean::Max, see output_transform.hpp), so unexplored regions are
+// expected to be bad, not average. Posteriors are of the latent f in transformed units:
 //   mean = k(Xq, X) alpha,  cov = k(Xq, Xq) - V^T V,  alpha = K^-1 z,  V = L^-1 k(X, Xq),  K = L L^T.
 // Hyperparameters: maximum a posteriori (log marginal likelihood plus the kernels' log-normal
 // priors, see the kernel headers) by multi-start L-BFGS-B (hyperparameter_fit.hpp). Above
