@@ -35,11 +35,9 @@ opt::DesignSpace design_space_of(const SearchSpace& space) {
 opt::GpOptions gp_options_of(const ModelSettings& model) {
   opt::GpOptions options;
   options.kernel = model.kernel;
-  if (model.transform == "rank_normal") options.transform = opt::OutputTransform::RankNormal;
-  else if (model.transform == "log") options.transform = opt::OutputTransform::Log;
-  else if (model.transform == "standardize") options.transform = opt::OutputTransform::Standardize;
-  else options.transform = opt::OutputTransform::Power;
-  options.prior_mean = model.prior_mean == "mean" ? opt::PriorMean::Mean : opt::PriorMean::Max;
+  // The study parser has checked the names; its defaults stand for anything else.
+  options.transform = opt::parse_output_transform(model.transform).value_or(opt::OutputTransform::Power);
+  options.prior_mean = opt::parse_prior_mean(model.prior_mean).value_or(opt::PriorMean::Max);
   return options;
 }
 

@@ -74,19 +74,20 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--refit-growth") == 0) refit_growth = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--gp-restarts") == 0) gp.restarts = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--prior-mean") == 0) {
-      const std::string m = argv[i + 1];
-      if (m != "max" && m != "mean") {
+      const auto m = parse_prior_mean(argv[i + 1]);
+      if (!m) {
         std::fprintf(stderr, "--prior-mean must be max or mean\n");
         return 2;
       }
-      gp.prior_mean = m == "max" ? PriorMean::Max : PriorMean::Mean;
+      gp.prior_mean = *m;
     }
     if (std::strcmp(argv[i], "--transform") == 0) {
-      const std::string t = argv[i + 1];
-      gp.transform = t == "log"           ? OutputTransform::Log
-                     : t == "rank_normal" ? OutputTransform::RankNormal
-                     : t == "power"       ? OutputTransform::Power
-                                          : OutputTransform::Standardize;
+      const auto t = parse_output_transform(argv[i + 1]);
+      if (!t) {
+        std::fprintf(stderr, "--transform must be standardize, power, rank_normal or log\n");
+        return 2;
+      }
+      gp.transform = *t;
     }
     if (std::strcmp(argv[i], "--seeds") == 0) seeds = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--per-seed") == 0) per_seed = std::atoi(argv[i + 1]) != 0;

@@ -88,6 +88,17 @@ TEST_CASE("PriorMean::Max puts the worst loss at zero and changes nothing else",
   }
 }
 
+TEST_CASE("Transform and prior-mean names parse; others are refused", "[gp][transform]") {
+  CHECK(parse_output_transform("standardize") == OutputTransform::Standardize);
+  CHECK(parse_output_transform("rank_normal") == OutputTransform::RankNormal);
+  CHECK(parse_output_transform("log") == OutputTransform::Log);
+  CHECK(parse_output_transform("power") == OutputTransform::Power);
+  CHECK_FALSE(parse_output_transform("sqrt").has_value());
+  CHECK(parse_prior_mean("mean") == PriorMean::Mean);
+  CHECK(parse_prior_mean("max") == PriorMean::Max);
+  CHECK_FALSE(parse_prior_mean("zero").has_value());
+}
+
 TEST_CASE("Log refuses non-positive losses with an error value", "[gp][transform]") {
   Eigen::Vector3d y(0.5, 0.0, 2.0);
   auto t = FittedOutputTransform::fit(OutputTransform::Log, y);

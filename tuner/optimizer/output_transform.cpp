@@ -92,6 +92,20 @@ double fit_yeo_johnson_lambda(const Eigen::VectorXd& u, double lo, double hi) {
 
 }  // namespace
 
+std::optional<OutputTransform> parse_output_transform(const std::string& name) {
+  if (name == "standardize") return OutputTransform::Standardize;
+  if (name == "rank_normal") return OutputTransform::RankNormal;
+  if (name == "log") return OutputTransform::Log;
+  if (name == "power") return OutputTransform::Power;
+  return std::nullopt;
+}
+
+std::optional<PriorMean> parse_prior_mean(const std::string& name) {
+  if (name == "mean") return PriorMean::Mean;
+  if (name == "max") return PriorMean::Max;
+  return std::nullopt;
+}
+
 TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::VectorXd& y, PriorMean prior_mean) {
   if (y.size() == 0) return TransformError{"no losses to transform"};
   for (Eigen::Index i = 0; i < y.size(); ++i) {

@@ -30,6 +30,7 @@
 
 #include <Eigen/Core>
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -38,6 +39,11 @@ namespace quante::opt {
 
 enum class OutputTransform { Standardize, RankNormal, Log, Power };
 enum class PriorMean { Mean, Max };
+
+// The study file's and the benches' spellings: "standardize", "rank_normal", "log", "power";
+// "mean", "max". nullopt for anything else.
+std::optional<OutputTransform> parse_output_transform(const std::string& name);
+std::optional<PriorMean> parse_prior_mean(const std::string& name);
 
 struct TransformError {
   std::string message;
