@@ -1,6 +1,7 @@
 // Broker throughput, latency and soak. A real quante-broker process; workers and tuners are
-// sockets of one harness thread speaking the wire protocol directly (a worker answers each JOB at once, a no-op
-// objective), so the numbers are the broker's and the sockets', not an objective's.
+// sockets of one harness thread speaking the wire protocol directly (a worker answers each JOB
+// at once, a no-op objective), so the numbers are the broker's and the sockets', not an
+// objective's.
 //
 //   bench_broker_load [--workers 1,8,32] [--tuners 1,4] [--jobs 20000] [--inflight 64]
 //   bench_broker_load --soak 1000000 --workers 8 --tuners 2
@@ -9,14 +10,10 @@
 // harness it shares this machine with), and for a soak the broker's RSS at start and end plus
 // lost/duplicated job counts. Exits 1 if any job was lost (never answered).
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -48,20 +45,27 @@ void send(zmq::socket_t& s, Link link, const Message& m) {
   zmq::send_multipart(s, frames);
 }
 
-struct TunerStats {
-  std::vector<double> latencies_us;
-  std::size_t results = 0, duplicates = 0, lost = 0;
-};
-
 // A bench tuner: keeps `inflight` no-op jobs open, acknowledges each result and submits the next.
 struct BenchTuner {
+  BenchTuner(zmq::context_t& ctx, const std::string& frontend, int index, long job_count, int in_flight, bool latencies)
+      : socket(ctx, zmq::socket_type::dealer),
+        study("bench-" + std::to_string(index)),
+        jobs(job_count),
+        inflight(in_flight),
+        keep_latencies(latencies) {
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(frontend);
+    if (keep_latencies) latencies_us.reserve(static_cast<std::size_t>(jobs));
+  }
+
   zmq::socket_t socket;
   std::string study;
   long jobs = 0, submitted = 0;
   int inflight = 0;
   bool keep_latencies = false;
-  std::unordered_map<std::string, Clock::time_point> open;
-  TunerStats stats;
+  std::unordered_map<std::string, Clock::time_point> open;  // what is left here at the end was lost
+  std::vector<double> latencies_us;
+  std::size_t results = 0, duplicates = 0;
 
   void submit() {
     const std::string id = new_job_id();
@@ -79,13 +83,13 @@ struct BenchTuner {
     send(socket, Link::Tuner, ResultAck{r->outcome.job_id});
     auto it = open.find(r->outcome.job_id);
     if (it == open.end()) {
-      ++stats.duplicates;
+      ++duplicates;
       return;
     }
     if (keep_latencies)
-      stats.latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - it->second).count());
+      latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - it->second).count());
     open.erase(it);
-    ++stats.results;
+    ++results;
   }
 };
 
@@ -221,34 +225,21 @@ int main(int argc, char** argv) {
       const long per_tuner = (soak ? soak : jobs) / tuners;
       const long rss_start = test::resident_kib(broker.pid());
       std::vector<BenchTuner> bench_tuners;
-      for (int t = 0; t < tuners; ++t) {
-        BenchTuner& tuner = bench_tuners.emplace_back(BenchTuner{zmq::socket_t(ctx, zmq::socket_type::dealer), {}, 0, 0, 0, false, {}, {}});
-        tuner.socket.set(zmq::sockopt::linger, 0);
-        tuner.socket.connect(frontend);
-        tuner.study = "bench-" + std::to_string(t);
-        tuner.jobs = per_tuner;
-        tuner.inflight = inflight;
-        tuner.keep_latencies = soak == 0;
-        if (tuner.keep_latencies) tuner.stats.latencies_us.reserve(static_cast<std::size_t>(per_tuner));
-      }
+      bench_tuners.reserve(static_cast<std::size_t>(tuners));
+      for (int t = 0; t < tuners; ++t) bench_tuners.emplace_back(ctx, frontend, t, per_tuner, inflight, soak == 0);
       const double cpu_start = test::cpu_seconds(broker.pid());
       const auto start = Clock::now();
       all_clean &= harness.run(bench_tuners);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       const double broker_cpu = test::cpu_seconds(broker.pid()) - cpu_start;
       const long rss_end = test::resident_kib(broker.pid());
-      std::vector<TunerStats> stats;
-      for (auto& t : bench_tuners) {
-        t.stats.lost = t.open.size();
-        stats.push_back(std::move(t.stats));
-      }
       std::vector<double> all;
       std::size_t results = 0, lost = 0, dups = 0;
-      for (auto& s : stats) {
-        all.insert(all.end(), s.latencies_us.begin(), s.latencies_us.end());
-        results += s.results;
-        lost += s.lost;
-        dups += s.duplicates;
+      for (const auto& t : bench_tuners) {
+        all.insert(all.end(), t.latencies_us.begin(), t.latencies_us.end());
+        results += t.results;
+        lost += t.open.size();
+        dups += t.duplicates;
       }
       // A soak keeps no latencies (a million of them would grow the harness): shown as "-".
       const auto latency = [&all](double p) { return all.empty() ? std::string("-") : fmt_us(percentile(all, p)); };
