@@ -211,6 +211,16 @@ TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evalu
   return {(c - half).cwiseMax(0.0), (c + half).cwiseMin(1.0)};
 }
 
+// q distinct indices of a pool of P >= q, uniformly at random, in the order drawn.
+std::vector<int> random_subset(Rng& rng, int P, int q) {
+  std::vector<int> idx;
+  while (static_cast<int>(idx.size()) < q) {
+    const int c = static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(P)));
+    if (std::find(idx.begin(), idx.end(), c) == idx.end()) idx.push_back(c);
+  }
+  return idx;
+}
+
 Eigen::MatrixXd rows_of(const std::vector<Eigen::VectorXd>& pool, const std::vector<int>& idx, int d) {
   Eigen::MatrixXd out(static_cast<Eigen::Index>(idx.size()), d);
   for (std::size_t i = 0; i < idx.size(); ++i) out.row(static_cast<Eigen::Index>(i)) = pool[static_cast<std::size_t>(idx[i])].transpose();
@@ -286,11 +296,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     if (P >= q) {
       Rng rng(derive_seed(seed, 5));
       for (int b = 0; b < options.raw_batches; ++b) {
-        std::vector<int> idx;
-        while (static_cast<int>(idx.size()) < q) {
-          const int c = static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(P)));
-          if (std::find(idx.begin(), idx.end(), c) == idx.end()) idx.push_back(c);
-        }
+        std::vector<int> idx = random_subset(rng, P, q);
         starts.emplace_back(screen.value(idx), std::move(idx));
       }
       if (options.screen && options.screen_batches > 0) {
@@ -298,11 +304,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
         std::vector<std::vector<int>> subsets;
         subsets.reserve(static_cast<std::size_t>(options.screen_batches));
         for (int b = 0; b < options.screen_batches; ++b) {
-          std::vector<int> idx;
-          while (static_cast<int>(idx.size()) < q) {
-            const int c = static_cast<int>(uniform_index(rng, static_cast<std::uint64_t>(P)));
-            if (std::find(idx.begin(), idx.end(), c) == idx.end()) idx.push_back(c);
-          }
+          std::vector<int> idx = random_subset(rng, P, q);
           for (int k = 0; k < p; ++k) idx.push_back(P + k);
           subsets.push_back(std::move(idx));
         }
