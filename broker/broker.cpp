@@ -54,16 +54,16 @@ void Broker::receive(zmq::socket_t& socket, Link link) {
     if (!frames) break;
     if (frames->size() < 2) continue;
     const std::string identity = (*frames)[0].to_string();
-    std::vector<zmq::message_t> body(std::make_move_iterator(frames->begin() + 1), std::make_move_iterator(frames->end()));
-    auto decoded = decode(link, body);
+    const std::size_t body_frames = frames->size() - 1;
+    auto decoded = decode(link, frames->data() + 1, body_frames);
     if (auto* error = std::get_if<DecodeError>(&decoded)) {
       if (g_bad_message_log.allow())
         spdlog::warn("dropped a bad message from a {} ({} frames): {}", link == Link::Worker ? "worker" : "tuner",
-                     body.size(), error->what);
+                     body_frames, error->what);
       continue;
     }
     const auto now = Clock::now();
-    if (security_.curve() && !admitted(link, identity, body[0], std::get<Message>(decoded), now)) continue;
+    if (security_.curve() && !admitted(link, identity, (*frames)[1], std::get<Message>(decoded), now)) continue;
     try {
       if (link == Link::Worker) state_.on_worker(identity, std::get<Message>(decoded), now, outgoing_);
       else state_.on_tuner(identity, std::get<Message>(decoded), now, outgoing_);
@@ -104,9 +104,8 @@ bool Broker::admitted(Link link, const std::string& identity, zmq::message_t& fi
 void Broker::flush() {
   // Sending may reveal a lost worker, which may produce more to send: loop until quiet.
   while (!outgoing_.empty()) {
-    std::vector<Outgoing> batch;
-    batch.swap(outgoing_);
-    for (auto& item : batch) {
+    sending_.swap(outgoing_);  // both keep their capacity from burst to burst
+    for (auto& item : sending_) {
       auto frames = encode(item.link, item.message);
       frames.insert(frames.begin(), zmq::message_t(item.identity.data(), item.identity.size()));
       zmq::socket_t& socket = item.link == Link::Worker ? backend_ : frontend_;
@@ -117,6 +116,7 @@ void Broker::flush() {
       }
       // A tuner that cannot take a message now keeps its results held here; they are re-sent.
     }
+    sending_.clear();
   }
 }
 

@@ -39,6 +39,7 @@ class Broker {
   zmq::socket_t backend_;
   BrokerState state_;
   std::vector<Outgoing> outgoing_;
+  std::vector<Outgoing> sending_;  // what flush() is sending now
   PeerBindings bindings_;
 };
 

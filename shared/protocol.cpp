@@ -14,6 +14,7 @@ namespace {
 // Limits from RELIABILITY.md (the OSS-Fuzz msgpack-c target's): array 10k, map 1k,
 // str 64 KiB, bin 512 KiB, ext 512 KiB, depth 16.
 const msgpack::unpack_limit kLimits(10000, 1000, 64 * 1024, 512 * 1024, 512 * 1024, 16);
+constexpr std::size_t kKeptEncodeBuffer = 64 * 1024;
 constexpr double kMaxTimeoutSeconds = 30 * 86400.0;  // as the worker config's longest timeout
 
 const std::set<MessageType> kWorkerLinkTypes = {MessageType::Ready, MessageType::Job, MessageType::Result,
@@ -123,22 +124,43 @@ struct BodyPacker {
   }
 };
 
+// Strings in a body are read where they lie in the frame (which outlives the decoding) rather
+// than copied into the zone.
+bool refer_to_frame(msgpack::type::object_type, std::size_t, void*) { return true; }
+
+// The unpacked tree of one body lives in a zone kept per thread and emptied after each decoding,
+// so a message costs no zone allocation (the first chunk stays; a huge body's extra ones go).
+class ScratchZone {
+ public:
+  ScratchZone() = default;
+  ScratchZone(const ScratchZone&) = delete;
+  ScratchZone& operator=(const ScratchZone&) = delete;
+  ~ScratchZone() { zone().clear(); }
+  msgpack::zone& get() { return zone(); }
+
+ private:
+  static msgpack::zone& zone() {
+    static thread_local msgpack::zone z;
+    return z;
+  }
+};
+
 // Reads typed fields out of a msgpack map, collecting the first error.
 class MapReader {
  public:
+  // Keys are checked here and looked up in place: a body has about ten fields, where a scan of
+  // the msgpack map beats building a std::map of copied keys for every message.
   explicit MapReader(const msgpack::object& obj) {
     if (obj.type != msgpack::type::MAP) {
       error_ = "body is not a map";
       return;
     }
-    for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
-      const auto& kv = obj.via.map.ptr[i];
-      if (kv.key.type != msgpack::type::STR) {
+    map_ = obj.via.map;
+    for (std::uint32_t i = 0; i < map_.size; ++i)
+      if (map_.ptr[i].key.type != msgpack::type::STR) {
         error_ = "body has a non-string key";
         return;
       }
-      fields_.emplace(std::string(kv.key.via.str.ptr, kv.key.via.str.size), &kv.val);
-    }
   }
 
   const std::optional<std::string>& error() const { return error_; }
@@ -269,12 +291,14 @@ class MapReader {
  private:
   const msgpack::object* field(const char* key, bool required) {
     if (error_) return nullptr;
-    auto it = fields_.find(key);
-    if (it == fields_.end()) {
-      if (required) error_ = std::string("missing field '") + key + "'";
-      return nullptr;
+    const std::string_view wanted(key);
+    // The first of repeated keys counts.
+    for (std::uint32_t i = 0; i < map_.size; ++i) {
+      const auto& kv = map_.ptr[i];
+      if (std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == wanted) return &kv.val;
     }
-    return it->second;
+    if (required) error_ = std::string("missing field '") + key + "'";
+    return nullptr;
   }
   template <typename T>
   T fail(const char* key, const char* expected) {
@@ -282,7 +306,7 @@ class MapReader {
     return T{};
   }
 
-  std::map<std::string, const msgpack::object*, std::less<>> fields_;
+  msgpack::object_map map_{0, nullptr};
   std::optional<std::string> error_;
 };
 
@@ -403,20 +427,28 @@ MessageType type_of(const Message& message) {
 }
 
 std::vector<zmq::message_t> encode(Link link, const Message& message) {
-  msgpack::sbuffer body;
+  // Packed into a buffer kept per thread (the frame takes a copy): no allocation per message.
+  static thread_local msgpack::sbuffer body;
+  body.clear();
   Packer pk(body);
   std::visit(BodyPacker{pk}, message);
   std::vector<zmq::message_t> frames;
+  frames.reserve(4);  // room for the identity a ROUTER puts in front
   const char* signature = link == Link::Worker ? kWorkerSignature : kTunerSignature;
   frames.emplace_back(signature, std::strlen(signature));
   const auto command = static_cast<std::uint8_t>(type_of(message));
   frames.emplace_back(&command, 1);
   frames.emplace_back(body.data(), body.size());
+  if (body.size() > kKeptEncodeBuffer) body = msgpack::sbuffer();  // one huge body does not stay
   return frames;
 }
 
 std::variant<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames) {
-  if (frames.size() != 3) return DecodeError{"expected 3 frames, got " + std::to_string(frames.size())};
+  return decode(link, frames.data(), frames.size());
+}
+
+std::variant<Message, DecodeError> decode(Link link, const zmq::message_t* frames, std::size_t count) {
+  if (count != 3) return DecodeError{"expected 3 frames, got " + std::to_string(count)};
   const std::string_view expected = link == Link::Worker ? kWorkerSignature : kTunerSignature;
   const auto signature = frames[0].to_string_view();
   if (signature != expected) {
@@ -433,11 +465,12 @@ std::variant<Message, DecodeError> decode(Link link, const std::vector<zmq::mess
                        (link == Link::Worker ? "worker" : "tuner") + " link"};
   if (frames[2].size() > kMaxMessageBytes) return DecodeError{"body over " + std::to_string(kMaxMessageBytes) + " bytes"};
   try {
+    ScratchZone zone;
     std::size_t offset = 0;
-    msgpack::object_handle handle =
-        msgpack::unpack(frames[2].data<char>(), frames[2].size(), offset, nullptr, nullptr, kLimits);
+    const msgpack::object body =
+        msgpack::unpack(zone.get(), frames[2].data<char>(), frames[2].size(), offset, refer_to_frame, nullptr, kLimits);
     if (offset != frames[2].size()) return DecodeError{std::string(to_string(type)) + ": trailing bytes after the body"};
-    MapReader reader(handle.get());
+    MapReader reader(body);
     Message message = reader.error() ? Message{Heartbeat{}} : decode_body(type, reader);
     if (reader.error()) return DecodeError{std::string(to_string(type)) + ": " + *reader.error()};
     return message;

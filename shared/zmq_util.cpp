@@ -6,6 +6,7 @@ namespace quante {
 
 std::optional<std::vector<zmq::message_t>> try_recv(zmq::socket_t& socket) {
   std::vector<zmq::message_t> frames;
+  frames.reserve(4);  // identity, signature, command, body
   zmq::message_t frame;
   if (!socket.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
   bool more = frame.more();

@@ -219,6 +219,49 @@ TEST_CASE("malformed messages are refused with a reason", "[protocol]") {
   }
 }
 
+TEST_CASE("decoding reads the body in place and keeps nothing of it", "[protocol]") {
+  SECTION("the first of repeated keys counts; a non-string key is refused") {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(buf);
+    pk.pack_map(2);
+    pk.pack(std::string("job_id"));
+    pk.pack(std::string("first"));
+    pk.pack(std::string("job_id"));
+    pk.pack(std::string("second"));
+    auto decoded = decode(Link::Tuner, frames_of("QCT1", 0x14, std::string(buf.data(), buf.size())));
+    REQUIRE(std::holds_alternative<Message>(decoded));
+    CHECK(std::get<ResultAck>(std::get<Message>(decoded)).job_id == "first");
+    CHECK_THAT(expect_error(Link::Tuner, frames_of("QCT1", 0x14, std::string("\x81\x01\xa1x", 4))),
+               Catch::Contains("non-string key"));
+  }
+  SECTION("decoded strings outlive the frames they were read from") {
+    Job job{"0123456789abcdef0123456789abcdef", "study-with-a-long-name", "objective", sample_params(), 2, 77, 30};
+    Message decoded;
+    {
+      auto frames = encode(Link::Worker, job);
+      auto result = decode(Link::Worker, frames);
+      REQUIRE(std::holds_alternative<Message>(result));
+      decoded = std::get<Message>(result);
+      for (auto& frame : frames) std::memset(frame.data(), 'Z', frame.size());  // scribble over the bytes read
+    }
+    const auto& back = std::get<Job>(decoded);
+    CHECK(back.job_id == job.job_id);
+    CHECK(back.study == job.study);
+    CHECK(back.params == job.params);
+  }
+  SECTION("a body far larger than the buffers kept between messages, then small ones again") {
+    Params wide;
+    for (int i = 0; i < 900; ++i) wide["p" + std::to_string(i)] = std::string(200, static_cast<char>('a' + i % 26));
+    const Submit big{"0123456789abcdef0123456789abcdef", "s", "o", wide, 0, 3};
+    REQUIRE(encode(Link::Tuner, big)[2].size() > 128 * 1024);
+    for (int round = 0; round < 3; ++round) {
+      CHECK(round_trip(Link::Tuner, big).params == wide);
+      CHECK(round_trip(Link::Tuner, ResultAck{"abc"}).job_id == "abc");
+      CHECK(round_trip(Link::Worker, Result{sample_outcome(), 1, 9}).outcome.worker == "host-a/gpu0");
+    }
+  }
+}
+
 TEST_CASE("job ids are 128-bit random hex and epochs are never zero", "[protocol]") {
   std::set<std::string> ids;
   for (int i = 0; i < 1000; ++i) {
