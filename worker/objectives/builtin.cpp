@@ -68,8 +68,8 @@ Evaluation BuiltinObjective::run(const Params& params) {
       const auto value = as_number(it->second);
       if (!value || !std::isfinite(*value) || *value < 0.0) {
         return failed_evaluation(FailureKind::Objective, std::string("parameter ") + kDurationParam +
-                                                   " must be a number >= 0, got " +
-                                                   quante::to_string(it->second));
+                                 " must be a number >= 0, got " +
+                                 quante::to_string(it->second));
       }
       duration_ms = *value;
       args.erase(it);
@@ -82,8 +82,8 @@ Evaluation BuiltinObjective::run(const Params& params) {
     }
     if (deadline < wake) {
       return failed_evaluation(FailureKind::Timeout, "delay of " + number(duration_ms) +
-                                               " ms overran the timeout of " +
-                                               std::to_string(context_.timeout.count()) + " ms");
+                               " ms overran the timeout of " +
+                               std::to_string(context_.timeout.count()) + " ms");
     }
   }
 
@@ -100,8 +100,8 @@ Evaluation BuiltinObjective::run(const Params& params) {
     const auto value = as_number(it->second);
     if (!value) {
       return failed_evaluation(FailureKind::Objective, "parameter " + name + " is the category \"" +
-                                                 quante::to_string(it->second) + "\"; " + takes +
-                                                 " as numbers");
+                               quante::to_string(it->second) + "\"; " + takes +
+                               " as numbers");
     }
     if (!std::isfinite(*value)) {
       return failed_evaluation(FailureKind::Objective, "parameter " + name + " is not finite");
@@ -111,8 +111,8 @@ Evaluation BuiltinObjective::run(const Params& params) {
     const double slack = 1e-9 * (high - low);
     if (*value < low - slack || *value > high + slack) {
       return failed_evaluation(FailureKind::Objective, "parameter " + name + " = " + number(*value) +
-                                                 " is outside " + function_.name + "'s domain [" +
-                                                 number(low) + ", " + number(high) + "]");
+                               " is outside " + function_.name + "'s domain [" +
+                               number(low) + ", " + number(high) + "]");
     }
     x[k] = std::clamp(*value, low, high);
   }
@@ -129,7 +129,7 @@ Evaluation BuiltinObjective::run(const Params& params) {
   const double loss = function_.f(x);
   if (!std::isfinite(loss)) {
     return failed_evaluation(FailureKind::Objective,
-                   function_.name + " is not finite at " + quante::to_string(params));
+                             function_.name + " is not finite at " + quante::to_string(params));
   }
   return Evaluation{true, loss, {}, FailureKind::None, {}};
 }

@@ -147,7 +147,7 @@ std::string encode_job(const std::string& job_id, const Params& params, int gpu)
 Evaluation decode_answer(std::string_view line, const std::string& job_id) {
   if (nests_deeper_than(line, kMaxAnswerDepth)) {
     return failed_evaluation(FailureKind::Protocol, "answer nests deeper than " + std::to_string(kMaxAnswerDepth) +
-                                              " levels: " + excerpt(line));
+                             " levels: " + excerpt(line));
   }
   json answer = json::parse(line, nullptr, false);
   if (answer.is_discarded()) answer = json::parse(quote_non_finite_tokens(line), nullptr, false);
@@ -163,7 +163,7 @@ Evaluation decode_answer(std::string_view line, const std::string& job_id) {
   }
   if (id->get<std::string>() != job_id) {
     return failed_evaluation(FailureKind::Protocol, "answer is for job \"" + excerpt(id->get<std::string>()) +
-                                              "\", expected \"" + job_id + "\"");
+                             "\", expected \"" + job_id + "\"");
   }
 
   if (const auto error = answer.find("error"); error != answer.end() && !error->is_null()) {
@@ -176,7 +176,7 @@ Evaluation decode_answer(std::string_view line, const std::string& job_id) {
   const auto loss = answer.find("loss");
   if (loss == answer.end()) {
     return failed_evaluation(FailureKind::Protocol,
-                   "answer has neither \"loss\" nor \"error\": " + excerpt(line));
+                             "answer has neither \"loss\" nor \"error\": " + excerpt(line));
   }
   double value = 0.0;
   if (loss->is_number()) {

@@ -115,7 +115,7 @@ Evaluation MlpObjective::run(const Params& params) {
     if (!stopped.interrupted()) return failed_evaluation(FailureKind::Objective, stopped.what());
     if (std::string(stopped.what()) == "cancelled") return failed_evaluation(FailureKind::Timeout, "cancelled");
     return failed_evaluation(FailureKind::Timeout,
-                   "training overran the timeout of " + std::to_string(context_.timeout.count()) + " ms");
+                             "training overran the timeout of " + std::to_string(context_.timeout.count()) + " ms");
   } catch (const std::bad_alloc&) {
     return failed_evaluation(FailureKind::Crashed, "out of host memory while training (" + mlp::describe(hyper) + ")");
   } catch (const std::exception& e) {

@@ -276,14 +276,14 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
       evaluation = failed_evaluation(FailureKind::Timeout, "cancelled");
     } else if (!call->thrown.empty()) {
       evaluation = failed_evaluation(FailureKind::Crashed,
-                           "plugin threw an exception across the C ABI: " + call->thrown);
+                                     "plugin threw an exception across the C ABI: " + call->thrown);
     } else if (call->rc != 0) {
       std::string why = call->message();
       if (why.empty()) why = "quante_evaluate returned " + std::to_string(call->rc);
       evaluation = failed_evaluation(FailureKind::Objective, why);
     } else if (!std::isfinite(call->loss)) {
       evaluation = failed_evaluation(FailureKind::Objective,
-                           std::string("loss is ") + (std::isnan(call->loss) ? "NaN" : "infinite"));
+                                     std::string("loss is ") + (std::isnan(call->loss) ? "NaN" : "infinite"));
       evaluation.loss = call->loss;
     } else {
       evaluation.ok = true;
@@ -298,7 +298,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
     if (!call->started) {
       call->abandoned = true;
       evaluation = failed_evaluation(FailureKind::Timeout,
-                           why + " (still queued behind an earlier call that has not returned)");
+                                     why + " (still queued behind an earlier call that has not returned)");
     } else {
       lock.unlock();
       if (void* state = shared_->state.load(); state != nullptr && shared_->cancel != nullptr) {
@@ -308,10 +308,9 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
       const bool returned = shared_->changed.wait_until(lock, Clock::now() + kCancelGrace,
                                                         [&] { return call->done; });
       evaluation = failed_evaluation(FailureKind::Timeout,
-                           returned ? why
-                                    : why +
-                                          "; the call is still running and the next job "
-                                          "waits for it");
+                                     returned ? why
+                                              : why + "; the call is still running and the next job "
+                                                      "waits for it");
     }
   }
   {
