@@ -121,6 +121,7 @@ class Harness {
       ready.objectives = {"noop"};
       send(s, Link::Worker, ready);
     }
+    watch(nullptr);
   }
 
   void serve_workers_for(std::chrono::milliseconds duration) {
@@ -130,7 +131,7 @@ class Harness {
 
   // Runs the tuners to the end; false if the farm fell silent for 2 s with jobs open.
   bool run(std::vector<BenchTuner>& tuners) {
-    tuners_ = &tuners;
+    watch(&tuners);
     for (auto& t : tuners) t.top_up();
     auto last_progress = Clock::now();
     while (!std::all_of(tuners.begin(), tuners.end(), [](const BenchTuner& t) { return t.finished(); })) {
@@ -139,25 +140,30 @@ class Harness {
         for (std::size_t i = 0; i < tuners.size(); ++i)
           if (!tuners[i].open.empty())
             std::fprintf(stderr, "tuner %zu: no message for 2 s with %zu open\n", i, tuners[i].open.size());
-        tuners_ = nullptr;
+        watch(nullptr);
         return false;
       }
     }
-    tuners_ = nullptr;
+    watch(nullptr);
     return true;
   }
 
  private:
+  // The sockets polled: every worker's, then those of `tuners` (none between runs).
+  void watch(std::vector<BenchTuner>* tuners) {
+    tuners_ = tuners;
+    items_.clear();
+    for (auto& s : workers_) items_.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
+    if (tuners_)
+      for (auto& t : *tuners_) items_.push_back({t.socket.handle(), 0, ZMQ_POLLIN, 0});
+  }
+
   // One poll and a drain of every ready socket; true if any message arrived.
   bool loop_once(std::chrono::milliseconds timeout) {
-    std::vector<zmq::pollitem_t> items;
-    for (auto& s : workers_) items.push_back({s.handle(), 0, ZMQ_POLLIN, 0});
-    if (tuners_)
-      for (auto& t : *tuners_) items.push_back({t.socket.handle(), 0, ZMQ_POLLIN, 0});
-    poll_items(items.data(), items.size(), timeout);
+    poll_items(items_.data(), items_.size(), timeout);
     bool any = false;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      if (!(items_[i].revents & ZMQ_POLLIN)) continue;
       const bool worker = i < workers_.size();
       zmq::socket_t& socket = worker ? workers_[i] : (*tuners_)[i - workers_.size()].socket;
       while (auto frames = try_recv(socket)) {
@@ -179,6 +185,7 @@ class Harness {
 
   std::vector<zmq::socket_t> workers_;
   std::vector<BenchTuner>* tuners_ = nullptr;
+  std::vector<zmq::pollitem_t> items_;  // built by watch(), not on every poll
   Clock::time_point last_beat_ = Clock::now();
 };
 
