@@ -1,0 +1,43 @@
+#include "fidelity_settings.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace quante::tuner::scheduling {
+
+namespace {
+
+template <typename T>
+std::string problem(const char* key, const char* rule, const T& value) {
+  std::ostringstream text;
+  text << "fidelity." << key << " must " << rule << ", not " << value;
+  return text.str();
+}
+
+}  // namespace
+
+std::optional<std::string> validate(const FidelitySettings& settings) {
+  if (settings.step_min < 1) return problem("step_min", "be at least 1", settings.step_min);
+  if (settings.step_max < settings.step_min) {
+    const std::string rule = "be at least step_min (" + std::to_string(settings.step_min) + ")";
+    return problem("step_max", rule.c_str(), settings.step_max);
+  }
+  if (!(settings.eta >= kMinEta && settings.eta <= kMaxEta))  // also rejects NaN
+    return problem("eta", "be between 1.01 and 100", settings.eta);
+  if (settings.budget_steps && *settings.budget_steps < settings.step_max) {
+    const std::string rule = "be at least step_max (" + std::to_string(settings.step_max) + ")";
+    return problem("budget_steps", rule.c_str(), *settings.budget_steps);
+  }
+  if (settings.min_trials_at_rung < 0)
+    return problem("min_trials_at_rung", "be 0 (the default) or more", settings.min_trials_at_rung);
+  return std::nullopt;
+}
+
+int effective_min_trials_at_rung(const FidelitySettings& settings) {
+  if (settings.min_trials_at_rung > 0) return settings.min_trials_at_rung;
+  if (settings.scheduler == SchedulerKind::Median) return 3;
+  return std::max(2, static_cast<int>(std::ceil(settings.eta)));
+}
+
+}  // namespace quante::tuner::scheduling

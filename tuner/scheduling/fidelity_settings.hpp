@@ -1,0 +1,37 @@
+// The study file's [fidelity] table: how long a trial may train (steps step_min..step_max), how
+// aggressively it may be stopped early (eta) and by which rule. A plain struct with defaults that
+// the study reader fills; validate() returns the first problem as text naming the key, checked in
+// release builds too (a study file is untrusted input).
+//
+// eta is bounded to [1.01, 100]. Building the rung table takes log(step_max / step_min) / log(eta)
+// products, so an eta just above 1 would take unbounded work while stopping almost nothing (ASHA
+// keeps floor(n / eta) = n - 1 of n trials); above 100, ASHA would keep under 1 in 100 per rung.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "scheduler_kind.hpp"
+
+namespace quante::tuner::scheduling {
+
+inline constexpr double kMinEta = 1.01;
+inline constexpr double kMaxEta = 100.0;
+
+struct FidelitySettings {
+  std::int64_t step_min = 1, step_max = 1;
+  double eta = 3;
+  SchedulerKind scheduler = SchedulerKind::Asha;
+  std::optional<std::int64_t> budget_steps;  // the study's total step budget; not used by the rules
+  int min_trials_at_rung = 0;                // 0: the rule's default (effective_min_trials_at_rung)
+};
+
+// The first problem, as "fidelity.<key> must ..., not <value>"; nullopt when the settings are valid.
+std::optional<std::string> validate(const FidelitySettings& settings);
+
+// min_trials_at_rung with 0 replaced by the rule's default: 3 other trials for the median rule;
+// max(2, ceil(eta)) recorded losses for ASHA and Hyperband, the fewest at which floor(n / eta) >= 1.
+int effective_min_trials_at_rung(const FidelitySettings& settings);
+
+}  // namespace quante::tuner::scheduling
