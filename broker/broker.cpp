@@ -1,5 +1,7 @@
 #include "broker.hpp"
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "rate_limit.hpp"
@@ -140,12 +142,21 @@ void Broker::run(const StopSignal& stop) {
     if (now >= state_.next_deadline()) {
       state_.tick(now, outgoing_);
       flush();
+      const auto s = state_.stats();
+      peak_state_size_ = std::max(peak_state_size_, s.workers + s.jobs);
     }
     if (now - last_stats > std::chrono::seconds(30)) {
       last_stats = now;
       // An identity may be forgotten once the state can no longer hold anything for it.
       bindings_.prune(now - settings_.orphan_timeout - settings_.heartbeat * (settings_.liveness + 1));
       const auto s = state_.stats();
+      // A crowd of peers that left (10,000 READYs, a flood of jobs) leaves freed heap that glibc
+      // keeps; give it back once the state is much smaller than it was.
+      const std::size_t size = s.workers + s.jobs;
+      if (size * 2 < peak_state_size_) {
+        ::malloc_trim(0);
+        peak_state_size_ = size;
+      }
       spdlog::info("workers {}, jobs held {} (queued {}), dispatched {}, completed {}, stale results {}", s.workers,
                    s.jobs, s.queued, s.dispatched, s.completed, s.stale_results);
     }

@@ -41,6 +41,7 @@ class Broker {
   std::vector<Outgoing> outgoing_;
   std::vector<Outgoing> sending_;  // what flush() is sending now
   PeerBindings bindings_;
+  std::size_t peak_state_size_ = 0;   // workers + jobs at their most since the heap was last trimmed
 };
 
 }  // namespace quante::broker

@@ -19,6 +19,10 @@ struct BrokerSettings {
   std::chrono::milliseconds result_resend{3000};   // re-send an unacknowledged result after this
   std::chrono::milliseconds orphan_timeout{600000};  // forget jobs of a tuner silent this long
   std::size_t max_jobs = 100000;              // jobs held at once (queued + running + unacked)
+  std::size_t max_jobs_per_tuner = 10000;     // of which one tuner (connection) may hold at most
+  std::size_t max_workers = 4096;             // workers registered at once; more are refused
+  int max_result_resends = 10;                // unacknowledged result re-sends before it is only held
+  int job_silence_beats = 3;                  // worker heartbeats naming another job before its job is re-queued
   int send_high_water_mark = 10000;           // per peer, on both sockets
   ServerSecurity security;                    // plaintext unless keys are configured
 };

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "printable.hpp"
+
 namespace quante::broker {
 
 using namespace quante::protocol;
@@ -25,7 +27,7 @@ void BrokerState::on_worker(const std::string& identity, const Message& message,
       if (peer_noise_log_.allow()) spdlog::warn("stale result for job {} from an unregistered worker", result->outcome.job_id);
     }
     if (!std::holds_alternative<Disconnect>(message))
-      out.push_back({Link::Worker, identity, Disconnect{"unknown worker: register again", ""}});
+      out.push_back({Link::Worker, identity, Disconnect{"unknown worker: register again", "", false}});
     return;
   }
   it->second.last_seen = now;
@@ -33,29 +35,75 @@ void BrokerState::on_worker(const std::string& identity, const Message& message,
     handle_result(identity, *result, now, out);
     dispatch(now, out);
   } else if (const auto* bye = std::get_if<Disconnect>(&message)) {
-    spdlog::info("worker {} disconnects: {}", it->second.ready.name, bye->reason);
+    spdlog::info("worker {} disconnects: {}", printable(it->second.ready.name), printable(bye->reason));
     forget_worker(identity, false, now, out);
     dispatch(now, out);
-  } else if (!std::holds_alternative<Heartbeat>(message) && peer_noise_log_.allow()) {
-    spdlog::warn("worker {} sent {}, which only the broker sends; ignored", it->second.ready.name,
+  } else if (const auto* beat = std::get_if<Heartbeat>(&message)) {
+    handle_heartbeat(it->second, *beat, now, out);
+  } else if (const auto* report = std::get_if<Report>(&message)) {
+    handle_report(identity, *report, out);
+  } else if (peer_noise_log_.allow()) {
+    spdlog::warn("worker {} sent {}, which only the broker sends; ignored", printable(it->second.ready.name),
                  to_string(type_of(message)));
   }
 }
 
+void BrokerState::handle_heartbeat(WorkerEntry& worker, const Heartbeat& beat, TimePoint now, std::vector<Outgoing>& out) {
+  // A worker names the job it runs in every heartbeat. One that keeps naming another job (or
+  // none) no longer runs ours: its result was lost on the way (refused as malformed, say). A
+  // heartbeat sent before our JOB reached it differs once, so only a run of them counts.
+  if (!worker.job || *worker.job == beat.job_id) {
+    worker.beats_without_job = 0;
+    return;
+  }
+  if (++worker.beats_without_job < settings_.job_silence_beats) return;
+  const std::string job_id = *worker.job;
+  worker.job.reset();
+  worker.idle_since = now;
+  worker.beats_without_job = 0;
+  ++stats_.jobs_reclaimed;
+  spdlog::warn("worker {} no longer reports job {} (its heartbeats name {}); taking the job back",
+               printable(worker.ready.name), job_id, beat.job_id.empty() ? "no job" : "job " + beat.job_id);
+  release_job(job_id, true, "its worker stopped reporting it", now, out);
+  dispatch(now, out);
+}
+
+void BrokerState::refuse_worker(const std::string& identity, const std::string& reason, std::vector<Outgoing>& out) {
+  ++stats_.workers_refused;
+  if (peer_noise_log_.allow()) spdlog::warn("refused a worker registration: {}", reason);
+  out.push_back({Link::Worker, identity, Disconnect{reason, "", true}});
+}
+
 void BrokerState::handle_ready(const std::string& identity, const Ready& ready, TimePoint now, std::vector<Outgoing>& out) {
-  // The same worker (by name) under a new identity has reconnected: its old socket is gone.
+  if (!is_printable_utf8(ready.name) || !is_printable_utf8(ready.host)) {
+    refuse_worker(identity, "worker name '" + printable(ready.name) + "' is not printable UTF-8", out);
+    return;
+  }
+  // Another identity under the same name: the same process reconnecting on a new socket (same
+  // host and pid), a restarted process whose old socket went silent, or a second worker that was
+  // given the same name. The first two replace the old entry; a name held by a live other process
+  // is refused (the newcomer backs off and tries again, so it takes over once the other is gone).
+  std::optional<std::string> replaced;
   std::optional<std::string> carried_job;
   for (auto& [other_identity, other] : workers_) {
-    if (other_identity != identity && other.ready.name == ready.name) {
-      if (other.job && *other.job == ready.running_job) {
-        // It still runs the job we gave it: move the lease to the new identity.
-        carried_job = other.job;
-        other.job.reset();
-      }
-      forget_worker(other_identity, true, now, out);
-      break;
+    if (other_identity == identity || other.ready.name != ready.name) continue;
+    const bool same_process = other.ready.host == ready.host && other.ready.pid == ready.pid;
+    const bool other_alive = now - other.last_seen < settings_.heartbeat * 2;
+    if (!same_process && other_alive) {
+      refuse_worker(identity,
+                    "worker name '" + printable(ready.name) + "' is in use by a live worker (host " +
+                        printable(other.ready.host) + ", pid " + std::to_string(other.ready.pid) + ")",
+                    out);
+      return;
     }
+    if (same_process && other.job && *other.job == ready.running_job) {
+      carried_job = other.job;  // it still runs the job we gave it: the lease moves to the new socket
+      other.job.reset();
+    }
+    replaced = other_identity;  // a copy: forget_worker erases the entry that holds the key
+    break;
   }
+  if (replaced) forget_worker(*replaced, true, now, out);
   auto existing = workers_.find(identity);
   if (existing != workers_.end()) {
     // The same socket registering again (it answers each "register again" we sent while it was
@@ -66,6 +114,10 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
     w.objectives = std::set<std::string>(ready.objectives.begin(), ready.objectives.end());
     w.last_seen = now;
     if (!w.job && !ready.running_job.empty()) w.job = ready.running_job;
+    return;
+  }
+  if (workers_.size() >= settings_.max_workers) {
+    refuse_worker(identity, "the farm is full (" + std::to_string(settings_.max_workers) + " workers)", out);
     return;
   }
   WorkerEntry& w = workers_[identity];
@@ -80,8 +132,8 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
   } else if (!ready.running_job.empty()) {
     w.job = ready.running_job;  // busy with a job we no longer hold; its result will be refused
   }
-  spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", ready.name, ready.host, ready.gpu,
-                 fmt::join(ready.objectives, ", "));
+  spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", printable(ready.name), printable(ready.host), ready.gpu,
+               printable(fmt::format("{}", fmt::join(ready.objectives, ", "))));
   heartbeat_tuners(out);  // the farm grew: tuners show it now, not a heartbeat later
 }
 
@@ -123,6 +175,32 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
   finish(job, std::move(outcome), now, out);
 }
 
+void BrokerState::handle_report(const std::string& identity, const Report& report, std::vector<Outgoing>& out) {
+  // Fenced like a result: only the attempt running on this very worker, in this epoch, speaks
+  // for its job. Anything else is dropped; the worker then goes on after its decision timeout.
+  auto it = jobs_.find(report.job_id);
+  const bool current = it != jobs_.end() && it->second.state == JobState::Running && it->second.worker == identity &&
+                       it->second.attempt == report.attempt && report.epoch == epoch_ && !it->second.cancelled;
+  if (!current) {
+    ++stats_.stale_reports;
+    return;
+  }
+  ++stats_.reports;
+  out.push_back({Link::Tuner, it->second.tuner,
+                 TrialReport{report.job_id, report.attempt, report.step, report.loss, report.metrics,
+                             workers_.at(identity).ready.name}});
+}
+
+void BrokerState::handle_decision(const std::string& identity, const TrialDecision& decision, std::vector<Outgoing>& out) {
+  auto it = jobs_.find(decision.job_id);
+  if (it == jobs_.end() || it->second.state != JobState::Running || it->second.attempt != decision.attempt ||
+      it->second.tuner != identity) {
+    ++stats_.stale_reports;
+    return;
+  }
+  out.push_back({Link::Worker, it->second.worker, Decision{decision.job_id, decision.attempt, decision.step, decision.go_on}});
+}
+
 void BrokerState::on_tuner(const std::string& identity, const Message& message, TimePoint now, std::vector<Outgoing>& out) {
   const bool new_tuner = !tuners_.count(identity);
   tuners_[identity].last_seen = now;
@@ -136,6 +214,8 @@ void BrokerState::on_tuner(const std::string& identity, const Message& message, 
     if (it != jobs_.end() && it->second.state == JobState::Done) erase_job(ack->job_id);
     else if (it == jobs_.end() && peer_noise_log_.allow())  // a repeated ack, or one from before a restart
       spdlog::debug("acknowledgement for unknown job {} ignored", ack->job_id);
+  } else if (const auto* decision = std::get_if<TrialDecision>(&message)) {
+    handle_decision(identity, *decision, out);
   } else if (const auto* cancel = std::get_if<Cancel>(&message)) {
     auto it = jobs_.find(cancel->job_id);
     if (it == jobs_.end()) {
@@ -153,60 +233,89 @@ void BrokerState::handle_submit(const std::string& identity, const Submit& submi
   auto it = jobs_.find(submit.job_id);
   if (it != jobs_.end()) {
     // Re-submission (tuner restarted or lost track): rebind, and hand over a finished result.
-    it->second.tuner = identity;
+    rebind_tuner(it->second, identity);
     out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, true, ""}});
-    if (it->second.state == JobState::Done) send_result(it->second, now, out);
+    if (it->second.state == JobState::Done) {
+      it->second.resends = 0;
+      send_result(it->second, now, out);
+    }
     return;
   }
-  if (jobs_.size() >= settings_.max_jobs) {
-    out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, false, "broker is full"}});
+  // Every tuner gets its share: one that floods the broker fills its own quota, not the farm's.
+  TunerEntry& tuner = tuners_[identity];
+  if (tuner.jobs >= settings_.max_jobs_per_tuner || jobs_.size() >= settings_.max_jobs) {
+    ++stats_.submits_refused;
+    const bool own_quota = tuner.jobs >= settings_.max_jobs_per_tuner;
+    out.push_back({Link::Tuner, identity,
+                   SubmitAck{submit.job_id, epoch_, false,
+                             own_quota ? "this tuner holds " + std::to_string(tuner.jobs) + " jobs, its limit"
+                                       : std::string("broker is full")}});
     return;
   }
   JobEntry job;
   job.submit = submit;
   job.tuner = identity;
   jobs_.emplace(submit.job_id, std::move(job));
+  ++tuner.jobs;
   queues_[submit.study].push_back(submit.job_id);
   ++stats_.submitted;
   out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, true, ""}});
+  (void)now;
+}
+
+void BrokerState::rebind_tuner(JobEntry& job, const std::string& identity) {
+  if (job.tuner == identity) return;
+  auto old = tuners_.find(job.tuner);
+  if (old != tuners_.end() && old->second.jobs > 0) --old->second.jobs;
+  ++tuners_[identity].jobs;
+  job.tuner = identity;
 }
 
 void BrokerState::on_worker_unreachable(const std::string& identity, TimePoint now, std::vector<Outgoing>& out) {
   if (workers_.count(identity)) forget_worker(identity, true, now, out);
 }
 
-void BrokerState::forget_worker(const std::string& identity, bool lost, TimePoint now, std::vector<Outgoing>& out) {
+void BrokerState::forget_worker(std::string identity, bool lost, TimePoint now, std::vector<Outgoing>& out) {
   auto it = workers_.find(identity);
   if (it == workers_.end()) return;
   const std::optional<std::string> job_id = it->second.job;
   if (lost) {
     ++stats_.workers_lost;
-    spdlog::warn("worker {} lost", it->second.ready.name);
+    spdlog::warn("worker {} lost", printable(it->second.ready.name));
   }
   workers_.erase(it);
+  if (workers_.empty()) workers_ = {};  // a crowd that left gives its buckets back
   heartbeat_tuners(out);  // the farm shrank
   if (!job_id) return;
   auto job = jobs_.find(*job_id);
   if (job == jobs_.end() || job->second.state != JobState::Running || job->second.worker != identity) return;
+  release_job(*job_id, lost, "", now, out);
+}
+
+void BrokerState::release_job(std::string job_id, bool count_loss, const std::string& why, TimePoint now,
+                              std::vector<Outgoing>& out) {
+  auto job = jobs_.find(job_id);
+  if (job == jobs_.end() || job->second.state != JobState::Running) return;
   JobEntry& entry = job->second;
   entry.worker.clear();
   if (entry.cancelled) {
-    erase_job(*job_id);
+    erase_job(job_id);
     return;
   }
-  if (lost) ++entry.losses;
+  if (count_loss) ++entry.losses;
   const std::uint32_t limit = entry.submit.max_attempts ? entry.submit.max_attempts : settings_.max_attempts;
   if (entry.losses >= limit) {
     Outcome outcome;
-    outcome.job_id = *job_id;
+    outcome.job_id = job_id;
     outcome.ok = false;
     outcome.failure = FailureClass::WorkerLost;
-    outcome.error = "the job lost " + std::to_string(entry.losses) + " workers; giving up";
+    outcome.error = "the job lost " + std::to_string(entry.losses) + " workers" + (why.empty() ? "" : " (last: " + why + ")") +
+                    "; giving up";
     finish(entry, std::move(outcome), now, out);
     return;
   }
   ++stats_.requeued;
-  requeue(*job_id, true);
+  requeue(job_id, true);
 }
 
 void BrokerState::requeue(const std::string& job_id, bool front) {
@@ -223,11 +332,14 @@ void BrokerState::finish(JobEntry& job, Outcome outcome, TimePoint now, std::vec
   job.result.study = job.submit.study;
   job.result.outcome = std::move(outcome);
   job.result.attempts = job.attempt;
+  job.done_at = now;
+  job.resends = 0;
   ++stats_.completed;
   send_result(job, now, out);
 }
 
 void BrokerState::send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out) {
+  if (job.result_sent == TimePoint{}) job.done_at = now;
   job.result_sent = now;
   out.push_back({Link::Tuner, job.tuner, job.result});
 }
@@ -280,7 +392,7 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
       last_served_study_ = study;
       out.push_back({Link::Worker, *worker,
                      Job{job_id, job.submit.study, job.submit.objective, job.submit.params, job.attempt, epoch_,
-                         job.submit.timeout_s}});
+                         job.submit.timeout_s, job.submit.max_steps, job.submit.rungs}});
       progress = true;
     }
   }
@@ -294,22 +406,24 @@ void BrokerState::tick(TimePoint now, std::vector<Outgoing>& out) {
     if (now - w.last_seen > liveness) expired.push_back(identity);
   for (const auto& identity : expired) forget_worker(identity, true, now, out);
 
-  std::vector<std::string> orphans;
+  // Held results: re-sent until acknowledged, at most max_result_resends times (then only held,
+  // and handed over again if the tuner re-submits the job), and dropped once the tuner has been
+  // silent, or the result unclaimed, for the orphan timeout.
+  std::vector<std::string> unclaimed;
   for (auto& [job_id, job] : jobs_) {
     if (job.state != JobState::Done) continue;
-    auto tuner = tuners_.find(job.tuner);
-    const bool tuner_gone = tuner == tuners_.end() || now - tuner->second.last_seen > settings_.orphan_timeout;
-    if (tuner_gone && now - job.result_sent > settings_.orphan_timeout) orphans.push_back(job_id);
-    else if (now - job.result_sent >= settings_.result_resend) send_result(job, now, out);
+    if (now - job.done_at > settings_.orphan_timeout) unclaimed.push_back(job_id);
+    else if (job.resends < settings_.max_result_resends && now - job.result_sent >= settings_.result_resend) {
+      ++job.resends;
+      send_result(job, now, out);
+    }
   }
-  for (const auto& job_id : orphans) {
-    spdlog::warn("dropping the result of job {}: its tuner has been silent too long", job_id);
+  for (const auto& job_id : unclaimed) {
+    if (peer_noise_log_.allow()) spdlog::warn("dropping the result of job {}: nobody claimed it for the orphan timeout", job_id);
+    ++stats_.jobs_purged;
     erase_job(job_id);
   }
-  std::vector<std::string> gone_tuners;
-  for (const auto& [identity, t] : tuners_)
-    if (now - t.last_seen > settings_.orphan_timeout) gone_tuners.push_back(identity);
-  for (const auto& identity : gone_tuners) tuners_.erase(identity);
+  purge_silent_tuners(now);
 
   if (now - last_heartbeat_ >= settings_.heartbeat) {
     last_heartbeat_ = now;
@@ -317,6 +431,30 @@ void BrokerState::tick(TimePoint now, std::vector<Outgoing>& out) {
     heartbeat_tuners(out);
   }
   dispatch(now, out);
+}
+
+void BrokerState::purge_silent_tuners(TimePoint now) {
+  // A tuner silent for the orphan timeout has left: what it queued will never be claimed, its held
+  // results neither, and a job of its still running is dropped when its result arrives. (A tuner
+  // that restarts sooner re-submits its jobs under its new identity and keeps them.)
+  std::vector<std::string> gone;
+  for (const auto& [identity, t] : tuners_)
+    if (now - t.last_seen > settings_.orphan_timeout) gone.push_back(identity);
+  if (gone.empty()) return;
+  const std::set<std::string> gone_set(gone.begin(), gone.end());
+  std::vector<std::string> purge;
+  for (auto& [job_id, job] : jobs_) {
+    if (!gone_set.count(job.tuner)) continue;
+    if (job.state == JobState::Running) job.cancelled = true;
+    else purge.push_back(job_id);
+  }
+  for (const auto& job_id : purge) erase_job(job_id);
+  for (const auto& identity : gone) tuners_.erase(identity);
+  if (!purge.empty()) {
+    stats_.jobs_purged += purge.size();
+    spdlog::warn("purged {} jobs of {} tuner(s) silent for {} s", purge.size(), gone.size(),
+                 std::chrono::duration_cast<std::chrono::seconds>(settings_.orphan_timeout).count());
+  }
 }
 
 void BrokerState::heartbeat_tuners(std::vector<Outgoing>& out) const {
@@ -333,7 +471,13 @@ void BrokerState::heartbeat_tuners(std::vector<Outgoing>& out) const {
 
 TimePoint BrokerState::next_deadline() const { return last_heartbeat_ + settings_.heartbeat; }
 
-void BrokerState::erase_job(const std::string& job_id) { jobs_.erase(job_id); }
+void BrokerState::erase_job(std::string job_id) {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return;
+  auto tuner = tuners_.find(it->second.tuner);
+  if (tuner != tuners_.end() && tuner->second.jobs > 0) --tuner->second.jobs;
+  jobs_.erase(it);
+}
 
 BrokerStats BrokerState::stats() const {
   BrokerStats s = stats_;

@@ -45,6 +45,12 @@ struct BrokerStats {
   std::uint64_t stale_results = 0;     // late / duplicate / unknown results refused
   std::uint64_t requeued = 0;          // jobs put back after a worker was lost or gave up a job
   std::uint64_t workers_lost = 0;
+  std::uint64_t workers_refused = 0;   // READYs refused: duplicate name, bad name, farm full
+  std::uint64_t jobs_reclaimed = 0;    // jobs a live worker stopped reporting, re-queued
+  std::uint64_t jobs_purged = 0;       // queued jobs and held results of tuners silent too long
+  std::uint64_t submits_refused = 0;   // broker full or the tuner over its share
+  std::uint64_t reports = 0;           // rung reports passed from a worker to its tuner
+  std::uint64_t stale_reports = 0;     // reports and decisions of expired attempts, dropped
   std::size_t workers = 0;
   std::size_t jobs = 0;
   std::size_t queued = 0;
@@ -77,7 +83,9 @@ class BrokerState {
     std::string worker;               // identity, while running
     bool cancelled = false;
     protocol::JobResult result;       // when done
+    TimePoint done_at{};
     TimePoint result_sent{};
+    int resends = 0;                  // of the held result, bounded by max_result_resends
   };
   struct WorkerEntry {
     protocol::Ready ready;
@@ -85,21 +93,33 @@ class BrokerState {
     std::optional<std::string> job;   // the job it runs (ours or a stale one it came back with)
     TimePoint last_seen{};
     TimePoint idle_since{};
+    int beats_without_job = 0;        // heartbeats naming another job than the one it holds
   };
   struct TunerEntry {
     TimePoint last_seen{};
+    std::size_t jobs = 0;             // held for it: queued, running or done
   };
 
   void handle_ready(const std::string& identity, const protocol::Ready& ready, TimePoint now, std::vector<Outgoing>& out);
   void handle_result(const std::string& identity, const protocol::Result& result, TimePoint now, std::vector<Outgoing>& out);
+  void handle_report(const std::string& identity, const protocol::Report& report, std::vector<Outgoing>& out);
+  void handle_decision(const std::string& identity, const protocol::TrialDecision& decision, std::vector<Outgoing>& out);
+  void rebind_tuner(JobEntry& job, const std::string& identity);
   void handle_submit(const std::string& identity, const protocol::Submit& submit, TimePoint now, std::vector<Outgoing>& out);
-  void forget_worker(const std::string& identity, bool lost, TimePoint now, std::vector<Outgoing>& out);
+  void handle_heartbeat(WorkerEntry& worker, const protocol::Heartbeat& beat, TimePoint now, std::vector<Outgoing>& out);
+  // Identities and job ids are taken by value: these calls erase map entries, and a reference
+  // into a map (a key, say) must not outlive that.
+  void forget_worker(std::string identity, bool lost, TimePoint now, std::vector<Outgoing>& out);
+  // The job's worker no longer holds it: re-queue it, or fail it once it has lost too many.
+  void release_job(std::string job_id, bool count_loss, const std::string& why, TimePoint now, std::vector<Outgoing>& out);
+  void refuse_worker(const std::string& identity, const std::string& reason, std::vector<Outgoing>& out);
+  void purge_silent_tuners(TimePoint now);
   void requeue(const std::string& job_id, bool front);
   void finish(JobEntry& job, protocol::Outcome outcome, TimePoint now, std::vector<Outgoing>& out);
   void send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out);
   void dispatch(TimePoint now, std::vector<Outgoing>& out);
   std::optional<std::string> idle_worker_for(const std::string& objective) const;
-  void erase_job(const std::string& job_id);
+  void erase_job(std::string job_id);
   // A heartbeat to every tuner with the farm's size and its queued jobs (also sent at once when
   // a worker joins or leaves, so a tuner's status line shows the farm as it is).
   void heartbeat_tuners(std::vector<Outgoing>& out) const;

@@ -7,6 +7,7 @@
 
 #include "broker.hpp"
 #include "broker_config.hpp"
+#include "cli_exit.hpp"
 #include "logging.hpp"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--result-resend-ms", config.result_resend_ms, "re-send an unacknowledged result after this")->capture_default_str();
   app.add_option("--orphan-timeout-s", config.orphan_timeout_s, "forget the jobs of a tuner silent this long")->capture_default_str();
   app.add_option("--max-jobs", config.max_jobs, "jobs held at once (queued, running, unacknowledged)")->capture_default_str();
+  app.add_option("--max-jobs-per-tuner", config.max_jobs_per_tuner, "of which one tuner may hold at most")->capture_default_str();
+  app.add_option("--max-workers", config.max_workers, "workers registered at once; more are refused")->capture_default_str();
+  app.add_option("--max-result-resends", config.max_result_resends, "re-sends of an unacknowledged result; then it is only held")
+      ->capture_default_str();
   app.add_option("--send-high-water-mark", config.send_high_water_mark, "messages queued per peer")->capture_default_str();
   app.add_option("--secret-key-file", config.security.secret_key_file, "the broker's CURVE secret key (quante-keygen); none: plaintext");
   app.add_option("--tuner-keys-file", config.security.tuner_keys_file, "allow-list of tuner public keys");
@@ -39,7 +44,7 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-plaintext-remote", config.security.allow_plaintext_remote,
                "allow plaintext on endpoints that are not loopback or ipc");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
-  CLI11_PARSE(app, argc, argv);
+  QUANTE_CLI_PARSE(app, argc, argv);
   if (auto error = quante::validate_broker_config(config, config_path.empty() ? "command line" : config_path)) {
     std::cerr << "quante-broker: " << error->message << "\n";
     return 2;
@@ -54,6 +59,9 @@ int main(int argc, char** argv) {
   settings.result_resend = std::chrono::milliseconds(config.result_resend_ms);
   settings.orphan_timeout = std::chrono::seconds(config.orphan_timeout_s);
   settings.max_jobs = static_cast<std::size_t>(config.max_jobs);
+  settings.max_jobs_per_tuner = static_cast<std::size_t>(config.max_jobs_per_tuner);
+  settings.max_workers = static_cast<std::size_t>(config.max_workers);
+  settings.max_result_resends = config.max_result_resends;
   settings.send_high_water_mark = config.send_high_water_mark;
   settings.security = config.security;
 

@@ -22,6 +22,9 @@ void check(const BrokerConfig& c, const std::string& source) {
   range("result_resend_ms", c.result_resend_ms, 10, 600000);
   range("orphan_timeout_s", c.orphan_timeout_s, 1, 30 * 86400);
   range("max_jobs", c.max_jobs, 1, kMaxJobsLimit);
+  range("max_jobs_per_tuner", c.max_jobs_per_tuner, 1, kMaxJobsLimit);
+  range("max_workers", c.max_workers, 1, 100000);
+  range("max_result_resends", c.max_result_resends, 0, 1000);
   range("send_high_water_mark", c.send_high_water_mark, 1, 1000000);
   check_log_level(source, "log_level", c.log_level);
   const auto& s = c.security;
@@ -40,7 +43,8 @@ std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& t
     BrokerConfig c;
     TableReader r(root, source, "");
     r.allow_only({"frontend", "backend", "heartbeat_ms", "liveness", "max_attempts", "result_resend_ms",
-                  "orphan_timeout_s", "max_jobs", "send_high_water_mark", "log_level", "security"});
+                  "orphan_timeout_s", "max_jobs", "max_jobs_per_tuner", "max_workers", "max_result_resends",
+                  "send_high_water_mark", "log_level", "security"});
     if (auto v = r.string("frontend")) c.frontend = *v;
     if (auto v = r.string("backend")) c.backend = *v;
     if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
@@ -49,6 +53,9 @@ std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& t
     if (auto v = r.integer("result_resend_ms", 10, 600000)) c.result_resend_ms = static_cast<int>(*v);
     if (auto v = r.integer("orphan_timeout_s", 1, 30 * 86400)) c.orphan_timeout_s = static_cast<int>(*v);
     if (auto v = r.integer("max_jobs", 1, kMaxJobsLimit)) c.max_jobs = *v;
+    if (auto v = r.integer("max_jobs_per_tuner", 1, kMaxJobsLimit)) c.max_jobs_per_tuner = *v;
+    if (auto v = r.integer("max_workers", 1, 100000)) c.max_workers = *v;
+    if (auto v = r.integer("max_result_resends", 0, 1000)) c.max_result_resends = static_cast<int>(*v);
     if (auto v = r.integer("send_high_water_mark", 1, 1000000)) c.send_high_water_mark = static_cast<int>(*v);
     if (auto v = r.string("log_level")) c.log_level = *v;
     if (const toml::table* security = r.table("security")) {

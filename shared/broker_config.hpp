@@ -23,6 +23,9 @@ struct BrokerConfig {
   int result_resend_ms = 3000;
   int orphan_timeout_s = 600;
   std::int64_t max_jobs = 100000;
+  std::int64_t max_jobs_per_tuner = 10000;
+  std::int64_t max_workers = 4096;
+  int max_result_resends = 10;
   int send_high_water_mark = 10000;
   std::string log_level;                          // empty: SPDLOG_LEVEL or info
   ServerSecurity security;                        // [security]

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <optional>
 #include <set>
 
 #include <msgpack.hpp>
@@ -17,112 +18,12 @@ const msgpack::unpack_limit kLimits(10000, 1000, 64 * 1024, 512 * 1024, 512 * 10
 constexpr std::size_t kKeptEncodeBuffer = 64 * 1024;
 constexpr double kMaxTimeoutSeconds = 30 * 86400.0;  // as the worker config's longest timeout
 
-const std::set<MessageType> kWorkerLinkTypes = {MessageType::Ready, MessageType::Job, MessageType::Result,
-                                                MessageType::Heartbeat, MessageType::Disconnect};
-const std::set<MessageType> kTunerLinkTypes = {MessageType::Submit, MessageType::SubmitAck, MessageType::JobResult,
-                                               MessageType::ResultAck, MessageType::Heartbeat, MessageType::Cancel};
-
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
 std::string fmt_hex(unsigned byte) {
   static constexpr char kHex[] = "0123456789abcdef";
   return {kHex[(byte >> 4) & 0xF], kHex[byte & 0xF]};
 }
-
-void pack_key(Packer& pk, const char* key) { pk.pack(std::string_view(key)); }
-
-void pack_params(Packer& pk, const Params& params) {
-  pk.pack_map(static_cast<std::uint32_t>(params.size()));
-  for (const auto& [name, value] : params) {
-    pk.pack(name);
-    std::visit([&pk](const auto& v) { pk.pack(v); }, value);
-  }
-}
-
-void pack_outcome_fields(Packer& pk, const Outcome& o) {
-  pack_key(pk, "job_id"); pk.pack(o.job_id);
-  pack_key(pk, "ok"); pk.pack(o.ok);
-  pack_key(pk, "loss"); pk.pack(o.loss);
-  pack_key(pk, "error"); pk.pack(o.error);
-  pack_key(pk, "failure"); pk.pack(static_cast<std::uint8_t>(o.failure));
-  pack_key(pk, "started_at"); pk.pack(o.started_at);
-  pack_key(pk, "finished_at"); pk.pack(o.finished_at);
-  pack_key(pk, "metrics"); pk.pack(o.metrics);
-  pack_key(pk, "worker"); pk.pack(o.worker);
-}
-constexpr std::uint32_t kOutcomeFields = 9;
-
-struct BodyPacker {
-  Packer& pk;
-  void operator()(const Ready& m) const {
-    pk.pack_map(7);
-    pack_key(pk, "name"); pk.pack(m.name);
-    pack_key(pk, "host"); pk.pack(m.host);
-    pack_key(pk, "gpu"); pk.pack(m.gpu);
-    pack_key(pk, "device"); pk.pack(m.device);
-    pack_key(pk, "pid"); pk.pack(m.pid);
-    pack_key(pk, "objectives"); pk.pack(m.objectives);
-    pack_key(pk, "running_job"); pk.pack(m.running_job);
-  }
-  void operator()(const Job& m) const {
-    pk.pack_map(7);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-    pack_key(pk, "study"); pk.pack(m.study);
-    pack_key(pk, "objective"); pk.pack(m.objective);
-    pack_key(pk, "params"); pack_params(pk, m.params);
-    pack_key(pk, "attempt"); pk.pack(m.attempt);
-    pack_key(pk, "epoch"); pk.pack(m.epoch);
-    pack_key(pk, "timeout_s"); pk.pack(m.timeout_s);
-  }
-  void operator()(const Result& m) const {
-    pk.pack_map(kOutcomeFields + 2);
-    pack_outcome_fields(pk, m.outcome);
-    pack_key(pk, "attempt"); pk.pack(m.attempt);
-    pack_key(pk, "epoch"); pk.pack(m.epoch);
-  }
-  void operator()(const Heartbeat& m) const {
-    pk.pack_map(4);
-    pack_key(pk, "epoch"); pk.pack(m.epoch);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-    pack_key(pk, "workers"); pk.pack(m.workers);
-    pack_key(pk, "queued"); pk.pack(m.queued);
-  }
-  void operator()(const Disconnect& m) const {
-    pk.pack_map(2);
-    pack_key(pk, "reason"); pk.pack(m.reason);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-  }
-  void operator()(const Submit& m) const {
-    pk.pack_map(6);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-    pack_key(pk, "study"); pk.pack(m.study);
-    pack_key(pk, "objective"); pk.pack(m.objective);
-    pack_key(pk, "params"); pack_params(pk, m.params);
-    pack_key(pk, "timeout_s"); pk.pack(m.timeout_s);
-    pack_key(pk, "max_attempts"); pk.pack(m.max_attempts);
-  }
-  void operator()(const SubmitAck& m) const {
-    pk.pack_map(4);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-    pack_key(pk, "epoch"); pk.pack(m.epoch);
-    pack_key(pk, "accepted"); pk.pack(m.accepted);
-    pack_key(pk, "error"); pk.pack(m.error);
-  }
-  void operator()(const JobResult& m) const {
-    pk.pack_map(kOutcomeFields + 2);
-    pack_outcome_fields(pk, m.outcome);
-    pack_key(pk, "study"); pk.pack(m.study);
-    pack_key(pk, "attempts"); pk.pack(m.attempts);
-  }
-  void operator()(const ResultAck& m) const {
-    pk.pack_map(1);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-  }
-  void operator()(const Cancel& m) const {
-    pk.pack_map(1);
-    pack_key(pk, "job_id"); pk.pack(m.job_id);
-  }
-};
 
 // Strings in a body are read where they lie in the frame (which outlives the decoding) rather
 // than copied into the zone.
@@ -207,8 +108,8 @@ class MapReader {
       error_ = std::string("field '") + key + "' must be 0 to 2592000 seconds";
     return seconds;
   }
-  bool boolean(const char* key) {
-    const msgpack::object* o = field(key, true);
+  bool boolean(const char* key, bool required = true) {
+    const msgpack::object* o = field(key, required);
     if (!o) return false;
     if (o->type != msgpack::type::BOOLEAN) return fail<bool>(key, "a boolean");
     return o->via.boolean;
@@ -270,35 +171,65 @@ class MapReader {
     }
     return out;
   }
-  Outcome outcome() {
-    Outcome o;
-    o.job_id = id("job_id");
-    o.ok = boolean("ok");
-    o.loss = number("loss");
-    o.error = str("error");
-    const auto failure = integer<std::uint8_t>("failure");
-    if (!error_ && failure > static_cast<std::uint8_t>(FailureClass::Cancelled)) error_ = "field 'failure' is not a known failure class";
-    o.failure = static_cast<FailureClass>(failure);
-    o.started_at = number("started_at");
-    o.finished_at = number("finished_at");
-    o.metrics = metrics("metrics");
-    o.worker = str("worker", false);
-    if (!error_ && o.ok && !std::isfinite(o.loss)) error_ = "field 'loss' must be finite when ok is true";
-    if (!error_ && o.ok != (o.failure == FailureClass::None)) error_ = "fields 'ok' and 'failure' disagree";
-    return o;
+  bool has(const char* key) const { return !error_ && find(key) != nullptr; }
+  void set_error(std::string what) {
+    if (!error_) error_ = std::move(what);
+  }
+  // Optional: increasing positive steps, at most kMaxRungs of them.
+  std::vector<std::int64_t> steps(const char* key) {
+    const msgpack::object* o = field(key, false);
+    std::vector<std::int64_t> out;
+    if (!o) return out;
+    if (o->type != msgpack::type::ARRAY || o->via.array.size > kMaxRungs)
+      return fail<std::vector<std::int64_t>>(key, "an array of at most 64 steps");
+    for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
+      const auto& e = o->via.array.ptr[i];
+      if (e.type != msgpack::type::POSITIVE_INTEGER || e.via.u64 == 0 || e.via.u64 > (1ULL << 53) ||
+          (!out.empty() && static_cast<std::int64_t>(e.via.u64) <= out.back()))
+        return fail<std::vector<std::int64_t>>(key, "increasing positive steps");
+      out.push_back(static_cast<std::int64_t>(e.via.u64));
+    }
+    return out;
+  }
+  // Optional: [[step, loss], ...], at most kMaxCurvePoints points; a loss may be NaN or infinite.
+  Curve curve(const char* key) {
+    const msgpack::object* o = field(key, false);
+    Curve out;
+    if (!o) return out;
+    if (o->type != msgpack::type::ARRAY || o->via.array.size > kMaxCurvePoints)
+      return fail<Curve>(key, "an array of at most 1000 [step, loss] pairs");
+    for (std::uint32_t i = 0; i < o->via.array.size; ++i) {
+      const auto& e = o->via.array.ptr[i];
+      if (e.type != msgpack::type::ARRAY || e.via.array.size != 2) return fail<Curve>(key, "[step, loss] pairs");
+      const auto& step = e.via.array.ptr[0];
+      const auto& loss = e.via.array.ptr[1];
+      if (step.type != msgpack::type::POSITIVE_INTEGER || step.via.u64 > (1ULL << 53))
+        return fail<Curve>(key, "[step, loss] pairs with non-negative integer steps");
+      double value = 0;
+      if (loss.type == msgpack::type::FLOAT32 || loss.type == msgpack::type::FLOAT64) value = loss.via.f64;
+      else if (loss.type == msgpack::type::POSITIVE_INTEGER) value = static_cast<double>(loss.via.u64);
+      else if (loss.type == msgpack::type::NEGATIVE_INTEGER) value = static_cast<double>(loss.via.i64);
+      else return fail<Curve>(key, "[step, loss] pairs with numeric losses");
+      out.emplace_back(static_cast<std::int64_t>(step.via.u64), value);
+    }
+    return out;
   }
 
  private:
-  const msgpack::object* field(const char* key, bool required) {
-    if (error_) return nullptr;
+  const msgpack::object* find(const char* key) const {
     const std::string_view wanted(key);
     // The first of repeated keys counts.
     for (std::uint32_t i = 0; i < map_.size; ++i) {
       const auto& kv = map_.ptr[i];
       if (std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) == wanted) return &kv.val;
     }
-    if (required) error_ = std::string("missing field '") + key + "'";
     return nullptr;
+  }
+  const msgpack::object* field(const char* key, bool required) {
+    if (error_) return nullptr;
+    const msgpack::object* found = find(key);
+    if (!found && required) error_ = std::string("missing field '") + key + "'";
+    return found;
   }
   template <typename T>
   T fail(const char* key, const char* expected) {
@@ -310,79 +241,342 @@ class MapReader {
   std::optional<std::string> error_;
 };
 
-Message decode_body(MessageType type, MapReader& r) {
-  switch (type) {
-    case MessageType::Ready: {
-      Ready m;
-      m.name = r.id("name");
-      m.host = r.str("host");
-      m.gpu = r.integer<std::int64_t>("gpu");
-      m.device = r.str("device", false);  // optional: older workers do not send it
-      m.pid = r.integer<std::int64_t>("pid");
-      m.objectives = r.strings("objectives");
-      m.running_job = r.str("running_job", false);
-      return m;
-    }
-    case MessageType::Job: {
-      Job m;
-      m.job_id = r.id("job_id");
-      m.study = r.str("study");
-      m.objective = r.id("objective");
-      m.params = r.params("params");
-      m.attempt = r.integer<std::uint32_t>("attempt");
-      m.epoch = r.integer<std::uint64_t>("epoch");
-      m.timeout_s = r.timeout("timeout_s");
-      return m;
-    }
-    case MessageType::Result: {
-      Result m;
-      m.outcome = r.outcome();
-      m.attempt = r.integer<std::uint32_t>("attempt");
-      m.epoch = r.integer<std::uint64_t>("epoch");
-      return m;
-    }
-    case MessageType::Heartbeat: {
-      Heartbeat m;
-      m.epoch = r.integer<std::uint64_t>("epoch", false);
-      m.job_id = r.str("job_id", false);
-      m.workers = r.integer<std::uint32_t>("workers", false);
-      m.queued = r.integer<std::uint32_t>("queued", false);
-      return m;
-    }
-    case MessageType::Disconnect: {
-      Disconnect m;
-      m.reason = r.str("reason", false);
-      m.job_id = r.str("job_id", false);
-      return m;
-    }
-    case MessageType::Submit: {
-      Submit m;
-      m.job_id = r.id("job_id");
-      m.study = r.id("study");
-      m.objective = r.id("objective");
-      m.params = r.params("params");
-      m.timeout_s = r.timeout("timeout_s");
-      m.max_attempts = r.integer<std::uint32_t>("max_attempts", false);
-      return m;
-    }
-    case MessageType::SubmitAck: {
-      SubmitAck m;
-      m.job_id = r.id("job_id");
-      m.epoch = r.integer<std::uint64_t>("epoch");
-      m.accepted = r.boolean("accepted");
-      m.error = r.str("error", false);
-      return m;
-    }
-    case MessageType::JobResult: {
-      JobResult m;
-      m.outcome = r.outcome();
-      m.study = r.str("study");
-      m.attempts = r.integer<std::uint32_t>("attempts", false);
-      return m;
-    }
-    case MessageType::ResultAck: return ResultAck{r.id("job_id")};
-    case MessageType::Cancel: return Cancel{r.id("job_id")};
+// ---- One schema per message, used by the encoder and the decoder alike ----
+// Schema<M>::fields(visitor, message) names each field once, with its kind and whether it must
+// be present; the packer (const message), the field counter and the reader all walk that list.
+
+enum class Presence { Required, Optional };
+constexpr Presence kRequired = Presence::Required;
+constexpr Presence kOptional = Presence::Optional;
+
+template <typename M>
+struct Schema;
+
+template <typename F, typename O>
+void outcome_fields(F& f, O& o) {
+  f.id("job_id", o.job_id);
+  f.boolean("ok", o.ok, kRequired);
+  f.number("loss", o.loss, kRequired);
+  f.str("error", o.error, kRequired);
+  f.failure("failure", o.failure);
+  f.number("started_at", o.started_at, kRequired);
+  f.number("finished_at", o.finished_at, kRequired);
+  f.metrics("metrics", o.metrics);
+  f.str("worker", o.worker, kOptional);
+  f.curve("curve", o.curve);
+  f.integer("stopped_at", o.stopped_at, kOptional);
+}
+
+template <>
+struct Schema<Ready> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("name", m.name);
+    f.str("host", m.host, kRequired);
+    f.integer("gpu", m.gpu, kRequired);
+    f.str("device", m.device, kOptional);  // older workers do not send it
+    f.integer("pid", m.pid, kRequired);
+    f.strings("objectives", m.objectives);
+    f.str("running_job", m.running_job, kOptional);
   }
+};
+
+template <>
+struct Schema<Job> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.str("study", m.study, kRequired);
+    f.id("objective", m.objective);
+    f.params("params", m.params);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("epoch", m.epoch, kRequired);
+    f.timeout("timeout_s", m.timeout_s);
+    f.integer("max_steps", m.max_steps, kOptional);
+    f.steps("rungs", m.rungs);
+  }
+};
+
+template <>
+struct Schema<Result> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    outcome_fields(f, m.outcome);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("epoch", m.epoch, kRequired);
+  }
+};
+
+template <>
+struct Schema<Heartbeat> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.integer("epoch", m.epoch, kOptional);
+    f.str("job_id", m.job_id, kOptional);
+    f.integer("workers", m.workers, kOptional);
+    f.integer("queued", m.queued, kOptional);
+  }
+};
+
+template <>
+struct Schema<Disconnect> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.str("reason", m.reason, kOptional);
+    f.str("job_id", m.job_id, kOptional);
+    f.boolean("refused", m.refused, kOptional);
+  }
+};
+
+template <>
+struct Schema<Submit> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.id("study", m.study);
+    f.id("objective", m.objective);
+    f.params("params", m.params);
+    f.timeout("timeout_s", m.timeout_s);
+    f.integer("max_attempts", m.max_attempts, kOptional);
+    f.integer("max_steps", m.max_steps, kOptional);
+    f.steps("rungs", m.rungs);
+  }
+};
+
+template <>
+struct Schema<SubmitAck> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("epoch", m.epoch, kRequired);
+    f.boolean("accepted", m.accepted, kRequired);
+    f.str("error", m.error, kOptional);
+  }
+};
+
+template <>
+struct Schema<JobResult> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    outcome_fields(f, m.outcome);
+    f.str("study", m.study, kRequired);
+    f.integer("attempts", m.attempts, kOptional);
+  }
+};
+
+template <>
+struct Schema<ResultAck> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) { f.id("job_id", m.job_id); }
+};
+
+template <>
+struct Schema<Cancel> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) { f.id("job_id", m.job_id); }
+};
+
+template <>
+struct Schema<Report> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("epoch", m.epoch, kRequired);
+    f.integer("step", m.step, kRequired);
+    f.number("loss", m.loss, kRequired);
+    f.metrics("metrics", m.metrics);
+  }
+};
+
+template <>
+struct Schema<Decision> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("step", m.step, kRequired);
+    f.boolean("continue", m.go_on, kRequired);
+  }
+};
+
+template <>
+struct Schema<TrialReport> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("step", m.step, kRequired);
+    f.number("loss", m.loss, kRequired);
+    f.metrics("metrics", m.metrics);
+    f.str("worker", m.worker, kOptional);
+  }
+};
+
+template <>
+struct Schema<TrialDecision> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("attempt", m.attempt, kRequired);
+    f.integer("step", m.step, kRequired);
+    f.boolean("continue", m.go_on, kRequired);
+  }
+};
+
+// Counts the fields (msgpack maps are prefixed by their size).
+struct FieldCounter {
+  std::uint32_t count = 0;
+  void id(const char*, const std::string&) { ++count; }
+  void str(const char*, const std::string&, Presence) { ++count; }
+  template <typename Int>
+  void integer(const char*, const Int&, Presence) { ++count; }
+  void number(const char*, const double&, Presence) { ++count; }
+  void timeout(const char*, const double&) { ++count; }
+  void boolean(const char*, const bool&, Presence) { ++count; }
+  void strings(const char*, const std::vector<std::string>&) { ++count; }
+  void params(const char*, const Params&) { ++count; }
+  void metrics(const char*, const std::map<std::string, double>&) { ++count; }
+  void steps(const char*, const std::vector<std::int64_t>&) { ++count; }
+  void curve(const char*, const Curve&) { ++count; }
+  void failure(const char*, const FailureClass&) { ++count; }
+};
+
+struct FieldPacker {
+  Packer& pk;
+  void key(const char* k) { pk.pack(std::string_view(k)); }
+  void id(const char* k, const std::string& v) { key(k); pk.pack(v); }
+  void str(const char* k, const std::string& v, Presence) { key(k); pk.pack(v); }
+  template <typename Int>
+  void integer(const char* k, const Int& v, Presence) { key(k); pk.pack(v); }
+  void number(const char* k, const double& v, Presence) { key(k); pk.pack(v); }
+  void timeout(const char* k, const double& v) { key(k); pk.pack(v); }
+  void boolean(const char* k, const bool& v, Presence) { key(k); pk.pack(v); }
+  void strings(const char* k, const std::vector<std::string>& v) { key(k); pk.pack(v); }
+  void params(const char* k, const Params& v) {
+    key(k);
+    pk.pack_map(static_cast<std::uint32_t>(v.size()));
+    for (const auto& [name, value] : v) {
+      pk.pack(name);
+      std::visit([this](const auto& x) { pk.pack(x); }, value);
+    }
+  }
+  void metrics(const char* k, const std::map<std::string, double>& v) { key(k); pk.pack(v); }
+  void steps(const char* k, const std::vector<std::int64_t>& v) { key(k); pk.pack(v); }
+  void curve(const char* k, const Curve& v) {
+    key(k);
+    pk.pack_array(static_cast<std::uint32_t>(v.size()));
+    for (const auto& [step, loss] : v) {
+      pk.pack_array(2);
+      pk.pack(step);
+      pk.pack(loss);
+    }
+  }
+  void failure(const char* k, const FailureClass& v) { key(k); pk.pack(static_cast<std::uint8_t>(v)); }
+};
+
+// Fills a message from a MapReader; absent optional fields keep the struct's defaults.
+struct FieldReader {
+  MapReader& r;
+  static bool required(Presence p) { return p == kRequired; }
+  void id(const char* k, std::string& v) { v = r.id(k); }
+  void str(const char* k, std::string& v, Presence p) {
+    if (required(p) || r.has(k)) v = r.str(k);
+  }
+  template <typename Int>
+  void integer(const char* k, Int& v, Presence p) {
+    if (required(p) || r.has(k)) v = r.template integer<Int>(k);
+  }
+  void number(const char* k, double& v, Presence p) {
+    if (required(p) || r.has(k)) v = r.number(k);
+  }
+  void timeout(const char* k, double& v) { v = r.timeout(k); }
+  void boolean(const char* k, bool& v, Presence p) {
+    if (required(p) || r.has(k)) v = r.boolean(k);
+  }
+  void strings(const char* k, std::vector<std::string>& v) { v = r.strings(k); }
+  void params(const char* k, Params& v) { v = r.params(k); }
+  void metrics(const char* k, std::map<std::string, double>& v) { v = r.metrics(k); }
+  void steps(const char* k, std::vector<std::int64_t>& v) { v = r.steps(k); }
+  void curve(const char* k, Curve& v) { v = r.curve(k); }
+  void failure(const char* k, FailureClass& v) {
+    const auto code = r.template integer<std::uint8_t>(k);
+    if (code > static_cast<std::uint8_t>(FailureClass::Cancelled)) r.set_error("field 'failure' is not a known failure class");
+    v = static_cast<FailureClass>(code);
+  }
+};
+
+// Checks across fields, after reading.
+std::optional<std::string> check_outcome(const Outcome& o) {
+  if (o.ok && !std::isfinite(o.loss)) return "field 'loss' must be finite when ok is true";
+  if (o.ok != (o.failure == FailureClass::None)) return "fields 'ok' and 'failure' disagree";
+  if (o.stopped_at < 0) return "field 'stopped_at' must not be negative";
+  return std::nullopt;
+}
+template <typename M>
+std::optional<std::string> check(const M&) { return std::nullopt; }
+std::optional<std::string> check(const Result& m) { return check_outcome(m.outcome); }
+std::optional<std::string> check(const JobResult& m) { return check_outcome(m.outcome); }
+std::optional<std::string> check(const Job& m) {
+  if (m.max_steps < 0) return "field 'max_steps' must not be negative";
+  return std::nullopt;
+}
+std::optional<std::string> check(const Submit& m) {
+  if (m.max_steps < 0) return "field 'max_steps' must not be negative";
+  return std::nullopt;
+}
+
+// Each message type: its command byte, its link, and its position in the Message variant.
+struct MessageInfo {
+  MessageType type;
+  Link link;
+  const char* name;
+};
+constexpr MessageInfo kMessageTypes[] = {
+    {MessageType::Ready, Link::Worker, "READY"},
+    {MessageType::Job, Link::Worker, "JOB"},
+    {MessageType::Result, Link::Worker, "RESULT"},
+    {MessageType::Heartbeat, Link::Worker, "HEARTBEAT"},  // on both links
+    {MessageType::Disconnect, Link::Worker, "DISCONNECT"},
+    {MessageType::Submit, Link::Tuner, "SUBMIT"},
+    {MessageType::SubmitAck, Link::Tuner, "SUBMIT_ACK"},
+    {MessageType::JobResult, Link::Tuner, "JOB_RESULT"},
+    {MessageType::ResultAck, Link::Tuner, "RESULT_ACK"},
+    {MessageType::Cancel, Link::Tuner, "CANCEL"},
+    {MessageType::Report, Link::Worker, "REPORT"},
+    {MessageType::Decision, Link::Worker, "DECISION"},
+    {MessageType::TrialReport, Link::Tuner, "TRIAL_REPORT"},
+    {MessageType::TrialDecision, Link::Tuner, "TRIAL_DECISION"},
+};
+static_assert(std::size(kMessageTypes) == std::variant_size_v<Message>);
+
+const MessageInfo* info_of(std::uint8_t code) {
+  for (const auto& info : kMessageTypes)
+    if (static_cast<std::uint8_t>(info.type) == code) return &info;
+  return nullptr;
+}
+
+bool belongs_on(const MessageInfo& info, Link link) { return info.link == link || info.type == MessageType::Heartbeat; }
+
+template <std::size_t I = 0>
+Message read_alternative(std::size_t index, MapReader& reader) {
+  if constexpr (I < std::variant_size_v<Message>) {
+    if (index != I) return read_alternative<I + 1>(index, reader);
+    using M = std::variant_alternative_t<I, Message>;
+    M message;
+    FieldReader fields{reader};
+    Schema<M>::fields(fields, message);
+    if (!reader.error())
+      if (auto problem = check(message)) reader.set_error(*problem);
+    return message;
+  } else {
+    return Heartbeat{};
+  }
+}
+
+Message decode_body(MessageType type, MapReader& r) {
+  for (std::size_t i = 0; i < std::size(kMessageTypes); ++i)
+    if (kMessageTypes[i].type == type) return read_alternative(i, r);
   return Heartbeat{};
 }
 
@@ -403,35 +597,27 @@ const char* to_string(FailureClass failure) {
 }
 
 const char* to_string(MessageType type) {
-  switch (type) {
-    case MessageType::Ready: return "READY";
-    case MessageType::Job: return "JOB";
-    case MessageType::Result: return "RESULT";
-    case MessageType::Heartbeat: return "HEARTBEAT";
-    case MessageType::Disconnect: return "DISCONNECT";
-    case MessageType::Submit: return "SUBMIT";
-    case MessageType::SubmitAck: return "SUBMIT_ACK";
-    case MessageType::JobResult: return "JOB_RESULT";
-    case MessageType::ResultAck: return "RESULT_ACK";
-    case MessageType::Cancel: return "CANCEL";
-  }
-  return "UNKNOWN";
+  const MessageInfo* info = info_of(static_cast<std::uint8_t>(type));
+  return info ? info->name : "UNKNOWN";
 }
 
-MessageType type_of(const Message& message) {
-  static constexpr MessageType kTypes[] = {MessageType::Ready,     MessageType::Job,       MessageType::Result,
-                                           MessageType::Heartbeat, MessageType::Disconnect, MessageType::Submit,
-                                           MessageType::SubmitAck, MessageType::JobResult, MessageType::ResultAck,
-                                           MessageType::Cancel};
-  return kTypes[message.index()];
-}
+MessageType type_of(const Message& message) { return kMessageTypes[message.index()].type; }
 
 std::vector<zmq::message_t> encode(Link link, const Message& message) {
   // Packed into a buffer kept per thread (the frame takes a copy): no allocation per message.
   static thread_local msgpack::sbuffer body;
   body.clear();
   Packer pk(body);
-  std::visit(BodyPacker{pk}, message);
+  std::visit(
+      [&pk](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        FieldCounter counter;
+        Schema<M>::fields(counter, m);
+        pk.pack_map(counter.count);
+        FieldPacker packer{pk};
+        Schema<M>::fields(packer, m);
+      },
+      message);
   std::vector<zmq::message_t> frames;
   frames.reserve(4);  // room for the identity a ROUTER puts in front
   const char* signature = link == Link::Worker ? kWorkerSignature : kTunerSignature;
@@ -459,8 +645,8 @@ std::variant<Message, DecodeError> decode(Link link, const zmq::message_t* frame
   }
   if (frames[1].size() != 1) return DecodeError{"command frame must be one byte"};
   const auto type = static_cast<MessageType>(*frames[1].data<std::uint8_t>());
-  const auto& allowed = link == Link::Worker ? kWorkerLinkTypes : kTunerLinkTypes;
-  if (!allowed.count(type))
+  const MessageInfo* info = info_of(*frames[1].data<std::uint8_t>());
+  if (!info || !belongs_on(*info, link))
     return DecodeError{"unknown command 0x" + fmt_hex(static_cast<unsigned>(*frames[1].data<std::uint8_t>())) + " on the " +
                        (link == Link::Worker ? "worker" : "tuner") + " link"};
   if (frames[2].size() > kMaxMessageBytes) return DecodeError{"body over " + std::to_string(kMaxMessageBytes) + " bytes"};

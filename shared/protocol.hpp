@@ -36,12 +36,16 @@ enum class MessageType : std::uint8_t {
   Result = 0x03,           // worker -> broker: the outcome of a job
   Heartbeat = 0x04,        // both ways, on both links
   Disconnect = 0x05,       // both ways: going away / please re-register
+  Report = 0x06,           // worker -> broker: a running job's loss at a step where its tuner decides
+  Decision = 0x07,         // broker -> worker: go on with that job, or stop it now
   // tuner link
   Submit = 0x11,           // tuner -> broker: run this job
   SubmitAck = 0x12,        // broker -> tuner: accepted (or refused, with the reason)
   JobResult = 0x13,        // broker -> tuner: the outcome of one of your jobs
   ResultAck = 0x14,        // tuner -> broker: result recorded, forget the job
   Cancel = 0x15,           // tuner -> broker: drop this job if it has not finished
+  TrialReport = 0x16,      // broker -> tuner: a report of one of your running jobs
+  TrialDecision = 0x17,    // tuner -> broker: the decision on that report
 };
 
 // Why a job failed. Objective failures are the user's own (no retry by the broker);
@@ -77,7 +81,13 @@ struct Job {
   std::uint32_t attempt = 1;
   std::uint64_t epoch = 0;
   double timeout_s = 0;                 // 0: the worker's own default
+  std::int64_t max_steps = 0;           // the most steps (epochs) the trial may run; 0: no [fidelity]
+  std::vector<std::int64_t> rungs;      // steps at which the tuner decides go on / stop (increasing)
 };
+
+using Curve = std::vector<std::pair<std::int64_t, double>>;  // (step, loss), steps increasing
+inline constexpr std::size_t kMaxRungs = 64;
+inline constexpr std::size_t kMaxCurvePoints = 1000;         // a longer curve is thinned by the worker
 
 struct Outcome {                        // shared by Result (worker) and JobResult (broker)
   std::string job_id;
@@ -89,6 +99,8 @@ struct Outcome {                        // shared by Result (worker) and JobResu
   double finished_at = 0;
   std::map<std::string, double> metrics;
   std::string worker;                   // the worker's name
+  Curve curve;                          // the reported learning curve, if the objective reported one
+  std::int64_t stopped_at = 0;          // the step at which the tuner stopped it early; 0: ran its course
 };
 
 struct Result {
@@ -107,6 +119,8 @@ struct Heartbeat {
 struct Disconnect {
   std::string reason;
   std::string job_id;                   // worker -> broker: a job given back unfinished
+  bool refused = false;                 // broker -> worker: registration refused (duplicate name, farm
+                                        // full, bad name): back off before registering again
 };
 
 struct Submit {
@@ -116,6 +130,41 @@ struct Submit {
   Params params;
   double timeout_s = 0;
   std::uint32_t max_attempts = 0;       // 0: the broker's default
+  std::int64_t max_steps = 0;           // passed on in Job
+  std::vector<std::int64_t> rungs;      // passed on in Job
+};
+
+// A step report, fenced like a result: only the running attempt's reports reach the tuner.
+struct Report {                         // worker -> broker
+  std::string job_id;
+  std::uint32_t attempt = 1;
+  std::uint64_t epoch = 0;
+  std::int64_t step = 0;
+  double loss = 0;                      // may be NaN or infinite (a diverging run)
+  std::map<std::string, double> metrics;
+};
+
+struct Decision {                       // broker -> worker
+  std::string job_id;
+  std::uint32_t attempt = 1;
+  std::int64_t step = 0;
+  bool go_on = true;
+};
+
+struct TrialReport {                    // broker -> tuner
+  std::string job_id;
+  std::uint32_t attempt = 1;
+  std::int64_t step = 0;
+  double loss = 0;
+  std::map<std::string, double> metrics;
+  std::string worker;
+};
+
+struct TrialDecision {                  // tuner -> broker
+  std::string job_id;
+  std::uint32_t attempt = 1;
+  std::int64_t step = 0;
+  bool go_on = true;
 };
 
 struct SubmitAck {
@@ -139,7 +188,9 @@ struct Cancel {
   std::string job_id;
 };
 
-using Message = std::variant<Ready, Job, Result, Heartbeat, Disconnect, Submit, SubmitAck, JobResult, ResultAck, Cancel>;
+// The order of the alternatives is that of kMessageTypes in protocol.cpp.
+using Message = std::variant<Ready, Job, Result, Heartbeat, Disconnect, Submit, SubmitAck, JobResult, ResultAck, Cancel,
+                             Report, Decision, TrialReport, TrialDecision>;
 
 MessageType type_of(const Message& message);
 

@@ -1,6 +1,8 @@
 // The broker's state machine, driven with a fake clock (no sockets, no sleeping): dispatch,
 // LRU, fairness, worker expiry and re-queue, fencing of stale results, the retry limit,
 // result re-sends until acknowledged, cancel and re-submission after a tuner restart.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "broker_state.hpp"
@@ -351,4 +353,199 @@ TEST_CASE("tuners hear the farm's size at once when a worker joins or leaves", "
   beats = f.taken<Heartbeat>();
   REQUIRE(beats.size() == 1);
   CHECK(beats[0].second.workers == 0);
+}
+
+// ---- Found by attacking the farm (issue 18) ----
+
+TEST_CASE("a second live worker under a busy worker's name is refused, and nothing is read after an erase", "[broker][attack]") {
+  // Was a SIGSEGV: forget_worker erased the entry whose key it had been handed by reference.
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  // Another process (other pid) claims the name while w1 is alive.
+  f.state->on_worker("intruder", Ready{"name-w1", "host", -1, "", 999, {"f"}, ""}, f.now, f.out);
+  auto refusals = f.taken<Disconnect>();
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].first == "intruder");
+  CHECK(refusals[0].second.refused);
+  CHECK(refusals[0].second.reason.find("in use") != std::string::npos);
+  CHECK(f.state->stats().workers == 1);
+  CHECK(f.state->stats().workers_refused == 1);
+  f.result("w1", "J1", 1);  // w1 keeps its lease
+  CHECK(f.taken<JobResult>().size() == 1);
+}
+
+TEST_CASE("a restarted worker process takes over its silent predecessor's name", "[broker][attack]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.now += 2500ms;  // the old process died: silent for more than two heartbeats
+  f.state->on_worker("w1-restarted", Ready{"name-w1", "host", -1, "", 2, {"f"}, ""}, f.now, f.out);
+  CHECK(f.taken<Disconnect>().empty());
+  CHECK(f.state->stats().workers == 1);
+  CHECK(f.state->stats().workers_lost == 1);
+  auto jobs = f.taken<Job>();  // the old process's job runs again on the new one
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "w1-restarted");
+  CHECK(jobs[0].second.attempt == 2);
+}
+
+TEST_CASE("many READYs under one name, from many sockets, never crash the broker", "[broker][attack]") {
+  Fixture f;
+  f.submit("t", "J1");
+  for (int i = 0; i < 200; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    // Alternate the same process reconnecting and other processes, busy and not.
+    f.state->on_worker(id, Ready{"dup", "host", -1, "", 1 + (i % 3), {"f"}, i % 2 ? "J1" : ""}, f.now, f.out);
+    if (i % 7 == 0) f.advance(3000ms);
+  }
+  CHECK(f.state->stats().workers <= 1);
+}
+
+TEST_CASE("a worker name that is not printable UTF-8 is refused", "[broker][attack]") {
+  Fixture f;
+  f.state->on_worker("w", Ready{"bad\xff\x1b[31mname", "host", -1, "", 1, {"f"}, ""}, f.now, f.out);
+  auto refusals = f.taken<Disconnect>();
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].second.refused);
+  CHECK(refusals[0].second.reason.find("\\xff\\x1b") != std::string::npos);
+  CHECK(f.state->stats().workers == 0);
+}
+
+TEST_CASE("workers beyond max_workers are refused and the farm keeps serving", "[broker][attack]") {
+  Fixture f;
+  f.settings.max_workers = 3;
+  f.state = std::make_unique<BrokerState>(f.settings, kEpoch);
+  for (int i = 0; i < 5; ++i) f.worker_ready("w" + std::to_string(i), {"f"});
+  CHECK(f.state->stats().workers == 3);
+  CHECK(f.taken<Disconnect>().size() == 2);
+  f.submit("t", "J1");
+  CHECK(f.taken<Job>().size() == 1);
+}
+
+TEST_CASE("a job a live worker stopped reporting is taken back after a few heartbeats", "[broker][attack]") {
+  // Its result was lost on the way (refused as oversized, say): the worker is idle and says so.
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  REQUIRE(f.taken<Job>().size() == 1);
+  f.state->on_worker("w1", Heartbeat{0, "", 0, 0}, f.now, f.out);  // sent before the JOB arrived
+  f.state->on_worker("w1", Heartbeat{0, "J1", 0, 0}, f.now, f.out);
+  CHECK(f.state->stats().jobs_reclaimed == 0);
+  for (int i = 0; i < f.settings.job_silence_beats - 1; ++i) f.state->on_worker("w1", Heartbeat{0, "", 0, 0}, f.now, f.out);
+  CHECK(f.state->stats().jobs_reclaimed == 0);
+  CHECK(f.taken<Job>().empty());
+  f.state->on_worker("w1", Heartbeat{0, "", 0, 0}, f.now, f.out);
+  CHECK(f.state->stats().jobs_reclaimed == 1);
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].second.attempt == 2);
+  // The same again until max_attempts: then it fails to the tuner with the reason.
+  for (int attempt = 2; attempt <= 3; ++attempt)
+    for (int i = 0; i < f.settings.job_silence_beats; ++i) f.state->on_worker("w1", Heartbeat{0, "", 0, 0}, f.now, f.out);
+  auto results = f.taken<JobResult>();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].second.outcome.failure == FailureClass::WorkerLost);
+  CHECK(results[0].second.outcome.error.find("stopped reporting") != std::string::npos);
+}
+
+TEST_CASE("one tuner cannot take more than its share of the broker", "[broker][attack]") {
+  Fixture f;
+  f.settings.max_jobs = 100;
+  f.settings.max_jobs_per_tuner = 10;
+  f.state = std::make_unique<BrokerState>(f.settings, kEpoch);
+  for (int i = 0; i < 50; ++i) f.submit("flooder", "F" + std::to_string(i), "flood", "nobody-serves-this");
+  auto acks = f.taken<SubmitAck>();
+  const auto accepted = std::count_if(acks.begin(), acks.end(), [](const auto& a) { return a.second.accepted; });
+  CHECK(accepted == 10);
+  CHECK(f.state->stats().submits_refused == 40);
+  f.submit("honest", "H1");
+  acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].second.accepted);
+  // Acknowledged results free the share.
+  f.worker_ready("w1", {"f"});
+  f.result("w1", "H1", 1);
+  f.state->on_tuner("honest", ResultAck{"H1"}, f.now, f.out);
+  CHECK(f.state->stats().jobs == 10);
+}
+
+TEST_CASE("what a tuner that left queued or never acknowledged is purged", "[broker][attack]") {
+  Fixture f;
+  f.settings.orphan_timeout = 20s;
+  f.state = std::make_unique<BrokerState>(f.settings, kEpoch);
+  f.worker_ready("w1", {"f"});
+  for (int i = 0; i < 30; ++i) f.submit("leaver", "L" + std::to_string(i), "s", i == 0 ? "f" : "nobody");
+  f.result("w1", "L0", 1);  // done, never acknowledged
+  CHECK(f.state->stats().jobs == 30);
+  // An honest tuner stays alive throughout.
+  for (int s = 0; s < 25; ++s) {
+    f.state->on_tuner("honest", Heartbeat{}, f.now, f.out);
+    f.advance(1000ms);
+    f.state->on_worker("w1", Heartbeat{}, f.now, f.out);
+  }
+  CHECK(f.state->stats().jobs == 0);
+  CHECK(f.state->stats().jobs_purged == 30);
+}
+
+TEST_CASE("results of a live tuner that never acknowledges are re-sent a bounded number of times, then dropped", "[broker][attack]") {
+  Fixture f;
+  f.settings.orphan_timeout = 60s;
+  f.settings.max_result_resends = 4;
+  f.state = std::make_unique<BrokerState>(f.settings, kEpoch);
+  f.worker_ready("w1", {"f"});
+  f.submit("t", "J1");
+  f.result("w1", "J1", 1);
+  REQUIRE(f.taken<JobResult>().size() == 1);
+  std::size_t resends = 0;
+  for (int s = 0; s < 70; ++s) {
+    f.state->on_tuner("t", Heartbeat{}, f.now, f.out);  // alive, but never acknowledges
+    f.state->on_worker("w1", Heartbeat{}, f.now, f.out);
+    f.advance(1000ms);
+    resends += f.taken<JobResult>().size();
+    if (s == 30) {
+      CHECK(resends == 4);
+      f.submit("t", "J1");  // a re-submission hands the held result over again
+      CHECK(f.taken<JobResult>().size() == 1);
+    }
+  }
+  CHECK(f.state->stats().jobs == 0);  // dropped after the orphan timeout
+}
+
+// ---- Step reports and decisions (early stopping) ----
+
+TEST_CASE("rung reports reach the job's tuner and decisions its worker, fenced by attempt and epoch", "[broker][fidelity]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  Submit submit{"J1", "s", "f", {{"x", 1.0}}, 0, 0, 27, {1, 3, 9}};
+  f.state->on_tuner("t1", submit, f.now, f.out);
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].second.max_steps == 27);
+  CHECK(jobs[0].second.rungs == std::vector<std::int64_t>{1, 3, 9});
+  f.state->on_worker("w1", Report{"J1", 1, kEpoch, 3, 0.5, {{"acc", 0.8}}}, f.now, f.out);
+  auto reports = f.taken<TrialReport>();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].first == "t1");
+  CHECK(reports[0].second.step == 3);
+  CHECK(reports[0].second.loss == 0.5);
+  CHECK(reports[0].second.worker == "name-w1");
+  f.state->on_tuner("t1", TrialDecision{"J1", 1, 3, false}, f.now, f.out);
+  auto decisions = f.taken<Decision>();
+  REQUIRE(decisions.size() == 1);
+  CHECK(decisions[0].first == "w1");
+  CHECK_FALSE(decisions[0].second.go_on);
+  // Stale: wrong attempt, wrong epoch, another worker, another tuner's decision.
+  f.worker_ready("w2", {"f"});
+  f.state->on_worker("w1", Report{"J1", 2, kEpoch, 9, 0.4, {}}, f.now, f.out);
+  f.state->on_worker("w1", Report{"J1", 1, kEpoch + 1, 9, 0.4, {}}, f.now, f.out);
+  f.state->on_worker("w2", Report{"J1", 1, kEpoch, 9, 0.4, {}}, f.now, f.out);
+  f.state->on_tuner("t2", TrialDecision{"J1", 1, 9, false}, f.now, f.out);
+  f.state->on_tuner("t1", TrialDecision{"J1", 2, 9, false}, f.now, f.out);
+  CHECK(f.taken<TrialReport>().empty());
+  CHECK(f.taken<Decision>().empty());
+  CHECK(f.state->stats().stale_reports == 5);
+  CHECK(f.state->stats().reports == 1);
 }

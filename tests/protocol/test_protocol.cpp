@@ -3,6 +3,7 @@
 // reason, never an exception or a crash.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <msgpack.hpp>
 
@@ -129,6 +130,70 @@ TEST_CASE("every message type round-trips", "[protocol]") {
     CHECK(round_trip(Link::Tuner, ResultAck{"J1"}).job_id == "J1");
     CHECK(round_trip(Link::Tuner, Cancel{"J2"}).job_id == "J2");
   }
+  SECTION("a refused registration") {
+    auto r = round_trip(Link::Worker, Disconnect{"name in use", "", true});
+    CHECK(r.refused);
+    CHECK_FALSE(round_trip(Link::Worker, Disconnect{"register again", "", false}).refused);
+  }
+  SECTION("fidelity: jobs with rungs, reports, decisions, results with a curve") {
+    Job job{"J1", "st", "obj", sample_params(), 2, 9, 0, 52, {1, 3, 9, 27}};
+    auto j = round_trip(Link::Worker, job);
+    CHECK(j.max_steps == 52);
+    CHECK(j.rungs == std::vector<std::int64_t>{1, 3, 9, 27});
+    auto s = round_trip(Link::Tuner, Submit{"J1", "st", "obj", sample_params(), 0, 0, 52, {2, 6}});
+    CHECK(s.max_steps == 52);
+    CHECK(s.rungs == std::vector<std::int64_t>{2, 6});
+    auto rep = round_trip(Link::Worker, Report{"J1", 2, 9, 3, std::nan(""), {{"acc", 0.5}}});
+    CHECK(std::isnan(rep.loss));  // a diverging run reports NaN; the scheduler decides what it means
+    CHECK(rep.step == 3);
+    CHECK(rep.attempt == 2);
+    auto d = round_trip(Link::Worker, Decision{"J1", 2, 3, false});
+    CHECK_FALSE(d.go_on);
+    auto tr = round_trip(Link::Tuner, TrialReport{"J1", 2, 3, 0.25, {}, "host/gpu0"});
+    CHECK(tr.worker == "host/gpu0");
+    auto td = round_trip(Link::Tuner, TrialDecision{"J1", 2, 3, true});
+    CHECK(td.go_on);
+    Outcome o = sample_outcome();
+    o.curve = {{1, 0.9}, {2, 0.5}, {3, 0.25}};
+    o.stopped_at = 3;
+    auto r = round_trip(Link::Worker, Result{o, 2, 9});
+    CHECK(r.outcome.curve == o.curve);
+    CHECK(r.outcome.stopped_at == 3);
+  }
+}
+
+TEST_CASE("fidelity fields are checked", "[protocol]") {
+  auto refuse = [](Link link, const Message& m, const char* what) {
+    auto frames = encode(link, m);
+    CHECK_THAT(expect_error(link, frames), Catch::Contains(what));
+  };
+  refuse(Link::Worker, Job{"J1", "st", "obj", {}, 1, 1, 0, 10, {3, 3}}, "increasing positive steps");
+  refuse(Link::Worker, Job{"J1", "st", "obj", {}, 1, 1, 0, 10, {0}}, "increasing positive steps");
+  refuse(Link::Worker, Job{"J1", "st", "obj", {}, 1, 1, 0, -1, {}}, "max_steps");
+  refuse(Link::Worker, Job{"J1", "st", "obj", {}, 1, 1, 0, 10, std::vector<std::int64_t>(65, 1)}, "at most 64");
+  Outcome o = sample_outcome();
+  o.curve.assign(kMaxCurvePoints + 1, {1, 0.5});
+  refuse(Link::Worker, Result{o, 1, 1}, "at most 1000");
+  // A report is a worker-link message and a trial decision a tuner-link one.
+  auto frames = encode(Link::Worker, Report{"J1", 1, 1, 1, 0.5, {}});
+  frames[0] = zmq::message_t("QCT1", 4);
+  CHECK_THAT(expect_error(Link::Tuner, frames), Catch::Contains("unknown command 0x06"));
+  // Older peers: a body without the new fields decodes with their defaults.
+  msgpack::sbuffer body;
+  msgpack::packer<msgpack::sbuffer> pk(body);
+  pk.pack_map(7);
+  pk.pack(std::string("job_id")); pk.pack(std::string("J1"));
+  pk.pack(std::string("study")); pk.pack(std::string("st"));
+  pk.pack(std::string("objective")); pk.pack(std::string("obj"));
+  pk.pack(std::string("params")); pk.pack_map(0);
+  pk.pack(std::string("attempt")); pk.pack(1);
+  pk.pack(std::string("epoch")); pk.pack(2);
+  pk.pack(std::string("timeout_s")); pk.pack(0.0);
+  auto old = decode(Link::Worker, frames_of("QCW1", 0x02, std::string(body.data(), body.size())));
+  REQUIRE(std::holds_alternative<Message>(old));
+  const auto& job = std::get<Job>(std::get<Message>(old));
+  CHECK(job.max_steps == 0);
+  CHECK(job.rungs.empty());
 }
 
 TEST_CASE("malformed messages are refused with a reason", "[protocol]") {
