@@ -63,7 +63,6 @@ struct PluginObjective::Shared {
   std::deque<std::shared_ptr<Call>> queue;
   bool stopping = false;          // no more calls after the queue empties
   bool finished = false;          // the thread has left its loop
-  bool cancel_requested = false;  // sticky until evaluate returns (see Objective::cancel)
   bool busy = false;              // a call is running
 
   ~Shared() {
@@ -124,14 +123,16 @@ struct PluginObjective::Shared {
     self->changed.notify_all();
   }
 
-  // Queues a call and waits for it until the deadline or a cancel. True when it is done.
+  // Queues a call and waits for it until the deadline or, when cancel is given, until it is
+  // raised (cancel() then notifies `changed` under the mutex: PluginObjective::on_cancel). True
+  // when it is done.
   bool submit_and_wait(const std::shared_ptr<Call>& call, Clock::time_point deadline,
-                       bool cancellable) {
+                       const CancelSignal* stop) {
     std::unique_lock lock(mutex);
     queue.push_back(call);
     changed.notify_all();
     return changed.wait_until(lock, deadline, [&] {
-      return call->done || (cancellable && cancel_requested);
+      return call->done || (stop != nullptr && stop->raised());
     }) && call->done;
   }
 };
@@ -208,7 +209,7 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   call->kind = CallKind::Setup;
   call->gpu = context.gpu;
   call->input = config;
-  if (!shared->submit_and_wait(call, Clock::now() + context.timeout, false)) {
+  if (!shared->submit_and_wait(call, Clock::now() + context.timeout, nullptr)) {
     return {nullptr, "plugin " + path + ": quante_setup did not return within " +
                          std::to_string(context.timeout.count()) + " ms"};
     // ~PluginObjective finds the thread busy and, after its grace, leaves it running.
@@ -240,10 +241,9 @@ PluginObjective::~PluginObjective() {
   stop_thread(*shared_, thread_, has_state);
 }
 
-void PluginObjective::cancel() {
+void PluginObjective::on_cancel() {
   {
-    std::lock_guard lock(shared_->mutex);
-    shared_->cancel_requested = true;
+    std::lock_guard lock(shared_->mutex);  // so that a waiter cannot miss the raised signal
   }
   shared_->changed.notify_all();
   if (void* state = shared_->state.load(); state != nullptr && shared_->cancel != nullptr) {
@@ -251,25 +251,17 @@ void PluginObjective::cancel() {
   }
 }
 
-Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params& params) {
+Evaluation PluginObjective::run(const std::string& /*job_id*/, const Params& params, TrialReporter& /*reporter*/) {
   const auto deadline = Clock::now() + context_.timeout;
+  const CancelSignal& cancel = cancel_signal();
   Evaluation evaluation;
   auto call = std::make_shared<Call>();
   call->kind = CallKind::Evaluate;
   call->input = params_json(params);
 
   bool cancelled = false;
-  {
-    std::lock_guard lock(shared_->mutex);
-    cancelled = shared_->cancel_requested;
-  }
-  if (cancelled) {
-    evaluation = failed_evaluation(FailureKind::Timeout, "cancelled before it started");
-  } else if (shared_->submit_and_wait(call, deadline, true)) {
-    {
-      std::lock_guard lock(shared_->mutex);
-      cancelled = shared_->cancel_requested;
-    }
+  if (shared_->submit_and_wait(call, deadline, &cancel)) {
+    cancelled = cancel.raised();
     if (cancelled && (call->rc != 0 || !call->thrown.empty())) {
       // It ended because quante_cancel asked it to: say so, rather than pass on "cancelled"
       // as the objective's own error (which would not be retried).
@@ -291,7 +283,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
     }
   } else {
     std::unique_lock lock(shared_->mutex);
-    cancelled = shared_->cancel_requested;
+    cancelled = cancel.raised();
     const std::string why =
         cancelled ? "cancelled"
                   : "no answer within " + std::to_string(context_.timeout.count()) + " ms";
@@ -312,10 +304,6 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
                                               : why + "; the call is still running and the next job "
                                                       "waits for it");
     }
-  }
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->cancel_requested = false;
   }
   return evaluation;
 }
