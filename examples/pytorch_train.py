@@ -5,9 +5,11 @@
     # or one worker per GPU:  quante-worker --gpus all --objective digits_torch=exec:"..."
 
 Study space (TOML): lr (float, log), layers (int 1..4), width (int 16..512), dropout (float 0..0.5),
-activation (relu|gelu|tanh), batch_size (int 16..256), epochs (int). Returns the validation
-cross-entropy with the accuracy as a metric, on data/digits.csv (read once per process and kept
-on the GPU between jobs). The worker's --gpu N sets CUDA_VISIBLE_DEVICES=N, so the GPU is "cuda:0"
+activation (relu|gelu|tanh), batch_size (int 16..256), epochs (int; a study with [fidelity] gives
+max_steps instead, which wins). Reports the validation cross-entropy after every epoch (with the
+accuracy as a metric) and stops early when the study's scheduler says so (StopTrial: the job's
+loss is then the last reported one); returns the final validation loss, on data/digits.csv (read
+once per process and kept on the GPU between jobs). The worker's --gpu N sets CUDA_VISIBLE_DEVICES=N, so the GPU is "cuda:0"
 here. CUDA out-of-memory becomes an error answer for that job; the process lives on.
 """
 import csv
@@ -20,7 +22,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "python"))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from quante_objective import serve  # noqa: E402
+from quante_objective import StopTrial, serve  # noqa: E402
 
 DEVICE = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "tanh": nn.Tanh}
@@ -42,7 +44,14 @@ def load_digits(path=os.path.join(HERE, "..", "data", "digits.csv"), val_fractio
 DATA = load_digits()  # once per process: kept on the GPU for every job
 
 
-def objective(params, gpu):
+def evaluate(model, loss_fn, x_val, y_val):
+    model.eval()
+    with torch.no_grad():
+        logits = model(x_val)
+        return loss_fn(logits, y_val).item(), (logits.argmax(1) == y_val).float().mean().item()
+
+
+def objective(params, gpu, report, max_steps=None):
     x_train, y_train, x_val, y_val = DATA
     torch.manual_seed(int(params.get("seed", 0)))
     width, layers = int(params.get("width", 64)), int(params.get("layers", 2))
@@ -58,7 +67,8 @@ def objective(params, gpu):
                            weight_decay=float(params.get("weight_decay", 0.0)))
     loss_fn = nn.CrossEntropyLoss()
     batch = int(params.get("batch_size", 64))
-    for _ in range(int(params.get("epochs", 10))):
+    epochs = max_steps or int(params.get("epochs", 10))  # step = epoch
+    for epoch in range(1, epochs + 1):
         model.train()
         perm = torch.randperm(len(x_train), device=DEVICE)
         for i in range(0, len(perm), batch):
@@ -66,11 +76,10 @@ def objective(params, gpu):
             opt.zero_grad(set_to_none=True)
             loss_fn(model(x_train[idx]), y_train[idx]).backward()
             opt.step()
-    model.eval()
-    with torch.no_grad():
-        logits = model(x_val)
-        val_loss = loss_fn(logits, y_val).item()
-        accuracy = (logits.argmax(1) == y_val).float().mean().item()
+        val_loss, accuracy = evaluate(model, loss_fn, x_val, y_val)
+        if not report(epoch, val_loss, {"accuracy": accuracy}):
+            print(f"gpu {gpu}: {params} stopped after epoch {epoch} at {val_loss:.4f}")
+            raise StopTrial  # the job's loss: this epoch's val_loss
     print(f"gpu {gpu}: {params} -> {val_loss:.4f} (accuracy {accuracy:.3f})")  # to the worker's log
     return {"loss": val_loss, "metrics": {"accuracy": accuracy}}
 

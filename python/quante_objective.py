@@ -19,6 +19,32 @@ Usage, in the training script that the worker runs (`--objective NAME=exec:"pyth
     if __name__ == "__main__":
         serve(objective)
 
+Learning curves (early stopping). An objective that trains step by step (epochs) may report its
+loss after each step and learn whether the study's scheduler wants it to go on. Declare a third
+parameter (any name, no default) or a parameter named `report`, and it gets a function
+`report(step, loss, metrics=None) -> bool`; a parameter named `max_steps` gets the study's step
+budget (an int, or None when the study has none: pick your own default), and one named `trial`
+gets a Trial object with all of it (trial.report, trial.max_steps, trial.id, trial.params,
+trial.gpu, trial.stopped). `objective(params, gpu)` keeps working unchanged; `**kwargs` is not
+used to pass these.
+
+    from quante_objective import serve, StopTrial
+
+    def objective(params, gpu, report, max_steps=None):
+        for epoch in range(1, (max_steps or 20) + 1):
+            val_loss = train_one_epoch()
+            if not report(epoch, val_loss, {"accuracy": acc}):
+                raise StopTrial          # or: return val_loss; or: return None
+        return val_loss
+
+report() writes the step line {"id": ..., "step": epoch, "loss": ..., "metrics": {...}}, flushes,
+and waits for the worker's answer {"id": ..., "step": epoch, "continue": true|false} on stdin. It
+returns that "continue"; True when no answer came within 60 s (REPORT_TIMEOUT) or the input ended.
+After a False the objective should end the trial at once: raising StopTrial (or returning None)
+answers the job with the last reported loss and metrics; returning a loss answers that loss. A
+NaN or infinite loss is reported as such (the scheduler decides); as the final loss it is an error
+answer. Steps are ints >= 0, normally 1..max_steps.
+
 What serve() guarantees:
 - stdout carries answers only: before the first job, file descriptor 1 is pointed at stderr (so
   print(), logging and even C extensions that write to fd 1 end up in the worker's log) and the
@@ -28,23 +54,150 @@ What serve() guarantees:
   loop carries on with the next job;
 - `gpu` is the worker's GPU (an int, -1 for none); with `quante-worker --gpu N` the process already
   sees only that GPU (CUDA_VISIBLE_DEVICES=N), so a framework should use its device 0;
-- the loop ends at end of input (the worker closed the pipe) or on SIGTERM, returning 0.
+- the loop ends at end of input (the worker closed the pipe) or on SIGTERM, returning 0;
+- an answer to a step line that arrives after report() gave up waiting is skipped, not taken for
+  a job.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
+import select
 import signal
 import sys
+import time
 import traceback
 from typing import Any, Callable, Dict, IO, Mapping, Optional, Union
 
-__all__ = ["serve", "answer_for", "ObjectiveResult"]
+__all__ = ["serve", "answer_for", "ObjectiveResult", "StopTrial", "Trial", "REPORT_TIMEOUT"]
 
-ObjectiveResult = Union[float, int, Mapping[str, Any]]
-Objective = Callable[[Dict[str, Any], int], ObjectiveResult]
+ObjectiveResult = Union[float, int, Mapping[str, Any], None]
+Objective = Callable[..., ObjectiveResult]
+
+REPORT_TIMEOUT = 60.0  # seconds report() waits for the worker's answer before it goes on
+
+
+class StopTrial(Exception):
+    """Raised by the objective to end the trial now: the job is answered with the last reported
+    loss (and its metrics). Raise it after report() returned False, or whenever you like."""
+
+
+class _StreamLines:
+    """Lines from a text stream (a test's StringIO): no timeouts."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def readline(self, timeout: Optional[float] = None) -> Optional[str]:
+        return self._stream.readline()
+
+
+class _FdLines:
+    """Lines from a file descriptor, with an optional timeout: readline returns a line, "" at
+    end of input, or None when the timeout passed first."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buffer = b""
+        self._eof = False
+
+    def readline(self, timeout: Optional[float] = None) -> Optional[str]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            newline = self._buffer.find(b"\n")
+            if newline >= 0 or self._eof:
+                end = newline + 1 if newline >= 0 else len(self._buffer)
+                line, self._buffer = self._buffer[:end], self._buffer[end:]
+                return line.decode("utf-8", "replace")
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([self._fd], [], [], left)[0]:
+                    return None
+            try:
+                chunk = os.read(self._fd, 65536)
+            except InterruptedError:
+                continue
+            if chunk:
+                self._buffer += chunk
+            else:
+                self._eof = True
+
+
+class Trial:
+    """One job as the objective sees it: its id, params, gpu and max_steps (None when the study
+    gives none), and report() to send a step of its learning curve."""
+
+    def __init__(self, job_id: str, params: Dict[str, Any], gpu: int, max_steps: Optional[int],
+                 out: Optional[IO[str]] = None, lines: Any = None) -> None:
+        self.id = job_id
+        self.params = params
+        self.gpu = gpu
+        self.max_steps = max_steps
+        self.stopped = False  # True once the worker answered "continue": false
+        self.last_step: Optional[int] = None
+        self.last_loss: Optional[float] = None
+        self.last_metrics: Dict[str, float] = {}
+        self._out = out
+        self._lines = lines
+
+    def report(self, step: int, loss: float, metrics: Optional[Mapping[str, Any]] = None) -> bool:
+        """Reports the loss after `step`; returns True to go on, False to stop (see the module doc)."""
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"report(): step must be an int >= 0, got {step!r}")
+        value = float(loss)  # numpy and torch scalars too; NaN and inf go out as they are
+        clean = {str(k): v for k, v in ((k, _finite_number(v)) for k, v in (metrics or {}).items())
+                 if v is not None}
+        self.last_step, self.last_loss, self.last_metrics = step, value, clean
+        if self._out is None:  # answer_for() without a worker: nobody to ask
+            return not self.stopped
+        line: Dict[str, Any] = {"id": self.id, "step": step, "loss": value}
+        if clean:
+            line["metrics"] = clean
+        self._out.write(json.dumps(line) + "\n")
+        self._out.flush()
+        go_on = self._await_answer(step)
+        if not go_on:
+            self.stopped = True
+        return go_on
+
+    def _await_answer(self, step: int) -> bool:
+        deadline = time.monotonic() + REPORT_TIMEOUT
+        while True:
+            left = deadline - time.monotonic()
+            line = self._lines.readline(left) if left > 0 else None
+            if line is None or line == "":  # no answer in time, or the worker went away: go on
+                return True
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                continue
+            if (isinstance(answer, dict) and answer.get("id") == self.id and "continue" in answer
+                    and answer.get("step", step) == step):
+                return bool(answer["continue"])
+            # An answer to an earlier report that came after we stopped waiting for it: skip.
+
+
+_TRIAL_NAMES = ("report", "max_steps", "trial")
+
+
+def _call(objective: Objective, params: Dict[str, Any], gpu: int, trial: Trial) -> ObjectiveResult:
+    """Calls objective(params, gpu[, report]) with the keywords it declares (see the module doc)."""
+    try:
+        declared = list(inspect.signature(objective).parameters.values())
+    except (TypeError, ValueError):  # a builtin or C callable: the old form
+        return objective(params, gpu)
+    by_name = {"report": trial.report, "max_steps": trial.max_steps, "trial": trial}
+    keywords = {p.name: by_name[p.name] for p in declared
+                if p.name in _TRIAL_NAMES and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    positional = [p for p in declared if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    args = [params, gpu]
+    if (len(positional) >= 3 and positional[2].name not in _TRIAL_NAMES
+            and positional[2].default is inspect.Parameter.empty):
+        args.append(trial.report)
+    return objective(*args, **keywords)
 
 
 def _finite_number(value: Any) -> Optional[float]:
@@ -84,14 +237,19 @@ def _result_answer(job_id: str, result: ObjectiveResult) -> Dict[str, Any]:
     return answer
 
 
-def answer_for(line: str, objective: Objective) -> Optional[Dict[str, Any]]:
-    """Evaluates one job line; returns its answer, or None for a blank line."""
+def answer_for(line: str, objective: Objective, *, out: Optional[IO[str]] = None,
+               lines: Any = None) -> Optional[Dict[str, Any]]:
+    """Evaluates one job line; returns its answer, or None for a blank line or a late answer to a
+    step line. With out and lines (serve() passes them), the objective's reports go to out and
+    their answers are read from lines; without, report() asks nobody and returns True."""
     if not line.strip():
         return None
     try:
         job = json.loads(line)
     except json.JSONDecodeError as e:
         return {"id": "", "error": f"the job line is not JSON: {e}"}
+    if isinstance(job, dict) and "continue" in job and "params" not in job:
+        return None  # the worker's answer to a report that gave up waiting for it
     if not isinstance(job, dict) or not isinstance(job.get("id"), str):
         return {"id": "", "error": "the job line has no string 'id'"}
     job_id = job["id"]
@@ -101,8 +259,18 @@ def answer_for(line: str, objective: Objective) -> Optional[Dict[str, Any]]:
     gpu = job.get("gpu", -1)
     if not isinstance(gpu, int) or isinstance(gpu, bool):
         gpu = -1
+    max_steps = job.get("max_steps")
+    if not isinstance(max_steps, int) or isinstance(max_steps, bool) or max_steps < 1:
+        max_steps = None
+    trial = Trial(job_id, params, gpu, max_steps, out, lines)
     try:
-        result = objective(params, gpu)
+        result = _call(objective, params, gpu, trial)
+        if result is None and trial.last_loss is not None:
+            raise StopTrial()
+    except StopTrial:
+        if trial.last_loss is None:
+            return {"id": job_id, "error": "StopTrial before any report(): there is no loss to return"}
+        return _result_answer(job_id, {"loss": trial.last_loss, "metrics": trial.last_metrics})
     except Exception as e:  # noqa: BLE001 - every failure of the user's code is an error answer
         traceback.print_exc(file=sys.stderr)
         message = str(e).strip().splitlines()[0] if str(e).strip() else ""
@@ -126,7 +294,7 @@ def serve(objective: Objective, *, input_stream: Optional[IO[str]] = None,
 
     Without output_stream, the process's stdout is claimed for answers (see the module doc)."""
     out = output_stream if output_stream is not None else _claim_stdout()
-    source = input_stream if input_stream is not None else sys.stdin
+    lines = _StreamLines(input_stream) if input_stream is not None else _FdLines(sys.stdin.fileno())
 
     def on_term(signo: int, frame: Any) -> None:  # the worker is stopping or cancelling: leave now
         raise SystemExit(0)
@@ -136,8 +304,8 @@ def serve(objective: Objective, *, input_stream: Optional[IO[str]] = None,
     except ValueError:  # not the main thread: leave signals alone
         previous = None
     try:
-        for line in iter(source.readline, ""):
-            answer = answer_for(line, objective)
+        for line in iter(lines.readline, ""):
+            answer = answer_for(line, objective, out=out, lines=lines)
             if answer is None:
                 continue
             out.write(json.dumps(answer, allow_nan=False) + "\n")

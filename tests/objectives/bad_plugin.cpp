@@ -1,4 +1,5 @@
-// Broken plugins for test_plugin.cpp: compiled once per defect (see CMakeLists.txt).
+// Broken plugins for test_plugin.cpp: compiled once per defect (see CMakeLists.txt); ABI_V1 is not
+// broken: a plugin of the first ABI version, which must still load and run (loss 1).
 #include <cstdio>
 #include <stdexcept>
 
@@ -13,6 +14,8 @@ extern "C" {
 int quante_plugin_abi_version(void) {
 #ifdef QUANTE_TEST_BAD_ABI
   return 999;
+#elif defined(QUANTE_TEST_ABI_V1)
+  return 1;  // built against the first ABI: quante_evaluate only, no reports
 #else
   return QUANTE_PLUGIN_ABI_VERSION;
 #endif

@@ -11,10 +11,13 @@
 
 #include "log_capture.hpp"
 #include "objectives/exec.hpp"
+#include "objectives/result_limits.hpp"
+#include "recording_reporter.hpp"
 
 using namespace quante::worker;
 using namespace std::chrono_literals;
 using quante::Params;
+using quante::test::RecordingReporter;
 
 namespace {
 
@@ -165,7 +168,6 @@ TEST_CASE("exec: garbage answers are protocol failures and restart the child", "
   };
   for (const Case& c :
        {Case{"garbage", "not JSON: this is not json"},
-        Case{"wrong_id", "answer is for job \"not-J"},
         Case{"string_loss", "\"loss\" is not a number"},
         Case{"no_loss", "neither \"loss\" nor \"error\""}, Case{"huge", "longer than 1 MiB"}}) {
     INFO(c.what);
@@ -300,4 +302,182 @@ TEST_CASE("exec: destruction stops and reaps the child", "[exec]") {
   }
   CHECK(process_gone(pid));
   CHECK(std::chrono::steady_clock::now() - started < 6s);
+}
+
+TEST_CASE("exec: a line for another job id is discarded, not a failure", "[exec]") {
+  quante::test::LogCapture log;
+  auto exec = make_exec();
+  require_ok(exec->evaluate("J1", job("answer")));
+  const pid_t pid = exec->child_pid();
+  const auto evaluation = exec->evaluate("J2", job("stale"));
+  require_ok(evaluation);
+  CHECK(evaluation.loss == 7.0);
+  CHECK(exec->child_pid() == pid);
+  CHECK(log.count("discarding a line for job \"old-J2\"") == 2);
+  // A child that only ever answers for the wrong id times out (after the lines are discarded).
+  auto quick = make_exec(500ms);
+  const auto wrong = quick->evaluate("J3", job("wrong_id"));
+  CHECK(wrong.failure == FailureKind::Timeout);
+}
+
+TEST_CASE("exec: losses beyond a double, and diverged ones, fail as the objective's", "[exec]") {
+  auto exec = make_exec();
+  const pid_t pid = exec->child_pid();
+  struct Case {
+    const char* text;
+    const char* says;
+  };
+  for (const Case& c : {Case{R"({"id": "{ID}", "loss": 1e999})", "loss is infinite"},
+                        Case{R"({"id": "{ID}", "loss": -1e999, "metrics": {"m": 1e999}})", "loss is infinite"},
+                        Case{R"({"id": "{ID}", "loss": Infinity})", "loss is infinite"},
+                        Case{R"({"id": "{ID}", "loss": 1.797e308})", "the loss diverged"},
+                        Case{R"({"id": "{ID}", "loss": -2e300})", "the loss diverged"}}) {
+    INFO(c.text);
+    const auto evaluation = exec->evaluate("J", job("raw", {{"text", std::string(c.text)}}));
+    CHECK_FALSE(evaluation.ok);
+    CHECK(evaluation.failure == FailureKind::Objective);
+    CHECK_THAT(evaluation.error, Catch::Contains(c.says));
+  }
+  const auto fine = exec->evaluate("J", job("raw", {{"text", std::string(R"({"id": "{ID}", "loss": 1e300})")}}));
+  require_ok(fine);
+  CHECK(fine.loss == 1e300);
+  CHECK(exec->child_pid() == pid);  // none of these is a protocol failure
+}
+
+TEST_CASE("exec: oversized metrics and errors are cut to what the broker takes", "[exec]") {
+  quante::test::LogCapture log;
+  auto exec = make_exec();
+  const auto many = exec->evaluate("J1", job("many_metrics", {{"count", std::int64_t{2000}}, {"name_bytes", std::int64_t{300}}}));
+  require_ok(many);
+  CHECK(many.metrics.size() == kMaxMetrics);
+  for (const auto& [name, value] : many.metrics) CHECK(name.size() <= kMaxMetricNameBytes);
+  CHECK(log.wait_for("job J1: 2000 of its 2000 metrics dropped or renamed", 1s));
+  const auto few = exec->evaluate("J2", job("many_metrics", {{"count", std::int64_t{10}}}));
+  require_ok(few);
+  CHECK(few.metrics.size() == 10);
+
+  const std::string long_error = R"({"id": "{ID}", "error": ")" + std::string(100000, 'e') + R"("})";
+  const auto error = exec->evaluate("J3", job("raw", {{"text", long_error}}));
+  CHECK(error.failure == FailureKind::Objective);
+  CHECK(error.error.size() <= kMaxErrorBytes);
+}
+
+TEST_CASE("exec: a child on the old protocol gets no max_steps and works as before", "[exec][curve]") {
+  auto exec = make_exec();
+  RecordingReporter reporter(std::nullopt);
+  const auto evaluation = exec->evaluate("J1", job("answer", {{"a", 2.0}}), reporter);
+  require_ok(evaluation);
+  CHECK(evaluation.loss == 2.0);
+  CHECK_FALSE(evaluation.stopped_at);
+  CHECK(reporter.reports().empty());
+  // With a step budget, an old child still answers (it ignores the extra key).
+  RecordingReporter budget(52);
+  require_ok(exec->evaluate("J2", job("answer"), budget));
+}
+
+TEST_CASE("exec: step lines reach the reporter, and a stop ends the job at once", "[exec][curve]") {
+  auto exec = make_exec();
+  SECTION("to the end") {
+    RecordingReporter reporter(4);
+    const auto evaluation = exec->evaluate("J1", job("report"), reporter);
+    require_ok(evaluation);
+    CHECK_FALSE(evaluation.stopped_at);
+    CHECK(metric(evaluation, "max_steps") == 4);
+    CHECK(metric(evaluation, "last_step") == 4);
+    const auto reports = reporter.reports();
+    REQUIRE(reports.size() == 4);
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      CHECK(reports[i].step == static_cast<std::int64_t>(i + 1));
+      CHECK(reports[i].loss == Approx(1.0 / static_cast<double>(i + 1)));
+      CHECK(reports[i].metrics.at("half") == Approx(0.5 / static_cast<double>(i + 1)));
+    }
+  }
+  SECTION("stopped at step 3") {
+    RecordingReporter reporter(10, RecordingReporter::stop_at_step(3));
+    const auto started = std::chrono::steady_clock::now();
+    const auto evaluation = exec->evaluate("J1", job("report"), reporter);
+    require_ok(evaluation);
+    CHECK(std::chrono::steady_clock::now() - started < 5s);
+    REQUIRE(evaluation.stopped_at);
+    CHECK(*evaluation.stopped_at == 3);
+    CHECK(evaluation.loss == Approx(1.0 / 3.0));  // the last reported loss
+    CHECK(metric(evaluation, "last_step") == 3);
+    CHECK(reporter.reports().size() == 3);
+  }
+  SECTION("a child that goes on after the stop is told to stop again, the scheduler is not asked") {
+    RecordingReporter reporter(6, RecordingReporter::stop_at_step(2));
+    const auto evaluation = exec->evaluate("J1", job("report_ignore"), reporter);
+    require_ok(evaluation);
+    REQUIRE(evaluation.stopped_at);
+    CHECK(*evaluation.stopped_at == 2);
+    CHECK(metric(evaluation, "stops_seen") == 5);  // steps 2..6 were all answered "stop"
+    CHECK(reporter.reports().size() == 2);
+    CHECK(evaluation.loss == Approx(1.0 / 6.0));  // its final line, as it wrote it
+  }
+  // The same child serves the next job on the old protocol.
+  require_ok(exec->evaluate("J2", job("answer")));
+}
+
+TEST_CASE("exec: repeated and decreasing steps and NaN losses are passed on as they come", "[exec][curve]") {
+  auto exec = make_exec();
+  RecordingReporter reporter(10);
+  const auto evaluation =
+      exec->evaluate("J1", job("report_sequence", {{"steps", std::string("1,1,3,2,0")}, {"nan_at", std::int64_t{3}}}),
+                     reporter);
+  require_ok(evaluation);
+  const auto reports = reporter.reports();
+  REQUIRE(reports.size() == 5);
+  const std::vector<std::int64_t> steps = {1, 1, 3, 2, 0};
+  for (std::size_t i = 0; i < steps.size(); ++i) CHECK(reports[i].step == steps[i]);
+  CHECK(std::isnan(reports[2].loss));
+  CHECK(reports[3].loss == Approx(0.2));
+}
+
+TEST_CASE("exec: malformed step lines are answered continue and logged, the job goes on", "[exec][curve]") {
+  quante::test::LogCapture log;
+  auto exec = make_exec();
+  RecordingReporter reporter(10, [](const auto&, std::size_t) { return false; });
+  const auto evaluation = exec->evaluate("J1", job("report_bad"), reporter);
+  require_ok(evaluation);
+  CHECK(evaluation.loss == 0.25);
+  CHECK(metric(evaluation, "good_answers") == 4);  // the bad ones: continue; the good one: stop
+  CHECK(metric(evaluation, "step_less") == 4);
+  REQUIRE(reporter.reports().size() == 1);
+  CHECK(*evaluation.stopped_at == 1);
+  CHECK(log.count("is not an integer >= 0") == 3);
+  CHECK(log.count("without a numeric \"loss\"") == 1);
+}
+
+TEST_CASE("exec: a child that reports and never reads its stdin does not hang the worker", "[exec][curve]") {
+  quante::test::LogCapture log;
+  auto exec = make_exec(20s);
+  RecordingReporter reporter(5000);
+  const auto started = std::chrono::steady_clock::now();
+  // 5000 answers of ~40 bytes: over three times what a pipe holds.
+  const auto evaluation = exec->evaluate("J1", job("report_noread", {{"steps", std::int64_t{5000}}}), reporter);
+  require_ok(evaluation);
+  CHECK(std::chrono::steady_clock::now() - started < 10s);
+  CHECK(reporter.reports().size() == 5000);
+  CHECK(log.wait_for("answers to step lines dropped", 1s));
+  // The child reads its stdin again for the next job, skipping the old answers.
+  const auto next = exec->evaluate("J2", job("answer"));
+  require_ok(next);
+  CHECK(metric(next, "jobs") == 2);
+}
+
+TEST_CASE("exec: a flood of 10,000 step lines is answered quickly and quietly", "[exec][curve]") {
+  quante::test::LogCapture log;
+  auto exec = make_exec(30s);
+  RecordingReporter reporter(10000);
+  const auto started = std::chrono::steady_clock::now();
+  const auto evaluation = exec->evaluate("J1", job("flood", {{"steps", std::int64_t{10000}}}), reporter);
+  const auto took = std::chrono::steady_clock::now() - started;
+  require_ok(evaluation);
+  CHECK(metric(evaluation, "answers") == 10000);  // none dropped: the child reads them
+  const auto reports = reporter.reports();
+  REQUIRE(reports.size() == 10000);
+  CHECK(reports.back().step == 10000);
+  CHECK(reports.back().loss == 10000.5);
+  CHECK(took < 5s);
+  CHECK(log.count("J1") == 0);  // nothing logged per line
 }

@@ -78,3 +78,50 @@ TEST_CASE("excerpt makes child output safe for messages", "[json_lines]") {
   CHECK(excerpt("\xc3\xa9\xc3\xa9", 3) == "\xc3\xa9...");  // never cuts a character in two
   CHECK_NOTHROW(nlohmann::json(excerpt("\xc3\x28\xa0\xa1\xed\xa0\x80")).dump());
 }
+
+TEST_CASE("step lines, other jobs' lines and overflowing numbers are told apart", "[json_lines][curve]") {
+  CHECK(nlohmann::json::parse(encode_job("J", {}, 0, 52))["max_steps"] == 52);
+  CHECK_FALSE(nlohmann::json::parse(encode_job("J", {}, 0))
+                  .contains("max_steps"));
+  CHECK(encode_continue("J42", 3, false) == R"({"id":"J42","step":3,"continue":false})");
+  CHECK(encode_continue("J42", std::nullopt, true) == R"({"id":"J42","continue":true})");
+
+  auto step = decode_child_line(R"({"id": "J1", "step": 3, "loss": 0.41, "metrics": {"acc": 0.5}})", "J1");
+  CHECK(step.kind == ChildLine::Kind::Step);
+  CHECK(step.step.step == 3);
+  CHECK(step.step.loss == 0.41);
+  CHECK(step.step.metrics.at("acc") == 0.5);
+  for (const char* line : {R"({"id": "J1", "step": 1, "loss": NaN})", R"({"id": "J1", "step": 1, "loss": 1e999})"}) {
+    const auto odd = decode_child_line(line, "J1");
+    CHECK(odd.kind == ChildLine::Kind::Step);
+    CHECK_FALSE(std::isfinite(odd.step.loss));
+  }
+  for (const char* line : {R"({"id": "J1", "step": -1, "loss": 1})", R"({"id": "J1", "step": 1.5, "loss": 1})",
+                           R"({"id": "J1", "step": "2", "loss": 1})", R"({"id": "J1", "step": 2})",
+                           R"({"id": "J1", "step": 2, "loss": "low"})",
+                           R"({"id": "J1", "step": 18446744073709551615, "loss": 1})"}) {
+    INFO(line);
+    CHECK(decode_child_line(line, "J1").kind == ChildLine::Kind::BadStep);
+  }
+  CHECK(decode_child_line(R"({"id": "J0", "loss": 1})", "J1").kind == ChildLine::Kind::OtherJob);
+  CHECK(decode_child_line(R"({"id": "J0", "step": 1, "loss": 1})", "J1").kind == ChildLine::Kind::OtherJob);
+  CHECK(decode_child_line(R"({"id": "J1", "loss": 1})", "J1").kind == ChildLine::Kind::Final);
+  CHECK(decode_child_line(R"({"id": "J1"})", "J1").kind == ChildLine::Kind::Invalid);
+  CHECK(decode_child_line("nope", "J1").kind == ChildLine::Kind::Invalid);
+
+  // nlohmann refuses 1e999 ("number overflow"): it must come out as an infinite loss, not garbage.
+  for (const char* line : {R"({"id": "J1", "loss": 1e999})", R"({"id": "J1", "loss": -1E+999})",
+                           R"({"id":"J1","metrics":{"a":1e999,"b":2},"loss":1e999})"}) {
+    INFO(line);
+    const auto inf = decode_answer(line, "J1");
+    CHECK(inf.failure == FailureKind::Objective);
+    CHECK(inf.error == "loss is infinite");
+    CHECK(std::isinf(inf.loss));
+  }
+  const auto ok = decode_answer(R"({"id":"J1","metrics":{"a":1e999,"b":2},"loss":0.5e1})", "J1");
+  CHECK(ok.ok);
+  CHECK(ok.loss == 5.0);
+  CHECK(ok.metrics == std::map<std::string, double>{{"b", 2.0}});
+  // A finite but huge loss decodes; Objective::evaluate (result_limits.hpp) calls it diverged.
+  CHECK(decode_answer(R"({"id":"J1","loss":1.797e308})", "J1").ok);
+}

@@ -3,10 +3,12 @@
 #include <thread>
 
 #include "objectives/objective.hpp"
+#include "recording_reporter.hpp"
 
 using namespace quante::worker;
 using namespace std::chrono_literals;
 using quante::Params;
+using quante::test::RecordingReporter;
 
 namespace {
 
@@ -97,7 +99,7 @@ TEST_CASE("plugin: broken plugins are refused with a clear error", "[plugin]") {
 
   const auto abi = make_objective(std::string("plugin:") + QUANTE_PLUGIN_BAD_ABI, {});
   CHECK_FALSE(abi.objective);
-  CHECK_THAT(abi.error, Catch::Contains("has ABI version 999, this worker speaks version 1"));
+  CHECK_THAT(abi.error, Catch::Contains("has ABI version 999, this worker speaks versions 1 to 2"));
 
   const auto setup = make_objective(std::string("plugin:") + QUANTE_PLUGIN_SETUP_FAILS, {});
   CHECK_FALSE(setup.objective);
@@ -115,4 +117,75 @@ TEST_CASE("plugin: an exception thrown across the C ABI fails the job, not the w
   CHECK_FALSE(evaluation.ok);
   CHECK(evaluation.failure == FailureKind::Crashed);
   CHECK_THAT(evaluation.error, Catch::Contains("boom from the plugin"));
+}
+
+TEST_CASE("plugin: a plugin of ABI version 1 still loads and runs", "[plugin][curve]") {
+  auto old = make_plugin(QUANTE_PLUGIN_ABI_V1);
+  RecordingReporter reporter(10);
+  const auto evaluation = old->evaluate("J1", {}, reporter);
+  INFO(evaluation.error);
+  REQUIRE(evaluation.ok);
+  CHECK(evaluation.loss == 1.0);
+  CHECK(reporter.reports().empty());
+  CHECK_FALSE(evaluation.stopped_at);
+}
+
+TEST_CASE("plugin: quante_evaluate_v2 reports its curve and stops when told", "[plugin][curve]") {
+  auto plugin = make_plugin(kExample);
+  const Params at_min = {{"x0", 1.0}, {"x1", 1.0}};
+  SECTION("to max_steps") {
+    RecordingReporter reporter(4);
+    const auto evaluation = plugin->evaluate("J1", at_min, reporter);
+    REQUIRE(evaluation.ok);
+    CHECK(evaluation.loss == 0.0);
+    const auto reports = reporter.reports();
+    REQUIRE(reports.size() == 4);
+    CHECK(reports[0].step == 1);
+    CHECK(reports[0].loss == 0.75);
+    CHECK(reports[3].loss == 0.0);
+  }
+  SECTION("stopped at step 2") {
+    RecordingReporter reporter(4, RecordingReporter::stop_at_step(2));
+    const auto evaluation = plugin->evaluate("J1", at_min, reporter);
+    REQUIRE(evaluation.ok);
+    CHECK(evaluation.loss == 0.5);
+    REQUIRE(evaluation.stopped_at);
+    CHECK(*evaluation.stopped_at == 2);
+    CHECK(reporter.reports().size() == 2);
+  }
+  SECTION("without max_steps: the plugin's own steps") {
+    Params params = at_min;
+    params["steps"] = std::int64_t{3};
+    RecordingReporter reporter;
+    REQUIRE(plugin->evaluate("J1", params, reporter).ok);
+    CHECK(reporter.reports().size() == 3);
+  }
+  SECTION("a reporter that never stops a slow curve: the timeout still holds, reports end") {
+    auto slow = make_plugin(kExample, 300ms);
+    RecordingReporter reporter(1000);
+    Params params = at_min;
+    params["step_ms"] = 50.0;
+    const auto started = std::chrono::steady_clock::now();
+    const auto late = slow->evaluate("J1", params, reporter);
+    CHECK(late.failure == FailureKind::Timeout);
+    CHECK(std::chrono::steady_clock::now() - started < 3s);
+    const auto seen = reporter.reports().size();
+    CHECK(seen >= 1);
+    CHECK(seen < 10);
+    CHECK(slow->evaluate("J2", at_min).ok);  // the call returned (cancelled); the plugin serves on
+    CHECK(reporter.reports().size() == seen);  // no report reached the old reporter afterwards
+  }
+  SECTION("cancel during a report wait") {
+    RecordingReporter reporter(1000, [&plugin](const auto&, std::size_t index) {
+      if (index == 2) plugin->cancel();
+      return true;
+    });
+    Params params = at_min;
+    params["step_ms"] = 1.0;
+    const auto cancelled = plugin->evaluate("J1", params, reporter);
+    CHECK(cancelled.failure == FailureKind::Timeout);
+    CHECK_THAT(cancelled.error, Catch::Contains("cancelled"));
+    CHECK(reporter.reports().size() == 3);
+    CHECK(plugin->evaluate("J2", at_min).ok);
+  }
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "objectives/exec.hpp"
+#include "recording_reporter.hpp"
 
 using namespace quante;
 using namespace quante::worker;
@@ -66,4 +67,61 @@ TEST_CASE("python helper: exceptions and bad losses are error answers; the child
   const Evaluation after = objective.evaluate("J-after", job("float", {{"x", 2.0}}));
   REQUIRE(after.ok);
   CHECK(after.loss == 4.0);
+}
+
+TEST_CASE("python helper: report() sends a learning curve and StopTrial ends the job", "[python][curve]") {
+  const std::string child = "exec " + std::string(QUANTE_TEST_PYTHON) + " " + std::string(QUANTE_SOURCE_DIR) +
+                            "/tests/python_helper/children/reporting_objective.py";
+  ObjectiveContext context;
+  context.timeout = 30s;
+  context.gpu = 2;
+  ExecObjective objective(child, context);
+
+  test::RecordingReporter full(6);
+  const Evaluation whole = objective.evaluate("J1", {}, full);
+  INFO(whole.error);
+  REQUIRE(whole.ok);
+  CHECK_FALSE(whole.stopped_at);
+  CHECK(whole.loss == Approx(1.0 + 1.0 / 6.0));
+  CHECK(whole.metrics.at("epochs_run") == 6.0);  // max_steps reached the objective
+  const auto curve = full.reports();
+  REQUIRE(curve.size() == 6);
+  CHECK(curve[1].step == 2);
+  CHECK(curve[1].loss == Approx(1.5));
+  CHECK(curve[1].metrics.at("gpu") == 2.0);
+
+  for (const std::string style : {"raise", "return_none", "return_value"}) {
+    INFO(style);
+    test::RecordingReporter stop(10, test::RecordingReporter::stop_at_step(3));
+    const Evaluation stopped = objective.evaluate("J-" + style, {{"style", style}}, stop);
+    INFO(stopped.error);
+    REQUIRE(stopped.ok);
+    REQUIRE(stopped.stopped_at);
+    CHECK(*stopped.stopped_at == 3);
+    CHECK(stop.reports().size() == 3);
+    CHECK(stopped.loss == Approx(style == "return_value" ? -1.0 : 1.0 + 1.0 / 3.0));
+    if (style != "return_value") CHECK(stopped.metrics.at("epoch") == 3.0);  // the last report's metrics
+  }
+  // Without max_steps (an old study): the objective's own default, and no stop.
+  test::RecordingReporter none;
+  const Evaluation own = objective.evaluate("J2", {{"epochs", std::int64_t{2}}}, none);
+  REQUIRE(own.ok);
+  CHECK(none.reports().size() == 2);
+}
+
+TEST_CASE("python helper: the keyword form gets a trial object", "[python][curve]") {
+  const std::string child = "exec " + std::string(QUANTE_TEST_PYTHON) + " " + std::string(QUANTE_SOURCE_DIR) +
+                            "/tests/python_helper/children/reporting_objective.py trial";
+  ObjectiveContext context;
+  context.timeout = 30s;
+  ExecObjective objective(child, context);
+  test::RecordingReporter stop(5, test::RecordingReporter::stop_at_step(2));
+  const Evaluation stopped = objective.evaluate("J1", {}, stop);
+  INFO(stopped.error);
+  REQUIRE(stopped.ok);
+  CHECK(stopped.loss == 8.0);
+  CHECK(*stopped.stopped_at == 2);
+  const Evaluation whole = objective.evaluate("J2", {});  // the default reporter: no max_steps, go on
+  REQUIRE(whole.ok);
+  CHECK(whole.loss == 0.0);
 }

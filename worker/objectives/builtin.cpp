@@ -51,15 +51,9 @@ std::string BuiltinObjective::describe() const {
   return std::string("builtin:") + (delay_ ? kDelayPrefix : "") + function_.name;
 }
 
-Evaluation BuiltinObjective::evaluate(const std::string& /*job_id*/, const Params& params) {
-  Evaluation evaluation = run(params);
-  cancel_.clear();
-  return evaluation;
-}
-
-Evaluation BuiltinObjective::run(const Params& params) {
+Evaluation BuiltinObjective::run(const std::string& /*job_id*/, const Params& params,
+                                 TrialReporter& /*reporter*/) {
   const auto started = std::chrono::steady_clock::now();
-  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
 
   Params args = params;
   if (delay_) {
@@ -77,7 +71,7 @@ Evaluation BuiltinObjective::run(const Params& params) {
     const auto wake = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                     std::chrono::duration<double, std::milli>(duration_ms));
     const auto deadline = started + context_.timeout;
-    if (cancel_.wait_until(std::min(wake, deadline))) {
+    if (cancel_signal().wait_until(std::min(wake, deadline))) {
       return failed_evaluation(FailureKind::Timeout, "cancelled");
     }
     if (deadline < wake) {
@@ -87,7 +81,7 @@ Evaluation BuiltinObjective::run(const Params& params) {
     }
   }
 
-  if (function_.dim == 0) return Evaluation{true, function_.f({}), {}, FailureKind::None, {}};
+  if (function_.dim == 0) return ok_evaluation(function_.f({}));
 
   const std::string takes = function_.name + " takes x0..x" + std::to_string(function_.dim - 1);
   std::vector<double> x(static_cast<std::size_t>(function_.dim));
@@ -131,7 +125,7 @@ Evaluation BuiltinObjective::run(const Params& params) {
     return failed_evaluation(FailureKind::Objective,
                              function_.name + " is not finite at " + quante::to_string(params));
   }
-  return Evaluation{true, loss, {}, FailureKind::None, {}};
+  return ok_evaluation(loss);
 }
 
 }  // namespace quante::worker

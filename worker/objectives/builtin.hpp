@@ -14,7 +14,6 @@
 #include <memory>
 #include <string>
 
-#include "cancel_signal.hpp"
 #include "objective.hpp"
 #include "test_functions.hpp"
 
@@ -27,17 +26,15 @@ class BuiltinObjective final : public Objective {
   // NAME is what follows "builtin:", e.g. "branin" or "delay:ackley5".
   static ObjectiveOrError make(const std::string& name, const ObjectiveContext& context);
 
-  Evaluation evaluate(const std::string& job_id, const Params& params) override;
-  void cancel() override { cancel_.raise(); }
   std::string describe() const override;
 
- private:
-  Evaluation run(const Params& params);
+ protected:
+  Evaluation run(const std::string& job_id, const Params& params, TrialReporter& reporter) override;
 
+ private:
   TestFunction function_;
   bool delay_;
   ObjectiveContext context_;
-  CancelSignal cancel_;
 };
 
 }  // namespace quante::worker

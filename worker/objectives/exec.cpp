@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "json_lines.hpp"
+#include "rate_limit.hpp"
 
 extern char** environ;
 
@@ -289,6 +290,7 @@ struct ExecObjective::Child {
   Fd out;              // the child's stdout, non-blocking
   std::string buffer;  // stdout bytes not yet taken as an answer
   bool out_eof = false;
+  std::string in_pending;  // the rest of an answer line the pipe took only part of
   std::unique_ptr<StderrPump> err;
 
   // Reads what stdout holds now, up to a little over the line limit.
@@ -304,6 +306,36 @@ struct ExecObjective::Child {
         if (errno != EAGAIN) out_eof = true;
         return;
       }
+    }
+  }
+
+  // Writes what in_pending holds as far as the pipe takes it now; never blocks.
+  void flush_pending() {
+    while (!in_pending.empty()) {
+      const ssize_t n = ::write(in.get(), in_pending.data(), in_pending.size());
+      if (n > 0) {
+        in_pending.erase(0, static_cast<std::size_t>(n));
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        if (n < 0 && errno != EAGAIN) in_pending.clear();  // EPIPE: it closed its stdin; fine
+        return;
+      }
+    }
+  }
+
+  // Sends one answer line without blocking. False when it was dropped: the pipe is full (a child
+  // that reports and does not read its stdin) or closed. A line the pipe took in part is finished
+  // before any other (flush_pending), so the child never reads a torn line.
+  bool send(const std::string& line) {
+    flush_pending();
+    if (!in_pending.empty()) return false;
+    while (true) {
+      const ssize_t n = ::write(in.get(), line.data(), line.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      if (static_cast<std::size_t>(n) < line.size()) in_pending.assign(line, static_cast<std::size_t>(n));
+      return true;
     }
   }
 
@@ -416,21 +448,18 @@ std::string ExecObjective::stop_child(bool graceful) {
   return how;
 }
 
-Evaluation ExecObjective::evaluate(const std::string& job_id, const Params& params) {
-  Evaluation evaluation;
+Evaluation ExecObjective::run(const std::string& job_id, const Params& params, TrialReporter& reporter) {
   try {
-    evaluation = run_job(job_id, params);
+    return run_job(job_id, params, reporter);
   } catch (const std::exception& e) {  // out of memory, a failed thread start: fail the job only
-    evaluation = failed_evaluation(FailureKind::Crashed, std::string("exec objective: ") + e.what());
     if (child_) stop_child(false);
+    return failed_evaluation(FailureKind::Crashed, std::string("exec objective: ") + e.what());
   }
-  cancel_.clear();
-  return evaluation;
 }
 
-Evaluation ExecObjective::run_job(const std::string& job_id, const Params& params) {
+Evaluation ExecObjective::run_job(const std::string& job_id, const Params& params, TrialReporter& reporter) {
   const auto deadline = Clock::now() + context_.timeout;
-  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
+  CancelSignal& cancel = cancel_signal();
 
   // Kills the child after a failed job and starts a fresh one for the next, straight away.
   auto restart_after = [this](FailureKind kind, const std::string& reason, bool wait_for_exit) {
@@ -468,9 +497,11 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
     child.buffer.clear();
   }
 
-  const std::string line = encode_job(job_id, params, context_.gpu) + "\n";
+  // A job line after what is left of an answer line the pipe took only in part.
+  const std::string line =
+      std::exchange(child.in_pending, {}) + encode_job(job_id, params, context_.gpu, reporter.max_steps()) + "\n";
+  SigpipeBlock no_sigpipe;  // for the job line and the answers to step lines
   {
-    SigpipeBlock no_sigpipe;
     std::size_t written = 0;
     while (written < line.size()) {
       const ssize_t n = ::write(child.in.get(), line.data() + written, line.size() - written);
@@ -483,12 +514,12 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
         return restart_after(FailureKind::Crashed,
                              std::string("cannot write the job: ") + std::strerror(errno), true);
       }
-      pollfd fds[2] = {{child.in.get(), POLLOUT, 0}, {cancel_.fd(), POLLIN, 0}};
+      pollfd fds[2] = {{child.in.get(), POLLOUT, 0}, {cancel.fd(), POLLIN, 0}};
       if (::poll(fds, 2, poll_timeout_ms(deadline)) < 0 && errno != EINTR) {
         return restart_after(FailureKind::Crashed, std::string("poll: ") + std::strerror(errno),
                              false);
       }
-      if (cancel_.raised()) return cancelled();
+      if (cancel.raised()) return cancelled();
       if (Clock::now() >= deadline) {
         return restart_after(FailureKind::Timeout,
                              "the child did not read its job within " +
@@ -498,21 +529,53 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
     }
   }
 
+  // Step lines are answered until the final line. Lines are taken from the buffer by position and
+  // the buffer is cut once per read, so a flood of small lines costs linear time.
+  std::uint64_t dropped_answers = 0;
+  struct DroppedLog {  // one warning per job, however many answers the full pipe refused
+    const ExecObjective& self;
+    const std::string& job_id;
+    const std::uint64_t& count;
+    ~DroppedLog() {
+      if (count > 0) {
+        spdlog::warn("{}: job {}: {} answers to step lines dropped: the child does not read its stdin",
+                     self.describe(), job_id, count);
+      }
+    }
+  } dropped_log{*this, job_id, dropped_answers};
   bool exited = false;
+  std::size_t position = 0;
   while (true) {
-    if (const auto newline = child.buffer.find('\n'); newline != std::string::npos) {
-      if (newline > kMaxLineBytes) {
+    if (const auto newline = child.buffer.find('\n', position); newline != std::string::npos) {
+      if (newline - position > kMaxLineBytes) {
         return restart_after(FailureKind::Protocol, "answer line longer than 1 MiB", false);
       }
-      std::string_view answer(child.buffer.data(), newline);
-      if (!answer.empty() && answer.back() == '\r') answer.remove_suffix(1);
-      Evaluation evaluation = decode_answer(answer, job_id);
-      child.buffer.erase(0, newline + 1);
-      if (evaluation.failure == FailureKind::Protocol) {
-        return restart_after(FailureKind::Protocol, evaluation.error, false);
+      std::string_view text(child.buffer.data() + position, newline - position);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      ChildLine decoded = decode_child_line(text, job_id);
+      position = newline + 1;
+      switch (decoded.kind) {
+        case ChildLine::Kind::Final:
+          child.buffer.erase(0, position);
+          return std::move(decoded.final);
+        case ChildLine::Kind::Invalid:
+          return restart_after(FailureKind::Protocol, decoded.final.error, false);
+        case ChildLine::Kind::OtherJob:
+          if (log_limit_.allow()) spdlog::warn("{}: discarding {}", describe(), decoded.problem);
+          continue;
+        case ChildLine::Kind::BadStep:
+          if (log_limit_.allow()) spdlog::warn("{}: job {}: answering continue to {}", describe(), job_id, decoded.problem);
+          if (!child.send(encode_continue(job_id, std::nullopt, true) + "\n")) ++dropped_answers;
+          continue;
+        case ChildLine::Kind::Step: {
+          const bool go_on = reporter.report(decoded.step);
+          if (!child.send(encode_continue(job_id, decoded.step.step, go_on) + "\n")) ++dropped_answers;
+          continue;
+        }
       }
-      return evaluation;
     }
+    child.buffer.erase(0, position);
+    position = 0;
     if (child.buffer.size() > kMaxLineBytes) {
       return restart_after(FailureKind::Protocol, "answer line longer than 1 MiB", false);
     }
@@ -527,14 +590,16 @@ Evaluation ExecObjective::run_job(const std::string& job_id, const Params& param
       return restart_after(FailureKind::Timeout, reason, false);
     }
 
-    pollfd fds[3] = {{child.out.get(), POLLIN, 0},
-                     {cancel_.fd(), POLLIN, 0},
-                     {child.pidfd.get(), POLLIN, 0}};  // poll skips a negative fd
-    if (::poll(fds, 3, poll_timeout_ms(deadline)) < 0 && errno != EINTR) {
+    pollfd fds[4] = {{child.out.get(), POLLIN, 0},
+                     {cancel.fd(), POLLIN, 0},
+                     {child.pidfd.get(), POLLIN, 0},  // poll skips a negative fd
+                     {child.in_pending.empty() ? -1 : child.in.get(), POLLOUT, 0}};
+    if (::poll(fds, 4, poll_timeout_ms(deadline)) < 0 && errno != EINTR) {
       return restart_after(FailureKind::Crashed, std::string("poll: ") + std::strerror(errno),
                            false);
     }
-    if (cancel_.raised()) return cancelled();
+    if (cancel.raised()) return cancelled();
+    if (fds[3].revents != 0) child.flush_pending();
     if (fds[0].revents != 0) child.read_available();
     if (fds[2].revents != 0) {  // it exited: what it wrote before is still in the pipe
       child.read_available();

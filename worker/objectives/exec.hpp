@@ -16,6 +16,14 @@
 // covers a fresh child's start-up too. An answer without its newline waits for the newline until
 // the timeout. Output the child writes between jobs is logged and discarded.
 //
+// Learning curves (json_lines.hpp): the job line carries "max_steps" when the reporter has one.
+// Until the final line, each step line of this job goes to the TrialReporter and its decision goes
+// back on the child's stdin, without blocking: when the pipe is full (a child that reports and
+// never reads) the answer is dropped, counted, and one warning per job says how many. A step line
+// with a bad step or loss is answered "continue" and logged (rate-limited); a line for another job
+// id (a late answer of the previous job, a grandchild's) is discarded and logged (rate-limited):
+// neither fails the job. Nothing is logged or synced per good line, so a flood costs only parsing.
+//
 // Debian's sh (dash) stays as the parent of a single command: write `exec:exec python3 train.py`
 // for the program itself to be the child, so that its signal (not the shell's "status 139")
 // shows in a crash report. Either way the kills reach the whole process group.
@@ -31,8 +39,8 @@
 #include <memory>
 #include <string>
 
-#include "cancel_signal.hpp"
 #include "objective.hpp"
+#include "rate_limit.hpp"
 
 namespace quante::worker {
 
@@ -44,8 +52,6 @@ class ExecObjective final : public Objective {
   ExecObjective(const ExecObjective&) = delete;
   ExecObjective& operator=(const ExecObjective&) = delete;
 
-  Evaluation evaluate(const std::string& job_id, const Params& params) override;
-  void cancel() override { cancel_.raise(); }
   std::string describe() const override { return "exec:" + command_; }
 
   // The current child's pid (its process group id too), 0 when none runs. Thread-safe.
@@ -53,19 +59,22 @@ class ExecObjective final : public Objective {
 
   static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 
+ protected:
+  Evaluation run(const std::string& job_id, const Params& params, TrialReporter& reporter) override;
+
  private:
   struct Child;
 
-  Evaluation run_job(const std::string& job_id, const Params& params);
+  Evaluation run_job(const std::string& job_id, const Params& params, TrialReporter& reporter);
   void start_child();
   // Kills the child's group, reaps it and returns how it ended ("exited with status 3 ...").
   std::string stop_child(bool kill_first);
 
   std::string command_;
   ObjectiveContext context_;
-  CancelSignal cancel_;
   std::unique_ptr<Child> child_;
   std::atomic<pid_t> pid_{0};
+  RateLimit log_limit_{5};  // for stale and malformed lines: a flood must not flood the log
 };
 
 }  // namespace quante::worker

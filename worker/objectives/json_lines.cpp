@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 namespace quante::worker {
@@ -19,9 +21,10 @@ nlohmann::ordered_json to_json_object(const Params& params) {
   return object;
 }
 
-// Python's json module writes NaN, Infinity and -Infinity, which JSON (and nlohmann) reject.
-// Outside string literals, turn them into the strings "NaN", "Infinity", "-Infinity" so that the
-// answer still parses and a non-finite loss is reported as such rather than as garbage.
+// Python's json module writes NaN, Infinity and -Infinity, which JSON (and nlohmann) reject, and
+// nlohmann refuses a number too large for a double (1e999: "number overflow"). Outside string
+// literals, turn them into the strings "NaN", "Infinity", "-Infinity" so that the answer still
+// parses and a non-finite loss is reported as such rather than as garbage.
 std::string quote_non_finite_tokens(std::string_view line) {
   std::string out;
   out.reserve(line.size() + 8);
@@ -53,9 +56,83 @@ std::string quote_non_finite_tokens(std::string_view line) {
         break;
       }
     }
+    if (!replaced && (c == '-' || (c >= '0' && c <= '9'))) {
+      // A number token: copied as is unless strtod overflows it to an infinity.
+      std::size_t end = i + 1;
+      while (end < line.size() && std::string_view("0123456789+-.eE").find(line[end]) != std::string_view::npos) ++end;
+      const std::string token(line.substr(i, end - i));
+      const double value = std::strtod(token.c_str(), nullptr);
+      if (std::isinf(value)) {
+        out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+      } else {
+        out += token;
+      }
+      i = end - 1;
+      replaced = true;
+    }
     if (!replaced) out += c;
   }
   return out;
+}
+
+// The line parsed as JSON (NaN, Infinity and overflowing numbers as strings), or discarded.
+json parse_line(std::string_view line) {
+  json parsed = json::parse(line, nullptr, false);
+  if (parsed.is_discarded()) parsed = json::parse(quote_non_finite_tokens(line), nullptr, false);
+  return parsed;
+}
+
+// A JSON number, or one of the strings quote_non_finite_tokens makes, as a double.
+std::optional<double> as_loss(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    if (value == "NaN") return std::nan("");
+    if (value == "Infinity") return HUGE_VAL;
+    if (value == "-Infinity") return -HUGE_VAL;
+  }
+  return std::nullopt;
+}
+
+// The finite numbers of an optional "metrics" object: extras, so the rest are dropped rather than
+// failing a job whose loss is good.
+std::map<std::string, double> finite_metrics(const json& object) {
+  std::map<std::string, double> metrics;
+  if (const auto found = object.find("metrics"); found != object.end() && found->is_object()) {
+    for (const auto& [name, metric] : found->items()) {
+      if (metric.is_number() && std::isfinite(metric.get<double>())) metrics[name] = metric.get<double>();
+    }
+  }
+  return metrics;
+}
+
+// The final answer of a parsed object line whose id is the job's.
+Evaluation final_answer(const json& answer, std::string_view line) {
+  if (const auto error = answer.find("error"); error != answer.end() && !error->is_null()) {
+    std::string text =
+        excerpt(error->is_string() ? error->get<std::string>() : error->dump(), 1000);
+    if (text.empty()) text = "(empty error message)";
+    return failed_evaluation(FailureKind::Objective, text);
+  }
+  const auto loss = answer.find("loss");
+  if (loss == answer.end()) {
+    return failed_evaluation(FailureKind::Protocol,
+                             "answer has neither \"loss\" nor \"error\": " + excerpt(line));
+  }
+  const std::optional<double> value = as_loss(*loss);
+  if (!value) {
+    return failed_evaluation(FailureKind::Protocol, "\"loss\" is not a number: " + excerpt(loss->dump()));
+  }
+  if (!std::isfinite(*value)) {
+    Evaluation evaluation = failed_evaluation(
+        FailureKind::Objective, std::string("loss is ") + (std::isnan(*value) ? "NaN" : "infinite"));
+    evaluation.loss = *value;
+    return evaluation;
+  }
+  Evaluation evaluation;
+  evaluation.ok = true;
+  evaluation.loss = *value;
+  evaluation.metrics = finite_metrics(answer);
+  return evaluation;
 }
 
 // nlohmann parses any depth, but dump() (used below for error texts) recurses once per level: an
@@ -135,78 +212,95 @@ std::string params_json(const Params& params) {
   return to_json_object(params).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string encode_job(const std::string& job_id, const Params& params, int gpu) {
+std::string encode_job(const std::string& job_id, const Params& params, int gpu,
+                       std::optional<std::int64_t> max_steps) {
   nlohmann::ordered_json line = nlohmann::ordered_json::object();  // id first, as documented
   line["id"] = job_id;
   line["params"] = to_json_object(params);
   line["gpu"] = gpu;
+  if (max_steps) line["max_steps"] = *max_steps;
   // Replace, not throw, on invalid UTF-8 in a categorical: a bad job must not stop the worker.
   return line.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Evaluation decode_answer(std::string_view line, const std::string& job_id) {
+std::string encode_continue(const std::string& job_id, std::optional<std::int64_t> step, bool go_on) {
+  nlohmann::ordered_json line = nlohmann::ordered_json::object();
+  line["id"] = job_id;
+  if (step) line["step"] = *step;
+  line["continue"] = go_on;
+  return line.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ChildLine decode_child_line(std::string_view line, const std::string& job_id) {
+  ChildLine result;
   if (nests_deeper_than(line, kMaxAnswerDepth)) {
-    return failed_evaluation(FailureKind::Protocol, "answer nests deeper than " + std::to_string(kMaxAnswerDepth) +
-                             " levels: " + excerpt(line));
+    result.final = failed_evaluation(FailureKind::Protocol, "answer nests deeper than " +
+                                     std::to_string(kMaxAnswerDepth) + " levels: " + excerpt(line));
+    return result;
   }
-  json answer = json::parse(line, nullptr, false);
-  if (answer.is_discarded()) answer = json::parse(quote_non_finite_tokens(line), nullptr, false);
+  const json answer = parse_line(line);
   if (answer.is_discarded()) {
-    return failed_evaluation(FailureKind::Protocol, "answer is not JSON: " + excerpt(line));
+    result.final = failed_evaluation(FailureKind::Protocol, "answer is not JSON: " + excerpt(line));
+    return result;
   }
   if (!answer.is_object()) {
-    return failed_evaluation(FailureKind::Protocol, "answer is not a JSON object: " + excerpt(line));
+    result.final = failed_evaluation(FailureKind::Protocol, "answer is not a JSON object: " + excerpt(line));
+    return result;
   }
   const auto id = answer.find("id");
   if (id == answer.end() || !id->is_string()) {
-    return failed_evaluation(FailureKind::Protocol, "answer has no string \"id\": " + excerpt(line));
+    result.final = failed_evaluation(FailureKind::Protocol, "answer has no string \"id\": " + excerpt(line));
+    return result;
   }
   if (id->get<std::string>() != job_id) {
-    return failed_evaluation(FailureKind::Protocol, "answer is for job \"" + excerpt(id->get<std::string>()) +
-                             "\", expected \"" + job_id + "\"");
+    result.kind = ChildLine::Kind::OtherJob;
+    result.problem = "a line for job \"" + excerpt(id->get<std::string>(), 100) + "\" while running \"" +
+                     excerpt(job_id, 100) + "\": " + excerpt(line);
+    return result;
   }
-
-  if (const auto error = answer.find("error"); error != answer.end() && !error->is_null()) {
-    std::string text =
-        excerpt(error->is_string() ? error->get<std::string>() : error->dump(), 1000);
-    if (text.empty()) text = "(empty error message)";
-    return failed_evaluation(FailureKind::Objective, text);
+  const auto step = answer.find("step");
+  if (step == answer.end()) {
+    result.kind = ChildLine::Kind::Final;
+    result.final = final_answer(answer, line);
+    if (result.final.failure == FailureKind::Protocol) result.kind = ChildLine::Kind::Invalid;
+    return result;
   }
-
+  result.kind = ChildLine::Kind::BadStep;
+  if (!step->is_number_integer() || (step->is_number_unsigned() && step->get<std::uint64_t>() > INT64_MAX) ||
+      step->get<std::int64_t>() < 0) {
+    result.problem = "a step line whose \"step\" is not an integer >= 0: " + excerpt(line);
+    return result;
+  }
   const auto loss = answer.find("loss");
-  if (loss == answer.end()) {
-    return failed_evaluation(FailureKind::Protocol,
-                             "answer has neither \"loss\" nor \"error\": " + excerpt(line));
+  const std::optional<double> value = loss == answer.end() ? std::nullopt : as_loss(*loss);
+  if (!value) {
+    result.problem = "a step line without a numeric \"loss\": " + excerpt(line);
+    return result;
   }
-  double value = 0.0;
-  if (loss->is_number()) {
-    value = loss->get<double>();
-  } else if (loss->is_string() && (*loss == "NaN" || *loss == "Infinity" || *loss == "-Infinity")) {
-    value = *loss == "NaN" ? std::nan("") : (*loss == "Infinity" ? HUGE_VAL : -HUGE_VAL);
-  } else {
-    return failed_evaluation(FailureKind::Protocol, "\"loss\" is not a number: " + excerpt(loss->dump()));
-  }
-  if (!std::isfinite(value)) {
-    Evaluation evaluation = failed_evaluation(
-        FailureKind::Objective, std::string("loss is ") + (std::isnan(value) ? "NaN" : "infinite"));
-    evaluation.loss = value;
-    return evaluation;
-  }
+  result.kind = ChildLine::Kind::Step;
+  result.step.step = step->get<std::int64_t>();
+  result.step.loss = *value;
+  result.step.metrics = finite_metrics(answer);
+  return result;
+}
 
-  Evaluation evaluation;
-  evaluation.ok = true;
-  evaluation.loss = value;
-  // Metrics are optional extras: keep the finite numbers, drop the rest rather than fail a job
-  // whose loss is good.
-  if (const auto metrics = answer.find("metrics");
-      metrics != answer.end() && metrics->is_object()) {
-    for (const auto& [name, metric] : metrics->items()) {
-      if (metric.is_number() && std::isfinite(metric.get<double>())) {
-        evaluation.metrics[name] = metric.get<double>();
-      }
+Evaluation decode_answer(std::string_view line, const std::string& job_id) {
+  ChildLine decoded = decode_child_line(line, job_id);
+  switch (decoded.kind) {
+    case ChildLine::Kind::Final:
+    case ChildLine::Kind::Invalid:
+      return std::move(decoded.final);
+    case ChildLine::Kind::OtherJob: {
+      const json answer = parse_line(line);
+      return failed_evaluation(FailureKind::Protocol, "answer is for job \"" +
+                               excerpt(answer["id"].get<std::string>()) + "\", expected \"" + job_id + "\"");
     }
+    case ChildLine::Kind::Step:
+    case ChildLine::Kind::BadStep:
+      break;
   }
-  return evaluation;
+  // A step line read as a final answer (what an exec loop of before learning curves would do).
+  return final_answer(parse_line(line), line);
 }
 
 }  // namespace quante::worker

@@ -68,22 +68,15 @@ std::string MlpObjective::describe() const {
          (use_cuda_ ? std::string("cuda") : std::string("cpu")) + ")";
 }
 
-Evaluation MlpObjective::evaluate(const std::string& /*job_id*/, const Params& params) {
-  Evaluation evaluation = run(params);
-  cancel_.clear();
-  return evaluation;
-}
-
-Evaluation MlpObjective::run(const Params& params) {
+Evaluation MlpObjective::run(const std::string& /*job_id*/, const Params& params, TrialReporter& /*reporter*/) {
   const auto started = std::chrono::steady_clock::now();
-  if (cancel_.raised()) return failed_evaluation(FailureKind::Timeout, "cancelled before it started");
   auto parsed = mlp::parse_mlp_hyper(params, spec_.defaults);
   if (auto* error = std::get_if<std::string>(&parsed)) return failed_evaluation(FailureKind::Objective, *error);
   const mlp::MlpHyper hyper = std::get<mlp::MlpHyper>(parsed);
 
   const auto deadline = started + context_.timeout;
   const mlp::MlpStopCheck stop = [&]() -> const char* {
-    if (cancel_.raised()) return "cancelled";
+    if (cancel_signal().raised()) return "cancelled";
     if (std::chrono::steady_clock::now() > deadline) return "timeout";
     return nullptr;
   };

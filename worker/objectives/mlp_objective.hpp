@@ -18,7 +18,6 @@
 #include <mutex>
 #include <string>
 
-#include "cancel_signal.hpp"
 #include "mlp_data.hpp"
 #include "mlp_spec.hpp"
 #include "mlp_trainer.hpp"
@@ -35,22 +34,21 @@ class MlpObjective final : public Objective {
                const ObjectiveContext& context);
   ~MlpObjective() override;
 
-  Evaluation evaluate(const std::string& job_id, const Params& params) override;
-  void cancel() override { cancel_.raise(); }
   std::string describe() const override;
 
   const mlp::MlpDataset& data() const { return *data_; }
   bool uses_cuda() const { return use_cuda_; }
 
+ protected:
+  Evaluation run(const std::string& job_id, const Params& params, TrialReporter& reporter) override;
+
  private:
-  Evaluation run(const Params& params);
 
   mlp::MlpSpec spec_;
   std::shared_ptr<const mlp::MlpDataset> data_;
   bool use_cuda_;
   ObjectiveContext context_;
   std::unique_ptr<mlp::MlpTrainer> trainer_;  // made at the first job
-  CancelSignal cancel_;
 };
 
 // True for "builtin:mlp" and "builtin:mlp?...": specs that make_objective hands to MlpObjective.

@@ -8,6 +8,7 @@
 #include "exec.hpp"
 #include "mlp_objective.hpp"
 #include "plugin.hpp"
+#include "result_limits.hpp"
 
 namespace quante::worker {
 
@@ -22,7 +23,66 @@ bool is_blank(std::string_view text) {
                      [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
 }
 
+// What run() reports to: passes reports on until the caller's reporter first answers false, notes
+// that step, and answers false from then on without asking again (an objective that reports after
+// it was told to stop does not move the scheduler). Step metrics are held to the result limits.
+class WatchedReporter final : public TrialReporter {
+ public:
+  explicit WatchedReporter(TrialReporter& inner) : inner_(inner) {}
+  std::optional<std::int64_t> max_steps() const override { return inner_.max_steps(); }
+  bool report(const StepReport& report) override {
+    if (stopped_at_) return false;
+    bool go = true;
+    if (report.metrics.size() > kMaxMetrics ||
+        std::any_of(report.metrics.begin(), report.metrics.end(),
+                    [](const auto& metric) { return metric.first.size() > kMaxMetricNameBytes; })) {
+      StepReport limited = report;
+      limit_metrics(limited.metrics);
+      go = inner_.report(limited);
+    } else {
+      go = inner_.report(report);
+    }
+    if (!go) stopped_at_ = report.step;
+    return go;
+  }
+  std::optional<std::int64_t> stopped_at() const { return stopped_at_; }
+
+ private:
+  TrialReporter& inner_;
+  std::optional<std::int64_t> stopped_at_;
+};
+
 }  // namespace
+
+Evaluation Objective::evaluate(const std::string& job_id, const Params& params, TrialReporter& reporter) {
+  Evaluation evaluation;
+  if (cancel_.raised()) {
+    evaluation = failed_evaluation(FailureKind::Timeout, "cancelled before it started");
+  } else {
+    WatchedReporter watched(reporter);
+    try {
+      evaluation = run(job_id, params, watched);
+    } catch (const std::exception& e) {  // out of memory, no thread: fail the job, not the worker
+      evaluation = failed_evaluation(FailureKind::Crashed, describe() + ": " + e.what());
+    } catch (...) {
+      evaluation = failed_evaluation(FailureKind::Crashed, describe() + ": an unknown exception");
+    }
+    evaluation.stopped_at = watched.stopped_at();
+  }
+  cancel_.clear();
+  enforce_result_limits(evaluation, job_id);
+  return evaluation;
+}
+
+Evaluation Objective::evaluate(const std::string& job_id, const Params& params) {
+  TrialReporter always_go_on;
+  return evaluate(job_id, params, always_go_on);
+}
+
+void Objective::cancel() {
+  cancel_.raise();
+  on_cancel();
+}
 
 const char* to_string(FailureKind kind) {
   switch (kind) {

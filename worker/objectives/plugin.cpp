@@ -6,8 +6,10 @@
 #include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -34,6 +36,8 @@ struct Call {
   CallKind kind = CallKind::Evaluate;
   int gpu = -1;
   std::string input;  // the config for setup, the params JSON for evaluate
+  std::string job_id;
+  std::int64_t max_steps = 0;  // 0: none
   // Results, written by the plugin thread before done is set.
   int rc = 0;
   double loss = std::numeric_limits<double>::quiet_NaN();
@@ -43,6 +47,13 @@ struct Call {
   bool started = false;
   bool done = false;
   bool abandoned = false;  // timed out in the queue: skip it
+  // A report from quante_evaluate_v2, handed to the job thread (TrialReporter runs there): the
+  // plugin thread sets report_pending and waits for report_answered or reports_closed.
+  bool report_pending = false;
+  bool report_answered = false;
+  bool go_on = true;
+  bool reports_closed = false;  // evaluate gave up on the call (timeout, cancel) or returned
+  StepReport report;
 
   std::string message() const { return excerpt(err.data(), 1000); }
 };
@@ -53,7 +64,8 @@ struct PluginObjective::Shared {
   std::string path;
   void* handle = nullptr;
   quante_setup_fn setup = nullptr;
-  quante_evaluate_fn evaluate = nullptr;
+  quante_evaluate_fn evaluate = nullptr;        // ABI 1; optional in ABI 2
+  quante_evaluate_v2_fn evaluate_v2 = nullptr;  // ABI 2, optional; preferred
   quante_teardown_fn teardown = nullptr;
   quante_cancel_fn cancel = nullptr;  // optional
   std::atomic<void*> state{nullptr};
@@ -63,11 +75,32 @@ struct PluginObjective::Shared {
   std::deque<std::shared_ptr<Call>> queue;
   bool stopping = false;          // no more calls after the queue empties
   bool finished = false;          // the thread has left its loop
-  bool cancel_requested = false;  // sticky until evaluate returns (see Objective::cancel)
   bool busy = false;              // a call is running
 
   ~Shared() {
     if (handle != nullptr) ::dlclose(handle);
+  }
+
+  struct ReportContext {
+    Shared* shared;
+    Call* call;
+  };
+
+  // quante_report_fn, on the plugin thread: hands the report to the job thread and waits for its
+  // answer. 0 (stop) at once when the job thread no longer waits for this call.
+  static int report_to_job_thread(void* opaque, std::int64_t step, double loss) {
+    auto& context = *static_cast<ReportContext*>(opaque);
+    Shared& shared = *context.shared;
+    Call& call = *context.call;
+    std::unique_lock lock(shared.mutex);
+    if (call.reports_closed) return 0;
+    call.report = StepReport{step, loss, {}};
+    call.report_pending = true;
+    call.report_answered = false;
+    shared.changed.notify_all();
+    shared.changed.wait(lock, [&] { return call.report_answered || call.reports_closed; });
+    call.report_pending = false;
+    return call.report_answered && call.go_on ? 1 : 0;
   }
 
   void run_call(Call& call) {
@@ -81,7 +114,13 @@ struct PluginObjective::Shared {
           break;
         }
         case CallKind::Evaluate:
-          call.rc = evaluate(state, call.input.c_str(), &call.loss, call.err.data(), err_len);
+          if (evaluate_v2 != nullptr) {
+            ReportContext context{this, &call};
+            call.rc = evaluate_v2(state, call.job_id.c_str(), call.input.c_str(), &report_to_job_thread, &context,
+                                  call.max_steps, &call.loss, call.err.data(), err_len);
+          } else {
+            call.rc = evaluate(state, call.input.c_str(), &call.loss, call.err.data(), err_len);
+          }
           break;
         case CallKind::Teardown:
           teardown(state);
@@ -124,15 +163,31 @@ struct PluginObjective::Shared {
     self->changed.notify_all();
   }
 
-  // Queues a call and waits for it until the deadline or a cancel. True when it is done.
+  // Queues a call and waits for it until the deadline or, when stop is given, until it is
+  // raised (cancel() then notifies `changed` under the mutex: PluginObjective::on_cancel). Reports
+  // of the call go to reporter on this thread meanwhile. True when it is done; either way the call
+  // takes no more reports when this returns.
   bool submit_and_wait(const std::shared_ptr<Call>& call, Clock::time_point deadline,
-                       bool cancellable) {
+                       const CancelSignal* stop, TrialReporter* reporter = nullptr) {
     std::unique_lock lock(mutex);
     queue.push_back(call);
     changed.notify_all();
-    return changed.wait_until(lock, deadline, [&] {
-      return call->done || (cancellable && cancel_requested);
-    }) && call->done;
+    auto report_waiting = [&] { return call->report_pending && !call->report_answered; };
+    while (changed.wait_until(lock, deadline, [&] {
+      return call->done || (stop != nullptr && stop->raised()) || report_waiting();
+    })) {
+      if (call->done || (stop != nullptr && stop->raised())) break;
+      const StepReport report = call->report;
+      lock.unlock();
+      const bool go_on = reporter == nullptr || reporter->report(report);
+      lock.lock();
+      call->go_on = go_on;
+      call->report_answered = true;
+      changed.notify_all();
+    }
+    call->reports_closed = true;
+    changed.notify_all();
+    return call->done;
   }
 };
 
@@ -189,18 +244,22 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   auto version =
       reinterpret_cast<quante_plugin_abi_version_fn>(symbol("quante_plugin_abi_version", true));
   shared->setup = reinterpret_cast<quante_setup_fn>(symbol("quante_setup", true));
-  shared->evaluate = reinterpret_cast<quante_evaluate_fn>(symbol("quante_evaluate", true));
+  const int abi = version != nullptr ? version() : 0;
+  if (abi >= 2) {
+    shared->evaluate_v2 = reinterpret_cast<quante_evaluate_v2_fn>(symbol("quante_evaluate_v2", false));
+  }
+  shared->evaluate =
+      reinterpret_cast<quante_evaluate_fn>(symbol("quante_evaluate", shared->evaluate_v2 == nullptr));
   shared->teardown = reinterpret_cast<quante_teardown_fn>(symbol("quante_teardown", true));
   shared->cancel = reinterpret_cast<quante_cancel_fn>(symbol("quante_cancel", false));
   if (!missing.empty()) {
     return {nullptr, "plugin " + path + " lacks the symbol(s) " + missing +
                          " (see worker/objectives/quante_plugin.h; declare them extern \"C\")"};
   }
-  const int abi = version();
-  if (abi != QUANTE_PLUGIN_ABI_VERSION) {
+  if (abi < QUANTE_PLUGIN_ABI_VERSION_MIN || abi > QUANTE_PLUGIN_ABI_VERSION) {
     return {nullptr, "plugin " + path + " has ABI version " + std::to_string(abi) +
-                         ", this worker speaks version " +
-                         std::to_string(QUANTE_PLUGIN_ABI_VERSION)};
+                         ", this worker speaks versions " + std::to_string(QUANTE_PLUGIN_ABI_VERSION_MIN) +
+                         " to " + std::to_string(QUANTE_PLUGIN_ABI_VERSION)};
   }
 
   auto objective = std::make_unique<PluginObjective>(target, context, shared);
@@ -208,7 +267,7 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   call->kind = CallKind::Setup;
   call->gpu = context.gpu;
   call->input = config;
-  if (!shared->submit_and_wait(call, Clock::now() + context.timeout, false)) {
+  if (!shared->submit_and_wait(call, Clock::now() + context.timeout, nullptr)) {
     return {nullptr, "plugin " + path + ": quante_setup did not return within " +
                          std::to_string(context.timeout.count()) + " ms"};
     // ~PluginObjective finds the thread busy and, after its grace, leaves it running.
@@ -240,10 +299,9 @@ PluginObjective::~PluginObjective() {
   stop_thread(*shared_, thread_, has_state);
 }
 
-void PluginObjective::cancel() {
+void PluginObjective::on_cancel() {
   {
-    std::lock_guard lock(shared_->mutex);
-    shared_->cancel_requested = true;
+    std::lock_guard lock(shared_->mutex);  // so that a waiter cannot miss the raised signal
   }
   shared_->changed.notify_all();
   if (void* state = shared_->state.load(); state != nullptr && shared_->cancel != nullptr) {
@@ -251,25 +309,19 @@ void PluginObjective::cancel() {
   }
 }
 
-Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params& params) {
+Evaluation PluginObjective::run(const std::string& job_id, const Params& params, TrialReporter& reporter) {
   const auto deadline = Clock::now() + context_.timeout;
+  const CancelSignal& cancel = cancel_signal();
   Evaluation evaluation;
   auto call = std::make_shared<Call>();
   call->kind = CallKind::Evaluate;
   call->input = params_json(params);
+  call->job_id = job_id;
+  call->max_steps = std::max<std::int64_t>(reporter.max_steps().value_or(0), 0);
 
   bool cancelled = false;
-  {
-    std::lock_guard lock(shared_->mutex);
-    cancelled = shared_->cancel_requested;
-  }
-  if (cancelled) {
-    evaluation = failed_evaluation(FailureKind::Timeout, "cancelled before it started");
-  } else if (shared_->submit_and_wait(call, deadline, true)) {
-    {
-      std::lock_guard lock(shared_->mutex);
-      cancelled = shared_->cancel_requested;
-    }
+  if (shared_->submit_and_wait(call, deadline, &cancel, &reporter)) {
+    cancelled = cancel.raised();
     if (cancelled && (call->rc != 0 || !call->thrown.empty())) {
       // It ended because quante_cancel asked it to: say so, rather than pass on "cancelled"
       // as the objective's own error (which would not be retried).
@@ -291,7 +343,7 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
     }
   } else {
     std::unique_lock lock(shared_->mutex);
-    cancelled = shared_->cancel_requested;
+    cancelled = cancel.raised();
     const std::string why =
         cancelled ? "cancelled"
                   : "no answer within " + std::to_string(context_.timeout.count()) + " ms";
@@ -312,10 +364,6 @@ Evaluation PluginObjective::evaluate(const std::string& /*job_id*/, const Params
                                               : why + "; the call is still running and the next job "
                                                       "waits for it");
     }
-  }
-  {
-    std::lock_guard lock(shared_->mutex);
-    shared_->cancel_requested = false;
   }
   return evaluation;
 }

@@ -31,9 +31,11 @@ class PluginObjective final : public Objective {
   PluginObjective(const PluginObjective&) = delete;
   PluginObjective& operator=(const PluginObjective&) = delete;
 
-  Evaluation evaluate(const std::string& job_id, const Params& params) override;
-  void cancel() override;
   std::string describe() const override { return "plugin:" + target_; }
+
+ protected:
+  Evaluation run(const std::string& job_id, const Params& params, TrialReporter& reporter) override;
+  void on_cancel() override;
 
  private:
   std::string target_;
