@@ -109,10 +109,34 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
   return p;
 }
 
+tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, const std::string& file) {
+  namespace sch = tuner::scheduling;
+  Reader f(table, file + ": [fidelity]: ");
+  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung"});
+  sch::FidelitySettings settings;
+  const auto step_max = f.integer("step_max");
+  if (!step_max) throw Fail{f.where() + "missing key 'step_max' (the steps, e.g. epochs, of a full-length trial)"};
+  settings.step_max = *step_max;
+  if (auto v = f.integer("step_min")) settings.step_min = *v;
+  if (auto v = f.number("eta")) settings.eta = *v;
+  if (auto name = f.string("scheduler")) {
+    auto kind = sch::parse_scheduler_kind(*name);
+    if (!kind) throw Fail{f.where() + "'scheduler' must be \"asha\", \"hyperband\", \"median\" or \"none\", not \"" + *name + "\""};
+    settings.scheduler = *kind;
+  }
+  if (auto v = f.integer("budget_steps")) settings.budget_steps = *v;
+  if (auto v = f.integer("min_trials_at_rung")) {
+    if (*v < 0 || *v > 100000) throw Fail{f.where() + "'min_trials_at_rung' must be between 0 and 100000"};
+    settings.min_trials_at_rung = static_cast<int>(*v);
+  }
+  if (auto problem = sch::validate(settings)) throw Fail{file + ": [fidelity]: " + *problem};
+  return settings;
+}
+
 Study parse(const toml::table& root, const std::string& file) {
   Reader r(root, file + ": ");
   r.allow_only({"name", "objective", "direction", "budget", "batch", "initial", "mode", "queue_ahead", "seed", "timeout", "retries",
-                "space", "model", "stop"});
+                "space", "model", "stop", "fidelity"});
   Study s;
   s.name = r.string("name").value_or("");
   if (s.name.empty()) throw Fail{file + ": missing key 'name'"};
@@ -190,6 +214,7 @@ Study parse(const toml::table& root, const std::string& file) {
       s.stop.min_qei = *q;
     }
   }
+  if (const toml::table* fidelity = r.table("fidelity")) s.fidelity = parse_fidelity(*fidelity, file);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <variant>
 
+#include "fidelity_settings.hpp"
 #include "space.hpp"
 
 namespace quante {
@@ -49,6 +50,8 @@ struct Study {
   SearchSpace space;
   ModelSettings model;
   StoppingRules stop;
+  // [fidelity]: trials report learning curves and may be stopped early. Absent: full-length trials.
+  std::optional<tuner::scheduling::FidelitySettings> fidelity;
 
   // +1 for minimize, -1 for maximize: internal loss = sign * reported value.
   double sign() const { return direction == Direction::Minimize ? 1.0 : -1.0; }

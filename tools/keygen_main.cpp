@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_exit.hpp"
+
 #include "socket_security.hpp"
 
 int main(int argc, char** argv) {
@@ -20,7 +22,7 @@ int main(int argc, char** argv) {
   app.add_option("--dir,-d", directory, "folder to write into")->capture_default_str();
   app.add_flag("--force", force, "overwrite existing files");
   app.add_option("--public-of", secret_file, "print the public key of an existing secret key file, write nothing");
-  CLI11_PARSE(app, argc, argv);
+  QUANTE_CLI_PARSE(app, argc, argv);
   try {
     if (!secret_file.empty()) {
       std::cout << quante::read_secret_key_file(secret_file).public_key << "\n";

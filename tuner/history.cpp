@@ -15,7 +15,7 @@ nlohmann::json to_json(const EvaluationRecord& r) {
   j["params"] = quante::to_json(r.params);
   j["loss"] = r.loss ? nlohmann::json(*r.loss) : nlohmann::json(nullptr);
   j["status"] = r.status;
-  if (!r.ok()) {
+  if (r.failed()) {
     j["error"] = r.error;
     j["failure"] = r.failure;
   }
@@ -25,7 +25,20 @@ nlohmann::json to_json(const EvaluationRecord& r) {
   j["finished_at"] = r.finished_at;
   if (!r.metrics.empty()) j["metrics"] = r.metrics;
   if (r.retry) j["retry"] = r.retry;
+  if (r.stopped()) j["stopped_at"] = r.stopped_at;
+  if (!r.curve.empty()) {
+    nlohmann::json curve = nlohmann::json::array();
+    for (const auto& [step, loss] : r.curve)
+      curve.push_back({step, std::isfinite(loss) ? nlohmann::json(loss) : nlohmann::json(nullptr)});
+    j["curve"] = std::move(curve);
+  }
   return j;
+}
+
+std::int64_t EvaluationRecord::steps_run(std::int64_t step_max) const {
+  if (!curve.empty()) return curve.back().first;
+  if (stopped()) return stopped_at;
+  return ok() ? step_max : 0;
 }
 
 std::optional<EvaluationRecord> record_from_json(const nlohmann::json& j, std::string* error) {
@@ -36,9 +49,10 @@ std::optional<EvaluationRecord> record_from_json(const nlohmann::json& j, std::s
   EvaluationRecord r;
   if (!j.contains("job") || !j["job"].is_string()) return fail("'job' must be a string");
   r.job = j["job"];
-  if (!j.contains("status") || !j["status"].is_string()) return fail("'status' must be \"ok\" or \"failed\"");
+  if (!j.contains("status") || !j["status"].is_string()) return fail("'status' must be \"ok\", \"failed\" or \"stopped\"");
   r.status = j["status"];
-  if (r.status != "ok" && r.status != "failed") return fail("'status' must be \"ok\" or \"failed\"");
+  if (r.status != "ok" && r.status != "failed" && r.status != "stopped")
+    return fail("'status' must be \"ok\", \"failed\" or \"stopped\"");
   if (!j.contains("params")) return fail("missing 'params'");
   std::string params_error;
   auto params = params_from_json(j["params"], &params_error);
@@ -59,6 +73,18 @@ std::optional<EvaluationRecord> record_from_json(const nlohmann::json& j, std::s
     for (const auto& [k, v] : j["metrics"].items())
       if (v.is_number()) r.metrics[k] = v.get<double>();
   if (j.contains("retry") && j["retry"].is_number_integer()) r.retry = j["retry"];
+  if (j.contains("stopped_at") && j["stopped_at"].is_number_integer()) r.stopped_at = j["stopped_at"];
+  if (r.stopped() && r.stopped_at <= 0) return fail("a stopped record needs a positive 'stopped_at'");
+  if (j.contains("curve")) {
+    if (!j["curve"].is_array()) return fail("'curve' must be an array of [step, loss] pairs");
+    for (const auto& point : j["curve"]) {
+      if (!point.is_array() || point.size() != 2 || !point[0].is_number_integer() ||
+          !(point[1].is_number() || point[1].is_null()))
+        return fail("'curve' must be an array of [step, loss] pairs");
+      r.curve.emplace_back(point[0].get<std::int64_t>(),
+                           point[1].is_null() ? std::nan("") : point[1].get<double>());
+    }
+  }
   return r;
 }
 
@@ -88,6 +114,11 @@ StudyRecords load_study_records(const std::string& history_path, const Study& st
       records.proposals.push_back({j["job"], *params, j.value("proposed_at", 0.0), j.value("retry", 0)});
     } else if (type == "cancelled") {
       records.cancelled[j.value("job", "")] = true;
+    } else if (type == "report") {
+      if (!j.contains("job") || !j["job"].is_string() || !j.contains("step") || !j["step"].is_number_integer())
+        throw std::runtime_error(where + "malformed rung report");
+      const double loss = j.contains("loss") && j["loss"].is_number() ? j["loss"].get<double>() : std::nan("");
+      records.reports.push_back({j["job"], j["step"], loss, j.value("continue", true)});
     } else {
       throw std::runtime_error(where + "unknown journal line type '" + type + "'");
     }
@@ -121,6 +152,11 @@ void StudyLog::proposed(const Proposal& p) {
 }
 
 void StudyLog::cancelled(const std::string& job) { journal_.append({{"type", "cancelled"}, {"job", job}}); }
+
+void StudyLog::reported(const RungReport& r) {
+  journal_.append({{"type", "report"}, {"job", r.job}, {"step", r.step},
+                   {"loss", std::isfinite(r.loss) ? nlohmann::json(r.loss) : nlohmann::json(nullptr)}, {"continue", r.go_on}});
+}
 
 void StudyLog::finished(const EvaluationRecord& record) { history_.append(to_json(record)); }
 

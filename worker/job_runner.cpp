@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "job_reporter.hpp"
 #include "json_params.hpp"
 
 namespace quante::worker {
@@ -20,7 +21,7 @@ protocol::FailureClass to_failure_class(FailureKind kind) {
   return protocol::FailureClass::Objective;
 }
 
-JobRunner::JobRunner() {
+JobRunner::JobRunner(std::chrono::milliseconds decision_timeout) : relay_(decision_timeout) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) throw std::runtime_error("eventfd failed");
   thread_ = std::thread([this] { loop(); });
@@ -32,6 +33,7 @@ JobRunner::~JobRunner() {
     quit_ = true;
     if (objective_ && running_ && !outcome_) objective_->cancel();
   }
+  relay_.abandon();
   wake_.notify_all();
   thread_.join();
   ::close(event_fd_);
@@ -45,6 +47,7 @@ bool JobRunner::busy() const {
 void JobRunner::start(Objective& objective, protocol::Job job) {
   {
     std::lock_guard lock(mutex_);
+    relay_.reset();
     objective_ = &objective;
     job_ = std::move(job);
     running_ = true;
@@ -56,7 +59,10 @@ void JobRunner::start(Objective& objective, protocol::Job job) {
 
 void JobRunner::cancel() {
   std::lock_guard lock(mutex_);
-  if (running_ && !outcome_ && objective_) objective_->cancel();
+  if (running_ && !outcome_ && objective_) {
+    relay_.abandon();
+    objective_->cancel();
+  }
 }
 
 std::optional<std::pair<protocol::Job, protocol::Outcome>> JobRunner::take_finished() {
@@ -86,8 +92,9 @@ void JobRunner::loop() {
     outcome.job_id = job.job_id;
     outcome.started_at = unix_now();
     Evaluation evaluation;
+    JobReporter reporter(job.max_steps, job.rungs, &relay_);
     try {
-      evaluation = objective->evaluate(job.job_id, job.params);
+      evaluation = objective->evaluate(job.job_id, job.params, reporter);
     } catch (const std::exception& e) {
       evaluation.ok = false;
       evaluation.failure = FailureKind::Crashed;
@@ -99,6 +106,8 @@ void JobRunner::loop() {
     outcome.error = evaluation.error;
     outcome.failure = evaluation.ok ? protocol::FailureClass::None : to_failure_class(evaluation.failure);
     outcome.metrics = std::move(evaluation.metrics);
+    outcome.curve = reporter.curve();
+    outcome.stopped_at = evaluation.ok ? reporter.stopped_at() : 0;
     {
       std::lock_guard lock(mutex_);
       outcome_ = std::move(outcome);

@@ -9,12 +9,13 @@
 
 #include "objectives/objective.hpp"
 #include "protocol.hpp"
+#include "step_relay.hpp"
 
 namespace quante::worker {
 
 class JobRunner {
  public:
-  JobRunner();
+  explicit JobRunner(std::chrono::milliseconds decision_timeout = std::chrono::seconds(10));
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
@@ -25,8 +26,10 @@ class JobRunner {
   void start(Objective& objective, protocol::Job job);
   // The finished job and its outcome, once fd() is readable; clears busy().
   std::optional<std::pair<protocol::Job, protocol::Outcome>> take_finished();
-  // Asks the running objective to stop.
+  // Asks the running objective to stop (a report waiting for a decision hears "stop").
   void cancel();
+  // The running job's rung reports: the loop sends each question on and hands the answer back.
+  StepRelay& relay() { return relay_; }
   const protocol::Job* current() const { return running_ ? &job_ : nullptr; }
 
  private:
@@ -41,6 +44,7 @@ class JobRunner {
   std::optional<protocol::Outcome> outcome_;
   bool quit_ = false;
   int event_fd_ = -1;
+  StepRelay relay_;
   std::thread thread_;
 };
 

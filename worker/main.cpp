@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include "cli_exit.hpp"
 #include <spdlog/spdlog.h>
 
 #include "logging.hpp"
@@ -45,7 +47,7 @@ int main(int argc, char** argv) {
   app.add_option("--broker-public-key-file", config.security.server_public_key_file, "the broker's NAME.pub");
   app.add_option("--secret-key-file", config.security.secret_key_file, "this worker's CURVE secret key (quante-keygen)");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
-  CLI11_PARSE(app, argc, argv);
+  QUANTE_CLI_PARSE(app, argc, argv);
   const std::string source = config_path.empty() ? "command line" : config_path;
   for (const auto& option : objective_options) {
     if (auto error = quante::add_objective_option(config, option)) {

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gpu_info.hpp"
+#include "printable.hpp"
 #include "rate_limit.hpp"
 #include "service_notify.hpp"
 #include "zmq_util.hpp"
@@ -16,6 +17,7 @@ using namespace quante::protocol;
 
 namespace {
 RateLimit g_bad_message_log(10);
+constexpr std::size_t kMaxReportMetrics = 64;
 
 std::string hostname() {
   char buffer[256] = {};
@@ -29,7 +31,7 @@ std::string default_worker_name(int gpu) {
 }
 
 Worker::Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives)
-    : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1) {
+    : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1), runner_(settings_.decision_timeout) {
   if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu);
   if (settings_.device.empty() && settings_.gpu >= 0) {
     settings_.device = describe_gpu(settings_.gpu);
@@ -46,6 +48,13 @@ void Worker::connect() {
   socket_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
   apply_client_security(*socket_, settings_.security);
   socket_->connect(settings_.broker);
+  send(ready_message());
+  last_heard_ = Clock::now();
+  next_heartbeat_ = last_heard_ + settings_.heartbeat;
+  spdlog::info("worker {} connecting to {}", settings_.name, settings_.broker);
+}
+
+Ready Worker::ready_message() const {
   Ready ready;
   ready.name = settings_.name;
   ready.host = hostname();
@@ -54,10 +63,7 @@ void Worker::connect() {
   ready.pid = ::getpid();
   for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
   if (const Job* job = runner_.current()) ready.running_job = job->job_id;
-  send(ready);
-  last_heard_ = Clock::now();
-  next_heartbeat_ = last_heard_ + settings_.heartbeat;
-  spdlog::info("worker {} connecting to {}", settings_.name, settings_.broker);
+  return ready;
 }
 
 void Worker::send(const Message& message) {
@@ -101,29 +107,58 @@ void Worker::on_finished() {
   ++jobs_done_;
   if (outcome.ok) spdlog::info("job {} done: loss {}", job.job_id, outcome.loss);
   else spdlog::warn("job {} failed ({}): {}", job.job_id, protocol::to_string(outcome.failure), outcome.error);
-  Result result{outcome, job.attempt, job.epoch};
+  Result result = within_protocol_limits(Result{outcome, job.attempt, job.epoch});
   if (socket_) send(result);
   else unsent_result_ = result;
+}
+
+Result Worker::within_protocol_limits(Result result) {
+  // The broker refuses what its decoder refuses (map sizes, string lengths, 1 MiB): check with the
+  // same decoder before sending, so an oversized answer fails its job with the reason instead of
+  // vanishing on the way and leaving the job running for ever.
+  auto frames = encode(Link::Worker, result);
+  const auto decoded = decode(Link::Worker, frames);
+  const auto* error = std::get_if<DecodeError>(&decoded);
+  if (!error) return result;
+  spdlog::error("job {}: the result breaks the protocol's limits ({}); failing the job instead",
+                result.outcome.job_id, error->what);
+  Outcome& o = result.outcome;
+  o.ok = false;
+  o.loss = 0;
+  o.failure = FailureClass::Protocol;
+  o.metrics.clear();
+  o.error = "the result breaks the protocol's limits: " + error->what.substr(0, 1024);
+  return result;
+}
+
+void Worker::on_report() {
+  auto question = runner_.relay().take_question();
+  const Job* job = runner_.current();
+  if (!question || !job || !socket_) return;  // no broker now: the job thread's wait times out and goes on
+  Report report{job->job_id, job->attempt, job->epoch, question->step, question->loss, question->metrics};
+  if (report.metrics.size() > kMaxReportMetrics) report.metrics.clear();  // the decision needs the loss only
+  send(report);
 }
 
 void Worker::handle(const Message& message) {
   if (const auto* job = std::get_if<Job>(&message)) {
     on_job(*job);
+  } else if (const auto* decision = std::get_if<Decision>(&message)) {
+    const Job* current = runner_.current();
+    if (current && current->job_id == decision->job_id && current->attempt == decision->attempt)
+      runner_.relay().answer(decision->step, decision->go_on);
   } else if (const auto* heartbeat = std::get_if<Heartbeat>(&message)) {
     if (broker_epoch_ != 0 && heartbeat->epoch != broker_epoch_)
       spdlog::warn("broker restarted (epoch {:016x} -> {:016x})", broker_epoch_, heartbeat->epoch);
     broker_epoch_ = heartbeat->epoch;
-  } else if (std::holds_alternative<Disconnect>(message)) {
+  } else if (const auto* bye = std::get_if<Disconnect>(&message)) {
+    if (bye->refused) {
+      spdlog::error("the broker refused this worker: {}; trying again in {} ms", printable(bye->reason), backoff_.count());
+      refused_ = true;
+      return;
+    }
     spdlog::info("broker asks this worker to register again");
-    Ready ready;
-    ready.name = settings_.name;
-    ready.host = hostname();
-    ready.gpu = settings_.gpu;
-    ready.device = settings_.device;
-    ready.pid = ::getpid();
-    for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
-    if (const Job* current = runner_.current()) ready.running_job = current->job_id;
-    send(ready);
+    send(ready_message());
   } else if (g_bad_message_log.allow()) {
     spdlog::warn("ignored a {} from the broker", protocol::to_string(type_of(message)));
   }
@@ -145,6 +180,28 @@ void Worker::give_back_and_leave() {
   }
 }
 
+bool Worker::reconnect_after_backoff(const StopSignal& stop) {
+  socket_->close();
+  socket_.reset();
+  refused_ = false;
+  // Wait out the back-off, still taking a job that finishes meanwhile, or a stop.
+  const auto until = Clock::now() + backoff_;
+  while (!stop.requested() && Clock::now() < until) {
+    zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
+    poll_items(wait_items, 2,
+               std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
+    if (wait_items[0].revents & ZMQ_POLLIN) on_finished();
+  }
+  if (stop.requested()) return false;
+  backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
+  connect();
+  if (unsent_result_) {
+    send(*unsent_result_);
+    unsent_result_.reset();
+  }
+  return true;
+}
+
 void Worker::run(const StopSignal& stop) {
   connect();
   notify_ready();
@@ -158,14 +215,15 @@ void Worker::run(const StopSignal& stop) {
         {socket_->handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, runner_.fd(), ZMQ_POLLIN, 0},
         {nullptr, stop.fd(), ZMQ_POLLIN, 0},
+        {nullptr, runner_.relay().fd(), ZMQ_POLLIN, 0},
     };
-    poll_items(items, 3, wait + std::chrono::milliseconds(1));
+    poll_items(items, 4, wait + std::chrono::milliseconds(1));
     if (items[2].revents & ZMQ_POLLIN) break;
+    if (items[3].revents & ZMQ_POLLIN) on_report();
     if (items[1].revents & ZMQ_POLLIN) on_finished();
     if (items[0].revents & ZMQ_POLLIN) {
       while (auto frames = try_recv(*socket_)) {
         last_heard_ = Clock::now();
-        backoff_ = settings_.reconnect_initial;
         auto decoded = decode(Link::Worker, *frames);
         if (auto* error = std::get_if<DecodeError>(&decoded)) {
           if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
@@ -173,6 +231,7 @@ void Worker::run(const StopSignal& stop) {
         }
         try {
           handle(std::get<Message>(decoded));
+          if (!refused_) backoff_ = settings_.reconnect_initial;  // a refusal keeps doubling it
         } catch (const std::exception& e) {
           if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
         }
@@ -191,24 +250,11 @@ void Worker::run(const StopSignal& stop) {
       send(beat);
       next_heartbeat_ = after + settings_.heartbeat;
     }
-    if (after >= last_heard_ + settings_.heartbeat * settings_.liveness) {
-      spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.count());
-      socket_->close();
-      socket_.reset();
-      // Wait out the back-off, still taking a job that finishes meanwhile, or a stop.
-      const auto until = Clock::now() + backoff_;
-      while (!stop.requested() && Clock::now() < until) {
-        zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
-        poll_items(wait_items, 2, std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
-        if (wait_items[0].revents & ZMQ_POLLIN) on_finished();
-      }
-      if (stop.requested()) break;
-      backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
-      connect();
-      if (unsent_result_) {
-        send(*unsent_result_);
-        unsent_result_.reset();
-      }
+    const bool broker_silent = after >= last_heard_ + settings_.heartbeat * settings_.liveness;
+    if (broker_silent || refused_) {
+      if (broker_silent)
+        spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.count());
+      if (!reconnect_after_backoff(stop)) break;
     }
   }
   notify_stopping();

@@ -32,7 +32,13 @@ class Worker {
   void handle(const protocol::Message& message);
   void on_job(const protocol::Job& job);
   void on_finished();
+  void on_report();
   void give_back_and_leave();
+  protocol::Ready ready_message() const;
+  // Closes the socket, waits out the back-off (a job may finish meanwhile), connects again.
+  // False when a stop arrived while waiting.
+  bool reconnect_after_backoff(const StopSignal& stop);
+  static protocol::Result within_protocol_limits(protocol::Result result);
 
   WorkerSettings settings_;
   std::map<std::string, std::unique_ptr<Objective>> objectives_;
@@ -44,6 +50,7 @@ class Worker {
   Clock::time_point next_heartbeat_{};
   Clock::time_point job_deadline_ = Clock::time_point::max();
   bool deadline_hit_ = false;
+  bool refused_ = false;         // the broker refused our registration: back off, then register again
   std::chrono::milliseconds backoff_{};
   std::uint64_t broker_epoch_ = 0;
   std::uint64_t jobs_done_ = 0;

@@ -21,6 +21,7 @@ struct WorkerSettings {
   std::chrono::milliseconds reconnect_initial{1000};
   std::chrono::milliseconds reconnect_max{32000};
   std::chrono::milliseconds default_timeout{3600 * 1000};  // when a job names none
+  std::chrono::milliseconds decision_timeout{10000};       // a rung report waits this long for the tuner, then goes on
   ClientSecurity security;                     // plaintext unless keys are configured
 };
 

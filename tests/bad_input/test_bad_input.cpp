@@ -24,6 +24,7 @@
 #include <zmq_addon.hpp>
 
 #include "farm.hpp"
+#include "rogue.hpp"
 #include "protocol.hpp"
 
 using namespace quante;
@@ -33,7 +34,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using Frames = std::vector<std::string>;
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
 std::string study_text(int budget, const std::string& objective, int duration_ms) {
@@ -94,43 +94,6 @@ Outcome outcome_for(const std::string& job_id, double loss) {
   o.worker = "rogue";
   return o;
 }
-
-// A DEALER that says whatever it is told to.
-class Rogue {
- public:
-  Rogue(zmq::context_t& context, const std::string& endpoint, const std::string& identity = "")
-      : socket_(context, zmq::socket_type::dealer) {
-    socket_.set(zmq::sockopt::linger, 0);
-    if (!identity.empty()) socket_.set(zmq::sockopt::routing_id, identity);
-    socket_.connect(endpoint);
-  }
-  void send(const Frames& frames) {
-    for (std::size_t i = 0; i < frames.size(); ++i)
-      socket_.send(zmq::buffer(frames[i]), i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-  }
-  void send(Link link, const Message& message) {
-    auto frames = encode(link, message);
-    zmq::send_multipart(socket_, frames);
-  }
-  // The next message that is not a heartbeat, decoded, within `timeout`.
-  std::optional<Message> receive(Link link, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, 50ms);
-      if (!(item.revents & ZMQ_POLLIN)) continue;
-      std::vector<zmq::message_t> frames;
-      (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
-      auto decoded = decode(link, frames);
-      if (auto* m = std::get_if<Message>(&decoded); m && !std::holds_alternative<Heartbeat>(*m)) return *m;
-    }
-    return std::nullopt;
-  }
-  zmq::socket_t& socket() { return socket_; }
-
- private:
-  zmq::socket_t socket_;
-};
 
 // Sends `frames` until the broker's log holds one more `expected` line than before (a bad
 // message's log line is rate-limited to 10 a second, so a suppressed one is sent again).

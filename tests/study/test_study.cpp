@@ -153,3 +153,28 @@ TEST_CASE("the fingerprint tells studies apart", "[study]") {
   const Study c = parse_ok(minimal("name = \"hartmann6-demo\"\nobjective = \"hartmann6\"\nbudget = 60"));
   CHECK(a.fingerprint() != c.fingerprint());
 }
+
+TEST_CASE("the [fidelity] table is read and checked", "[study]") {
+  const std::string base =
+      "name = \"f\"\nobjective = \"o\"\nbudget = 10\n[space]\nx = { type = \"float\", low = 0.0, high = 1.0 }\n";
+  auto ok = quante::parse_study(base + "[fidelity]\nstep_max = 52\nstep_min = 2\neta = 3\nscheduler = \"hyperband\"\nbudget_steps = 2600\n", "s.toml");
+  REQUIRE(std::holds_alternative<quante::Study>(ok));
+  const auto& f = *std::get<quante::Study>(ok).fidelity;
+  CHECK(f.step_max == 52);
+  CHECK(f.step_min == 2);
+  CHECK(f.eta == 3.0);
+  CHECK(f.scheduler == quante::tuner::scheduling::SchedulerKind::Hyperband);
+  CHECK(f.budget_steps == 2600);
+  CHECK_FALSE(std::get<quante::Study>(quante::parse_study(base, "s.toml")).fidelity);
+  auto error_of = [&](const std::string& table) {
+    auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
+    REQUIRE(std::holds_alternative<quante::StudyError>(parsed));
+    return std::get<quante::StudyError>(parsed).message;
+  };
+  CHECK_THAT(error_of("step_min = 1\n"), Catch::Contains("step_max"));
+  CHECK_THAT(error_of("step_max = 10\nscheduler = \"bohb\"\n"), Catch::Contains("'scheduler' must be"));
+  CHECK_THAT(error_of("step_max = 10\neta = 1.0\n"), Catch::Contains("eta"));
+  CHECK_THAT(error_of("step_max = 10\nstep_min = 20\n"), Catch::Contains("step_min"));
+  CHECK_THAT(error_of("step_max = 10\nbudget_steps = 5\n"), Catch::Contains("budget_steps"));
+  CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
+}

@@ -1,0 +1,77 @@
+#include "fidelity_model_view.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace quante::tuner {
+
+namespace {
+
+// The trial's loss at `level`, if it ran that far.
+std::optional<double> loss_at(const EvaluationRecord& r, std::int64_t level, std::int64_t step_max) {
+  if (!r.ok() && !r.stopped()) return std::nullopt;
+  const bool full_length = r.ok() && r.loss && r.stopped_at == 0;
+  if (level >= step_max) {
+    if (full_length) return r.loss;
+    return std::nullopt;
+  }
+  if (r.curve.empty()) return full_length ? r.loss : std::nullopt;  // reported nothing: only its end is known
+  if (r.curve.back().first < level) return std::nullopt;
+  std::optional<double> value;
+  for (const auto& [step, loss] : r.curve) {
+    if (step > level) break;
+    value = loss;
+  }
+  if (value && !std::isfinite(*value)) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
+                                      std::int64_t step_max, int min_points, const Study& study) {
+  levels.push_back(step_max);
+  std::sort(levels.begin(), levels.end());
+  levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  auto count_at = [&](std::int64_t level) {
+    int n = 0;
+    for (const auto& r : evaluations)
+      if (loss_at(r, level, step_max)) ++n;
+    return n;
+  };
+  FidelityModelView view;
+  int best_count = -1;
+  for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+    const int n = count_at(*it);
+    if (n >= min_points) {
+      view.level = *it;
+      best_count = n;
+      break;
+    }
+    if (n > best_count) {
+      best_count = n;
+      view.level = *it;
+    }
+  }
+  std::optional<double> worst;
+  for (const auto& r : evaluations)
+    if (auto loss = loss_at(r, view.level, step_max); loss && (!worst || study.better(*worst, *loss))) worst = loss;
+  for (const auto& r : evaluations) {
+    EvaluationRecord seen = r;
+    if (auto loss = loss_at(r, view.level, step_max)) {
+      seen.status = "ok";
+      seen.loss = loss;
+      ++view.observed;
+    } else if (r.ok() || r.stopped()) {
+      if (!worst) continue;  // nothing at this level yet to compare it with
+      seen.status = "ok";
+      seen.loss = worst;
+      ++view.imputed;
+    }
+    view.records.push_back(std::move(seen));
+  }
+  return view;
+}
+
+}  // namespace quante::tuner
