@@ -113,7 +113,7 @@ TEST_CASE("bad study files are refused with the key named", "[study]") {
   CHECK_THAT(parse_error(minimal(top + "direction = \"up\"")), Catch::Contains("'direction'"));
   CHECK_THAT(parse_error(minimal(top + "mode = \"fast\"")), Catch::Contains("'mode'"));
   CHECK_THAT(parse_error(minimal(top + "queue_ahead = -1")), Catch::Contains("'queue_ahead'"));
-  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 5000")), Catch::Contains("'queue_ahead' must be at most 1024"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 5000")), Catch::Contains("'queue_ahead' must be at most 256"));
   CHECK_THAT(parse_error(minimal(top + "timeout = -3")), Catch::Contains("'timeout'"));
   CHECK_THAT(parse_error(top), Catch::Contains("[space]"));
   CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 1.0, high = 0.0 }")),
@@ -152,4 +152,17 @@ TEST_CASE("the fingerprint tells studies apart", "[study]") {
   CHECK(a.fingerprint() != b.fingerprint());
   const Study c = parse_ok(minimal("name = \"hartmann6-demo\"\nobjective = \"hartmann6\"\nbudget = 60"));
   CHECK(a.fingerprint() != c.fingerprint());
+}
+
+TEST_CASE("settings whose proposals could not finish are refused with the key named", "[study]") {
+  const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
+  CHECK(parse_ok(minimal(top + "batch = 256\nqueue_ahead = 256")).batch == 256);
+  CHECK_THAT(parse_error(minimal(top + "batch = 257")), Catch::Contains("'batch' must be at most 256"));
+  // Not narrowed to int first: 2^32 + 4 is not a batch of 4.
+  CHECK_THAT(parse_error(minimal(top + "batch = 4294967300")), Catch::Contains("'batch' must be at most 256"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 257")), Catch::Contains("'queue_ahead' must be at most 256"));
+  CHECK_THAT(parse_error(minimal(top + "initial = 100001")), Catch::Contains("'initial' must be at most 100000"));
+  CHECK_THAT(parse_error(minimal(top + "retries = 4294967296")), Catch::Contains("'retries' must be at most 100"));
+  CHECK_THAT(parse_error(minimal(top + "[model]\ncandidates = 1000000000")), Catch::Contains("'candidates' must be at most 100000"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 4294967297")), Catch::Contains("'patience' must be at most"));
 }
