@@ -22,13 +22,6 @@ namespace quante::tuner {
 using namespace quante::protocol;
 using Clock = std::chrono::steady_clock;
 
-std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records) {
-  std::optional<EvaluationRecord> best;
-  for (const auto& r : records)
-    if (r.ok() && (!best || study.better(*r.loss, *best->loss))) best = r;
-  return best;
-}
-
 struct StudyRunner::Impl {
   struct InFlight {
     Proposal proposal;

@@ -13,6 +13,7 @@
 #include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
+#include "tuner_state.hpp"
 
 namespace quante::tuner {
 
@@ -43,8 +44,5 @@ class StudyRunner {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Best ok record for the study's direction.
-std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records);
 
 }  // namespace quante::tuner
