@@ -12,6 +12,10 @@
 #include <map>
 #include <set>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "farm.hpp"
 
 using namespace quante::test;
@@ -35,6 +39,33 @@ void require_exactly_once(const std::vector<nlohmann::json>& history, std::size_
 }
 
 std::string output_of(ChildProcess& p) { return p.log(); }
+
+// Counts the sd_notify datagrams a child sends to NOTIFY_SOCKET=path.
+class NotifyCounter {
+ public:
+  explicit NotifyCounter(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~NotifyCounter() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  int count(const std::string& what) {
+    char buffer[512];
+    for (ssize_t n; (n = ::recv(fd_, buffer, sizeof buffer, 0)) > 0;)
+      if (std::string(buffer, static_cast<std::size_t>(n)).find(what) != std::string::npos) ++seen_[what];
+    return seen_[what];
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::map<std::string, int> seen_;
+};
 
 }  // namespace
 
@@ -277,12 +308,13 @@ TEST_CASE("two tuners share one broker and each gets exactly its own results", "
   CHECK_THAT(b->log(), !Catch::Contains("unknown job"));
 }
 
-TEST_CASE("SIGTERM ends a run within seconds even in the middle of a long proposal", "[tuner][integration]") {
+TEST_CASE("SIGTERM ends a run within seconds even in the middle of a long proposal, which the watchdog outlives",
+          "[tuner][integration]") {
   Farm farm;
   farm.start_broker();
   // A history of 1,500 evaluations written by hand and a batch of 256: on resume the first
-  // proposal fits the GP on all of them and chooses 256 points together, which takes far longer
-  // than the few seconds allowed here. No worker is needed: the proposal starts at once.
+  // proposal fits the GP on all of them and chooses 256 points together, which takes over a
+  // minute here, far longer than the test. No worker is needed: the proposal starts at once.
   std::string history;
   for (int i = 0; i < 1500; ++i) {
     const double x0 = -5 + 15 * std::fmod(0.5 + i * 0.6180339887498949, 1.0);
@@ -293,8 +325,16 @@ TEST_CASE("SIGTERM ends a run within seconds even in the middle of a long propos
                "\n";
   }
   write_file(farm.history_path(), history);
+  // Under systemd with WatchdogSec, the watchdog must keep being pinged while the proposal runs.
+  NotifyCounter notify(farm.dir().file("notify.sock"));
+  ::setenv("NOTIFY_SOCKET", farm.dir().file("notify.sock").c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
   auto tuner = farm.start_tuner(study("slow-proposal", "branin", 5000, 256, "queue_ahead = 0\n"), farm.history_path());
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
   REQUIRE(wait_until([&] { return tuner->log().find("resuming study") != std::string::npos || !tuner->running(); }, 60s));
+  const int pings_before = notify.count("WATCHDOG=1");
+  REQUIRE(wait_until([&] { return notify.count("WATCHDOG=1") >= pings_before + 5 || !tuner->running(); }, 20s));
   REQUIRE(tuner->running());
   const auto signalled = std::chrono::steady_clock::now();
   tuner->signal(SIGTERM);
