@@ -152,23 +152,36 @@ Study parse(const toml::table& root, const std::string& file) {
   if (!budget) throw Fail{file + ": missing key 'budget' (evaluations in all)"};
   s.budget = static_cast<int>(positive(*budget, file + ": ", "budget", 1));
   if (*budget > 1000000) throw Fail{file + ": 'budget' must be at most 1000000"};
-  if (auto b = r.integer("batch")) s.batch = static_cast<int>(positive(*b, file + ": ", "batch", 1));
-  if (s.batch > 1024) throw Fail{file + ": 'batch' must be at most 1024"};
-  if (auto i = r.integer("initial")) s.initial = static_cast<int>(positive(*i, file + ": ", "initial", 1));
+  if (auto b = r.integer("batch")) {
+    // Checked before the narrowing to int, so that 2^32 + 4 is not read as 4.
+    if (*b > kMaxBatch)
+      throw Fail{file + ": 'batch' must be at most " + std::to_string(kMaxBatch) +
+                 " (points proposed together: a larger batch's proposal would not finish)"};
+    s.batch = static_cast<int>(positive(*b, file + ": ", "batch", 1));
+  }
+  if (auto i = r.integer("initial")) {
+    if (*i > kMaxInitial) throw Fail{file + ": 'initial' must be at most " + std::to_string(kMaxInitial)};
+    s.initial = static_cast<int>(positive(*i, file + ": ", "initial", 1));
+  }
   if (auto m = r.string("mode")) {
     if (*m == "async") s.mode = ProposalMode::Async;
     else if (*m == "sync") s.mode = ProposalMode::Sync;
     else throw Fail{file + ": 'mode' must be \"async\" or \"sync\", not \"" + *m + "\""};
   }
-  if (auto a = r.integer("queue_ahead")) s.queue_ahead = static_cast<int>(positive(*a, file + ": ", "queue_ahead", 0));
-  if (s.queue_ahead > 1024) throw Fail{file + ": 'queue_ahead' must be at most 1024"};
+  if (auto a = r.integer("queue_ahead")) {
+    if (*a > kMaxBatch) throw Fail{file + ": 'queue_ahead' must be at most " + std::to_string(kMaxBatch)};
+    s.queue_ahead = static_cast<int>(positive(*a, file + ": ", "queue_ahead", 0));
+  }
   if (auto seed = r.integer("seed")) s.seed = static_cast<std::uint64_t>(positive(*seed, file + ": ", "seed", 0));
   if (auto t = r.number("timeout")) {
     if (!(*t > 0 && *t <= 30 * 86400.0))
       throw Fail{file + ": 'timeout' must be a positive number of seconds, at most 2592000 (30 days)"};
     s.timeout_s = *t;
   }
-  if (auto retries = r.integer("retries")) s.retries = static_cast<int>(positive(*retries, file + ": ", "retries", 0));
+  if (auto retries = r.integer("retries")) {
+    if (*retries > 100) throw Fail{file + ": 'retries' must be at most 100"};
+    s.retries = static_cast<int>(positive(*retries, file + ": ", "retries", 0));
+  }
 
   const toml::table* space = r.table("space");
   if (!space || space->empty()) throw Fail{file + ": missing table [space] (the parameters to tune)"};
@@ -198,7 +211,10 @@ Study parse(const toml::table& root, const std::string& file) {
         throw Fail{file + ": [model]: 'prior_mean' must be \"max\" or \"mean\", not \"" + *pm + "\""};
       s.model.prior_mean = *pm;
     }
-    if (auto c = m.integer("candidates")) s.model.candidates = static_cast<int>(positive(*c, m.where(), "candidates", 1));
+    if (auto c = m.integer("candidates")) {
+      if (*c > kMaxCandidates) throw Fail{m.where() + "'candidates' must be at most " + std::to_string(kMaxCandidates)};
+      s.model.candidates = static_cast<int>(positive(*c, m.where(), "candidates", 1));
+    }
   }
   if (const toml::table* stop = r.table("stop")) {
     Reader st(*stop, file + ": [stop]: ");
@@ -208,7 +224,10 @@ Study parse(const toml::table& root, const std::string& file) {
       s.stop.max_seconds = *v;
     }
     s.stop.target = st.number("target");
-    if (auto p = st.integer("patience")) s.stop.patience = static_cast<int>(positive(*p, st.where(), "patience", 1));
+    if (auto p = st.integer("patience")) {
+      if (*p > 1000000) throw Fail{st.where() + "'patience' must be at most 1000000"};
+      s.stop.patience = static_cast<int>(positive(*p, st.where(), "patience", 1));
+    }
     if (auto q = st.number("min_qei")) {
       if (!(*q >= 0)) throw Fail{st.where() + "'min_qei' must be non-negative"};
       s.stop.min_qei = *q;

@@ -14,6 +14,13 @@
 namespace quante {
 
 enum class Direction { Minimize, Maximize };
+
+// Bounds on what a proposal may be asked for, so that every accepted study can be proposed for:
+// the batch optimizer's cost and memory grow steeply with q (points chosen together), and the
+// space-filling design is a matrix of `initial` rows. See parse() for the keys they bound.
+inline constexpr int kMaxBatch = 256;              // batch, queue_ahead, suggest --q
+inline constexpr int kMaxInitial = 100000;         // initial
+inline constexpr int kMaxCandidates = 100000;      // [model] candidates (random_batches)
 enum class ProposalMode { Async, Sync };
 
 struct StoppingRules {

@@ -9,7 +9,7 @@
 
 #include "json_params.hpp"
 #include "proposal_engine.hpp"
-#include "protocol.hpp"
+#include "tuner_state.hpp"
 
 namespace quante {
 
@@ -17,7 +17,8 @@ namespace {
 
 Study study_of(const SearchSpace& space, const LocalOptions& o) {
   if (o.budget < 1) throw std::invalid_argument("budget must be at least 1");
-  if (o.batch < 1) throw std::invalid_argument("batch must be at least 1");
+  if (o.batch < 1 || o.batch > kMaxBatch)
+    throw std::invalid_argument("batch must be between 1 and " + std::to_string(kMaxBatch));
   if (o.threads < 1) throw std::invalid_argument("threads must be at least 1");
   Study s;
   s.name = "local";
@@ -28,130 +29,123 @@ Study study_of(const SearchSpace& space, const LocalOptions& o) {
   s.initial = o.initial > 0 ? o.initial : static_cast<int>(std::max<std::size_t>(2, 2 * space.size()));
   s.seed = o.seed;
   s.retries = o.retries;
+  s.queue_ahead = 0;  // evaluations start as soon as they are proposed: nothing waits ahead
   s.space = space;
   s.model.kernel = o.kernel;
   s.model.acquisition = o.acquisition;
   return s;
 }
 
-struct Task {
-  std::string job;
-  Params params;
-  int retry = 0;
-  double proposed_at = 0;
+// Evaluates the user's function on `threads` threads: jobs in, outcomes out.
+class Pool {
+ public:
+  Pool(const LocalObjective& objective, int threads) : objective_(objective) {
+    for (int t = 0; t < threads; ++t) threads_.emplace_back([this] { work(); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard lock(mutex_);
+      quit_ = true;
+    }
+    work_ready_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void submit(const tuner::Proposal& p) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(p);
+    }
+    work_ready_.notify_one();
+  }
+  tuner::JobOutcome next() {
+    std::unique_lock lock(mutex_);
+    result_ready_.wait(lock, [&] { return !finished_.empty(); });
+    auto outcome = std::move(finished_.front());
+    finished_.pop_front();
+    return outcome;
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      tuner::Proposal job;
+      {
+        std::unique_lock lock(mutex_);
+        work_ready_.wait(lock, [&] { return quit_ || !queue_.empty(); });
+        if (quit_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      tuner::JobOutcome o;
+      o.job = job.job;
+      o.worker = "local";
+      o.failure = "objective";
+      o.started_at = unix_now();
+      try {
+        o.loss = objective_(job.params);
+        o.ok = true;  // a non-finite loss is failed by the state, as from a worker
+      } catch (const std::exception& e) {
+        o.error = e.what();
+      } catch (...) {
+        o.error = "unknown exception";
+      }
+      o.finished_at = unix_now();
+      {
+        std::lock_guard lock(mutex_);
+        finished_.push_back(std::move(o));
+      }
+      result_ready_.notify_one();
+    }
+  }
+
+  const LocalObjective& objective_;
+  std::mutex mutex_;
+  std::condition_variable work_ready_, result_ready_;
+  std::deque<tuner::Proposal> queue_;
+  std::deque<tuner::JobOutcome> finished_;
+  bool quit_ = false;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace
 
+// The rules (slots, budget, retries, stopping) are TunerState's, as in `quante-tuner run`; this
+// shell runs the proposals inline (nothing here needs answering while they run) and the
+// evaluations on the pool. Journal, Ack and Cancel have no meaning without files and a broker.
 std::vector<tuner::EvaluationRecord> carlo(const LocalObjective& objective, const SearchSpace& space,
                                            const LocalOptions& options) {
   const Study study = study_of(space, options);
   tuner::ProposalEngine engine(study);  // throws std::invalid_argument on a bad kernel string
-
-  std::mutex mutex;
-  std::condition_variable work_ready, result_ready;
-  std::deque<Task> queue;
-  std::deque<tuner::EvaluationRecord> finished;
-  bool quit = false;
-
-  std::vector<std::thread> pool;
-  for (int t = 0; t < options.threads; ++t) {
-    pool.emplace_back([&] {
-      for (;;) {
-        Task task;
-        {
-          std::unique_lock lock(mutex);
-          work_ready.wait(lock, [&] { return quit || !queue.empty(); });
-          if (quit) return;
-          task = std::move(queue.front());
-          queue.pop_front();
-        }
-        tuner::EvaluationRecord r;
-        r.job = task.job;
-        r.params = task.params;
-        r.retry = task.retry;
-        r.proposed_at = task.proposed_at;
-        r.worker = "local";
-        r.started_at = unix_now();
-        try {
-          const double value = objective(task.params);
-          if (std::isfinite(value)) {
-            r.loss = value;
-          } else {
-            r.status = "failed";
-            r.failure = "objective";
-            r.error = "non-finite loss";
-          }
-        } catch (const std::exception& e) {
-          r.status = "failed";
-          r.failure = "objective";
-          r.error = e.what();
-        } catch (...) {
-          r.status = "failed";
-          r.failure = "objective";
-          r.error = "unknown exception";
-        }
-        r.finished_at = unix_now();
-        {
-          std::lock_guard lock(mutex);
-          finished.push_back(std::move(r));
-        }
-        result_ready.notify_one();
-      }
-    });
-  }
-
+  tuner::TunerState state(study, {}, unix_now());
   std::vector<tuner::EvaluationRecord> history;
-  std::vector<std::pair<Params, int>> retries;
-  std::map<std::string, Params> running;
-  std::uint64_t round = 0;
-  auto submit_more = [&] {
-    int free = std::min(options.batch - static_cast<int>(running.size()),
-                        options.budget - static_cast<int>(history.size() + running.size()));
-    std::vector<Task> fresh;
-    while (free > 0 && !retries.empty()) {
-      fresh.push_back({protocol::new_job_id(), retries.back().first, retries.back().second, unix_now()});
-      retries.pop_back();
-      --free;
-    }
-    if (free > 0) {
-      std::vector<Params> pending;
-      for (const auto& [job, p] : running) pending.push_back(p);
-      for (const auto& t : fresh) pending.push_back(t.params);
-      auto batch = engine.propose(history, pending, free, round++);
-      for (auto& p : batch.points) fresh.push_back({protocol::new_job_id(), std::move(p), 0, unix_now()});
-    }
-    {
-      std::lock_guard lock(mutex);
-      for (auto& t : fresh) {
-        running[t.job] = t.params;
-        queue.push_back(std::move(t));
+  Pool pool(objective, options.threads);
+  int running = 0;
+  tuner::Actions actions;
+  auto apply = [&] {
+    // A proposal's answer appends more actions: carry them out in order until none is left.
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      if (auto* request = std::get_if<tuner::action::RequestProposal>(&actions[i])) {
+        const auto r = *request;
+        state.on_proposal(r.id, engine.propose(state.evaluations(), r.pending, r.count, r.round), unix_now(), actions);
+      } else if (auto* submit = std::get_if<tuner::action::Submit>(&actions[i])) {
+        pool.submit(submit->proposal);
+        ++running;
+      } else if (auto* record = std::get_if<tuner::action::RecordResult>(&actions[i])) {
+        history.push_back(record->record);
       }
     }
-    work_ready.notify_all();
+    actions.clear();
   };
-
-  submit_more();
-  while (!running.empty()) {
-    tuner::EvaluationRecord r;
-    {
-      std::unique_lock lock(mutex);
-      result_ready.wait(lock, [&] { return !finished.empty(); });
-      r = std::move(finished.front());
-      finished.pop_front();
-    }
-    running.erase(r.job);
-    r.index = static_cast<int>(history.size());
-    if (!r.ok() && r.retry < options.retries) retries.emplace_back(r.params, r.retry + 1);
-    history.push_back(std::move(r));
-    submit_more();
+  state.start(unix_now(), actions);
+  apply();
+  // Until Done, and until the pool has given back every job it was handed (a job cancelled by a
+  // stopping rule still runs to its end: a function call cannot be interrupted).
+  while (running > 0) {
+    const auto outcome = pool.next();
+    --running;
+    if (!state.done()) state.on_result(outcome, unix_now(), actions);
+    apply();
   }
-  {
-    std::lock_guard lock(mutex);
-    quit = true;
-  }
-  work_ready.notify_all();
-  for (auto& t : pool) t.join();
   return history;
 }
 

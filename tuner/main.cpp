@@ -1,6 +1,7 @@
 // quante-tuner: `run` a study against a broker, `suggest` the next points from a history.
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -9,8 +10,10 @@
 #include "json_params.hpp"
 #include "logging.hpp"
 #include "proposal_engine.hpp"
+#include "proposal_thread.hpp"
 #include "report.hpp"
 #include "study_runner.hpp"
+#include "tuner_state.hpp"
 #include "tuner_config.hpp"
 
 namespace {
@@ -51,14 +54,12 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
 int suggest_command(const std::string& study_path, const std::string& history, int q, std::optional<std::uint64_t> seed) {
   auto study = load_or_report(study_path, seed);
   if (!study) return 2;
-  const auto records = quante::tuner::load_study_records(history, *study);
-  std::set<std::string> done;
-  for (const auto& e : records.evaluations) done.insert(e.job);
-  std::vector<quante::Params> pending;
-  for (const auto& p : records.proposals)
-    if (!done.count(p.job) && !records.cancelled.count(p.job)) pending.push_back(p.params);
+  // The same view of the history as `run` takes on resume: jobs proposed and neither recorded
+  // nor cancelled are pending, and the round follows the journal.
+  const quante::tuner::TunerState state(*study, quante::tuner::load_study_records(history, *study), quante::unix_now());
+  const auto request = state.request_for(q);
   quante::tuner::ProposalEngine engine(*study);
-  const auto batch = engine.propose(records.evaluations, pending, q, records.proposals.size());
+  const auto batch = engine.propose(state.evaluations(), request.pending, request.count, request.round);
   for (const auto& point : batch.points) std::cout << nlohmann::json{{"params", quante::to_json(point)}}.dump() << "\n";
   spdlog::info("suggested {} points by {}{}", batch.points.size(), batch.method,
                batch.qei ? fmt::format(" (qEI {:.4g})", *batch.qei) : "");
@@ -114,7 +115,7 @@ int main(int argc, char** argv) {
   auto* suggest = app.add_subcommand("suggest", "print the next q points (JSON lines) for a history, and exit");
   suggest->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
   suggest->add_option("--history", history, "history file")->required();
-  suggest->add_option("--q", q, "how many points")->capture_default_str()->check(CLI::Range(1, 1024));
+  suggest->add_option("--q", q, "how many points")->capture_default_str()->check(CLI::Range(1, quante::kMaxBatch));
   suggest->add_option("--seed", seed, "override the study's seed");
 
   quante::tuner::ReportOptions report_options;
@@ -140,13 +141,22 @@ int main(int argc, char** argv) {
     }
   }
   quante::setup_logging("tuner", log_level);
+  int status = 0;
   try {
-    if (*run) return run_command(study_path, settings, seed, progress);
-    if (*suggest) return suggest_command(study_path, history, q, seed);
-    if (*report) return quante::tuner::run_report(report_options, std::cout, std::cerr);
+    if (*run) status = run_command(study_path, settings, seed, progress);
+    else if (*suggest) status = suggest_command(study_path, history, q, seed);
+    else if (*report) status = quante::tuner::run_report(report_options, std::cout, std::cerr);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
-    return 1;
+    status = 1;
   }
-  return 0;
+  // A proposal abandoned at a stop still computes on a detached thread: end without running
+  // static destructors under it (proposal_thread.hpp). Everything recorded is already fsynced.
+  if (quante::tuner::ProposalThread::detached_running() > 0) {
+    std::cout.flush();
+    std::cerr.flush();
+    spdlog::default_logger()->flush();
+    std::_Exit(status);
+  }
+  return status;
 }

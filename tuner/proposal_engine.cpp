@@ -1,5 +1,6 @@
 #include "proposal_engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <set>
@@ -50,12 +51,26 @@ Eigen::MatrixXd encode_rows(const SearchSpace& space, const std::vector<const Pa
   return rows;
 }
 
+// `count` of `n` indices, evenly spaced from first to last (all of them when count >= n).
+std::vector<std::size_t> evenly_spaced(std::size_t n, std::size_t count) {
+  std::vector<std::size_t> picked;
+  if (count >= n) {
+    for (std::size_t i = 0; i < n; ++i) picked.push_back(i);
+    return picked;
+  }
+  for (std::size_t k = 0; k < count; ++k)
+    picked.push_back(count == 1 ? 0 : static_cast<std::size_t>(static_cast<double>(k) * static_cast<double>(n - 1) /
+                                                                static_cast<double>(count - 1) + 0.5));
+  return picked;
+}
+
 }  // namespace
 
 struct ProposalEngine::Impl {
   Eigen::MatrixXd design;  // the initial space-filling design, in the unit cube
   std::shared_ptr<opt::QeiScreener> screener;  // bulk qEI screening on a GPU, when there is one
   opt::Proposer proposer;
+  bool bounded_logged = false;  // the bounded model is announced once
   Impl(const Study& study)
       : design(opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed)),
         screener(gpu_screener()),
@@ -111,17 +126,39 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   const int seen = static_cast<int>(evaluations.size() + pending.size());
   if (seen < study_.initial) take(impl_->design);
   const int missing = count - static_cast<int>(batch.points.size());
-  std::vector<const Params*> ok_points, failed_points, pending_points;
-  Eigen::VectorXd y(static_cast<Eigen::Index>(evaluations.size()));
-  for (const auto& e : evaluations) {
-    if (e.ok()) {
-      y(static_cast<Eigen::Index>(ok_points.size())) = study_.sign() * *e.loss;
-      ok_points.push_back(&e.params);
-    } else {
-      failed_points.push_back(&e.params);
-    }
+  std::vector<const EvaluationRecord*> ok_records, failed_records;
+  for (const auto& e : evaluations) (e.ok() ? ok_records : failed_records).push_back(&e);
+  if (ok_records.size() > kModelPoints) {  // the bounded model (kModelPoints says why)
+    const std::size_t best_count = kModelPoints / 4;
+    std::vector<const EvaluationRecord*> by_loss = ok_records;
+    std::nth_element(by_loss.begin(), by_loss.begin() + static_cast<std::ptrdiff_t>(best_count), by_loss.end(),
+                     [&](const auto* a, const auto* b) { return study_.sign() * *a->loss < study_.sign() * *b->loss; });
+    std::set<const EvaluationRecord*> best(by_loss.begin(), by_loss.begin() + static_cast<std::ptrdiff_t>(best_count));
+    std::vector<const EvaluationRecord*> rest;
+    for (const auto* e : ok_records)
+      if (!best.count(e)) rest.push_back(e);
+    std::vector<const EvaluationRecord*> subset;
+    for (const auto* e : ok_records)
+      if (best.count(e)) subset.push_back(e);
+    for (std::size_t i : evenly_spaced(rest.size(), kModelPoints - best_count)) subset.push_back(rest[i]);
+    if (!impl_->bounded_logged)
+      spdlog::info("the model is fitted on {} of {} successful evaluations (the best {} and an even spread of the rest)",
+                   subset.size(), ok_records.size(), best_count);
+    impl_->bounded_logged = true;
+    ok_records = std::move(subset);
   }
-  y.conservativeResize(static_cast<Eigen::Index>(ok_points.size()));
+  if (failed_records.size() > kModelPoints / 4) {
+    std::vector<const EvaluationRecord*> subset;
+    for (std::size_t i : evenly_spaced(failed_records.size(), kModelPoints / 4)) subset.push_back(failed_records[i]);
+    failed_records = std::move(subset);
+  }
+  std::vector<const Params*> ok_points, failed_points, pending_points;
+  Eigen::VectorXd y(static_cast<Eigen::Index>(ok_records.size()));
+  for (const auto* e : ok_records) {
+    y(static_cast<Eigen::Index>(ok_points.size())) = study_.sign() * *e->loss;
+    ok_points.push_back(&e->params);
+  }
+  for (const auto* e : failed_records) failed_points.push_back(&e->params);
   if (missing > 0 && seen >= study_.initial && ok_points.size() >= 2) {
     for (const auto& p : pending) pending_points.push_back(&p);
     for (const auto& p : batch.points) pending_points.push_back(&p);  // initial points chosen just now

@@ -22,6 +22,16 @@ struct ProposalBatch {
 
 class ProposalEngine {
  public:
+  // The GP is fitted on at most this many successful evaluations (and the exclusion zones of at
+  // most kModelPoints / 4 failed ones). An exact GP costs O(n^2) memory and O(n^3) time per fit:
+  // 30,000 points took 24 GB and 100,000 ended in std::bad_alloc. Beyond the bound the model
+  // sees the kModelPoints / 4 best points (where qEI looks for improvement, so the model must be
+  // accurate there) and, of the rest, an evenly spaced selection in history order (a coarse,
+  // deterministic picture of the whole explored space, early exploration and late exploitation
+  // alike). Every evaluated point still counts as taken, so none is proposed again. This is a
+  // stopgap until the scale work (sparse / local models) lands.
+  static constexpr std::size_t kModelPoints = 2000;
+
   explicit ProposalEngine(const Study& study);
   ~ProposalEngine();
   // `count` new points, none equal to an evaluated or pending point or to each other.

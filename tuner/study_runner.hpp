@@ -1,8 +1,10 @@
-// `quante-tuner run`: the long-lived tuner of one study. It proposes points (journalled before
-// they are submitted), keeps `batch` jobs in flight through the broker, records each result in
-// the history (fsynced before it is acknowledged), de-duplicates results by job id, re-submits
-// what a restarted or silent broker lost, applies the stopping rules, and shows progress.
-// Killed at any moment and started again on the same history, it resumes where it was.
+// `quante-tuner run`: the long-lived tuner of one study, the I/O shell around TunerState (which
+// decides what to propose, submit, record, retry and when to stop). This file owns the broker
+// socket, heartbeats and reconnects, the history files, the live display, and the proposal
+// thread: proposals run off the loop, which polls the socket, the stop fd and the proposal's
+// eventfd together, so heartbeats, results, SIGTERM and the systemd watchdog are served while
+// the optimizer works. Killed at any moment and started again on the same history, it resumes
+// where it was.
 #pragma once
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
+#include "tuner_state.hpp"
 
 namespace quante::tuner {
 
@@ -30,7 +33,10 @@ struct RunSummary {
   int failed = 0;
   int duplicates = 0;           // results that arrived again for an already recorded job
   std::optional<EvaluationRecord> best;
-  std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "signal"
+  std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "exhausted", "signal"
+  // A proposal was still being computed at the stop; its thread runs on, detached. The process
+  // must end with std::_Exit after flushing (proposal_thread.hpp says why).
+  bool proposal_abandoned = false;
 };
 
 class StudyRunner {
@@ -43,8 +49,5 @@ class StudyRunner {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Best ok record for the study's direction.
-std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records);
 
 }  // namespace quante::tuner

@@ -113,7 +113,7 @@ TEST_CASE("bad study files are refused with the key named", "[study]") {
   CHECK_THAT(parse_error(minimal(top + "direction = \"up\"")), Catch::Contains("'direction'"));
   CHECK_THAT(parse_error(minimal(top + "mode = \"fast\"")), Catch::Contains("'mode'"));
   CHECK_THAT(parse_error(minimal(top + "queue_ahead = -1")), Catch::Contains("'queue_ahead'"));
-  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 5000")), Catch::Contains("'queue_ahead' must be at most 1024"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 5000")), Catch::Contains("'queue_ahead' must be at most 256"));
   CHECK_THAT(parse_error(minimal(top + "timeout = -3")), Catch::Contains("'timeout'"));
   CHECK_THAT(parse_error(top), Catch::Contains("[space]"));
   CHECK_THAT(parse_error(minimal(top, "x = { type = \"float\", low = 1.0, high = 0.0 }")),
@@ -177,4 +177,17 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nstep_min = 20\n"), Catch::Contains("step_min"));
   CHECK_THAT(error_of("step_max = 10\nbudget_steps = 5\n"), Catch::Contains("budget_steps"));
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
+}
+
+TEST_CASE("settings whose proposals could not finish are refused with the key named", "[study]") {
+  const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
+  CHECK(parse_ok(minimal(top + "batch = 256\nqueue_ahead = 256")).batch == 256);
+  CHECK_THAT(parse_error(minimal(top + "batch = 257")), Catch::Contains("'batch' must be at most 256"));
+  // Not narrowed to int first: 2^32 + 4 is not a batch of 4.
+  CHECK_THAT(parse_error(minimal(top + "batch = 4294967300")), Catch::Contains("'batch' must be at most 256"));
+  CHECK_THAT(parse_error(minimal(top + "queue_ahead = 257")), Catch::Contains("'queue_ahead' must be at most 256"));
+  CHECK_THAT(parse_error(minimal(top + "initial = 100001")), Catch::Contains("'initial' must be at most 100000"));
+  CHECK_THAT(parse_error(minimal(top + "retries = 4294967296")), Catch::Contains("'retries' must be at most 100"));
+  CHECK_THAT(parse_error(minimal(top + "[model]\ncandidates = 1000000000")), Catch::Contains("'candidates' must be at most 100000"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 4294967297")), Catch::Contains("'patience' must be at most"));
 }

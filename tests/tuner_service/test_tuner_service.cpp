@@ -1,13 +1,20 @@
 // The tuner as a long-lived service, with real processes over ipc://: asynchronous batches keep
 // every slot busy, a tuner killed with SIGKILL and restarted finishes with every evaluation
 // exactly once, each stopping rule stops when it should, failures are recorded and survived,
-// and two tuners share one broker while each sees only its own results.
+// two tuners share one broker while each sees only its own results, and SIGTERM ends a run
+// within seconds even in the middle of a long proposal.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <map>
 #include <set>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "farm.hpp"
 
@@ -32,6 +39,33 @@ void require_exactly_once(const std::vector<nlohmann::json>& history, std::size_
 }
 
 std::string output_of(ChildProcess& p) { return p.log(); }
+
+// Counts the sd_notify datagrams a child sends to NOTIFY_SOCKET=path.
+class NotifyCounter {
+ public:
+  explicit NotifyCounter(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~NotifyCounter() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  int count(const std::string& what) {
+    char buffer[512];
+    for (ssize_t n; (n = ::recv(fd_, buffer, sizeof buffer, 0)) > 0;)
+      if (std::string(buffer, static_cast<std::size_t>(n)).find(what) != std::string::npos) ++seen_[what];
+    return seen_[what];
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::map<std::string, int> seen_;
+};
 
 }  // namespace
 
@@ -272,4 +306,42 @@ TEST_CASE("two tuners share one broker and each gets exactly its own results", "
   for (const auto& r : hb) CHECK(r["params"].size() == 6);
   CHECK_THAT(a->log(), !Catch::Contains("unknown job"));
   CHECK_THAT(b->log(), !Catch::Contains("unknown job"));
+}
+
+TEST_CASE("SIGTERM ends a run within seconds even in the middle of a long proposal, which the watchdog outlives",
+          "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();
+  // A history of 1,500 evaluations written by hand and a batch of 256: on resume the first
+  // proposal fits the GP on all of them and chooses 256 points together, which takes over a
+  // minute here, far longer than the test. No worker is needed: the proposal starts at once.
+  std::string history;
+  for (int i = 0; i < 1500; ++i) {
+    const double x0 = -5 + 15 * std::fmod(0.5 + i * 0.6180339887498949, 1.0);
+    const double x1 = 15 * std::fmod(0.5 + i * 0.7548776662466927, 1.0);
+    history += nlohmann::json{{"index", i}, {"job", "H" + std::to_string(i)}, {"params", {{"x0", x0}, {"x1", x1}}},
+                              {"loss", (x0 - 1) * (x0 - 1) + (x1 - 2) * (x1 - 2)}, {"status", "ok"}, {"worker", "w"}}
+                   .dump() +
+               "\n";
+  }
+  write_file(farm.history_path(), history);
+  // Under systemd with WatchdogSec, the watchdog must keep being pinged while the proposal runs.
+  NotifyCounter notify(farm.dir().file("notify.sock"));
+  ::setenv("NOTIFY_SOCKET", farm.dir().file("notify.sock").c_str(), 1);
+  ::setenv("WATCHDOG_USEC", "400000", 1);
+  auto tuner = farm.start_tuner(study("slow-proposal", "branin", 5000, 256, "queue_ahead = 0\n"), farm.history_path());
+  ::unsetenv("NOTIFY_SOCKET");
+  ::unsetenv("WATCHDOG_USEC");
+  REQUIRE(wait_until([&] { return tuner->log().find("resuming study") != std::string::npos || !tuner->running(); }, 60s));
+  const int pings_before = notify.count("WATCHDOG=1");
+  REQUIRE(wait_until([&] { return notify.count("WATCHDOG=1") >= pings_before + 5 || !tuner->running(); }, 20s));
+  REQUIRE(tuner->running());
+  const auto signalled = std::chrono::steady_clock::now();
+  tuner->signal(SIGTERM);
+  REQUIRE(tuner->wait(20s) == 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  INFO(tuner->log());
+  CHECK(seconds < 3.0);
+  CHECK_THAT(tuner->log(), Catch::Contains("stopped during a proposal") && Catch::Contains("stopped by signal"));
+  CHECK(count_lines(farm.history_path()) == 1500);
 }

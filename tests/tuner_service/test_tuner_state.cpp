@@ -1,0 +1,489 @@
+// TunerState driven by hand-made events and a fake time: budget, retries, de-duplication, resume
+// with jobs in flight, each stopping rule, sync and async batching, at most one outstanding
+// proposal, journal before submit, record before ack, and re-submission after a broker restart.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+
+#include "tuner_state.hpp"
+
+using namespace quante;
+using namespace quante::tuner;
+
+namespace {
+
+Study make_study(int budget, int batch, int queue_ahead = 0, ProposalMode mode = ProposalMode::Async, int retries = 0) {
+  Study s;
+  s.name = "state";
+  s.objective = "f";
+  s.budget = budget;
+  s.batch = batch;
+  s.queue_ahead = queue_ahead;
+  s.mode = mode;
+  s.retries = retries;
+  s.initial = 2;
+  s.space = SearchSpace({{"x", ParamType::Float, 0, 100, false, {}}});
+  return s;
+}
+
+Params point(double x) { return {{"x", x}}; }
+
+// A state with job ids J1, J2, ... and a fake clock the test moves by hand.
+struct Harness {
+  double now = 1000.0;
+  int next_job = 0;
+  double next_x = 0;
+  TunerState state;
+  Actions out;
+
+  explicit Harness(Study study, StudyRecords records = {})
+      : state(std::move(study), std::move(records), 1000.0, settings()) {}
+  TunerStateSettings settings() {
+    TunerStateSettings s;
+    s.resubmit_after_s = 3;
+    s.new_job_id = [this] { return "J" + std::to_string(++next_job); };
+    return s;
+  }
+
+  template <class T>
+  std::vector<T> taken() {
+    std::vector<T> found;
+    for (const auto& a : out)
+      if (const auto* t = std::get_if<T>(&a)) found.push_back(*t);
+    return found;
+  }
+  template <class T>
+  int count() { return static_cast<int>(taken<T>().size()); }
+  std::optional<action::RequestProposal> request() {
+    auto r = taken<action::RequestProposal>();
+    REQUIRE(r.size() <= 1);
+    return r.empty() ? std::nullopt : std::optional(r.front());
+  }
+  std::optional<std::string> done() {
+    auto d = taken<action::Done>();
+    return d.empty() ? std::nullopt : std::optional(d.front().reason);
+  }
+  // Answers the outstanding request with fresh distinct points.
+  void answer(const action::RequestProposal& r, std::string method = "qei", std::optional<double> qei = std::nullopt) {
+    ProposalBatch b;
+    b.method = std::move(method);
+    b.qei = qei;
+    for (int i = 0; i < r.count; ++i) b.points.push_back(point(next_x++));
+    out.clear();
+    state.on_proposal(r.id, b, now, out);
+  }
+  void start() {
+    out.clear();
+    state.start(now, out);
+  }
+  ResultKind result(const std::string& job, std::optional<double> loss) {
+    JobOutcome o;
+    o.job = job;
+    o.ok = loss.has_value();
+    o.loss = loss.value_or(0);
+    o.error = loss ? "" : "diverged";
+    o.failure = loss ? "" : "objective";
+    o.worker = "w";
+    out.clear();
+    return state.on_result(o, now, out);
+  }
+  std::vector<std::string> submitted() {
+    std::vector<std::string> jobs;
+    for (const auto& s : taken<action::Submit>()) jobs.push_back(s.proposal.job);
+    return jobs;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a new study asks for batch + queue_ahead points, one proposal at a time", "[tuner_state]") {
+  Harness h(make_study(20, 3, 1));
+  h.start();
+  auto r = h.request();
+  REQUIRE(r);
+  CHECK(r->count == 4);
+  CHECK(r->pending.empty());
+  CHECK(r->round == 0);
+  CHECK(h.state.proposal_outstanding());
+  // Nothing more is asked while it is outstanding, whatever happens meanwhile.
+  h.out.clear();
+  h.now += 100;
+  h.state.tick(h.now, h.out);
+  CHECK(h.count<action::RequestProposal>() == 0);
+  h.answer(*r);
+  CHECK(h.submitted().size() == 4);
+  CHECK_FALSE(h.state.proposal_outstanding());
+  CHECK(h.count<action::RequestProposal>() == 0);  // every slot is taken
+  // A result frees one slot: one point is asked for, with the three running ones pending.
+  CHECK(h.result("J1", 1.0) == ResultKind::Recorded);
+  r = h.request();
+  REQUIRE(r);
+  CHECK(r->count == 1);
+  CHECK(r->pending.size() == 3);
+  CHECK(r->round == 1);
+  // A second result while that proposal is outstanding asks for nothing more; the answer to it
+  // fills the one slot it asked for, and then the next slot is asked for at once.
+  h.result("J2", 2.0);
+  CHECK(h.count<action::RequestProposal>() == 0);
+  h.answer(*r);
+  CHECK(h.submitted().size() == 1);
+  auto again = h.request();
+  REQUIRE(again);
+  CHECK(again->count == 1);
+  CHECK(again->id != r->id);
+}
+
+TEST_CASE("each proposed point is journalled before it is submitted; each result recorded before its ack",
+          "[tuner_state]") {
+  Harness h(make_study(10, 3, 0, ProposalMode::Async, 1));
+  h.start();
+  h.answer(*h.request());
+  std::vector<std::string> journalled;
+  for (const auto& a : h.out) {
+    if (const auto* j = std::get_if<action::Journal>(&a)) journalled.push_back(j->proposal.job);
+    if (const auto* s = std::get_if<action::Submit>(&a))
+      CHECK(std::count(journalled.begin(), journalled.end(), s->proposal.job) == 1);
+  }
+  CHECK(journalled.size() == 3);
+  // A failed point's retry is journalled before it is submitted too.
+  h.result("J1", std::nullopt);
+  REQUIRE(h.out.size() >= 4);
+  const auto* record = std::get_if<action::RecordResult>(&h.out[0]);
+  REQUIRE(record);
+  CHECK(record->record.job == "J1");
+  CHECK(record->record.status == "failed");
+  CHECK(record->record.error == "diverged");
+  const auto* ack = std::get_if<action::Ack>(&h.out[1]);
+  REQUIRE(ack);
+  CHECK(ack->job == "J1");
+  const auto* journal = std::get_if<action::Journal>(&h.out[2]);
+  const auto* submit = std::get_if<action::Submit>(&h.out[3]);
+  REQUIRE(journal);
+  REQUIRE(submit);
+  CHECK(journal->proposal.job == submit->proposal.job);
+  CHECK(submit->proposal.retry == 1);
+  CHECK(submit->proposal.params == record->record.params);
+}
+
+TEST_CASE("a result delivered twice is recorded once and acknowledged twice", "[tuner_state]") {
+  Harness h(make_study(10, 2));
+  h.start();
+  h.answer(*h.request());
+  CHECK(h.result("J1", 3.0) == ResultKind::Recorded);
+  CHECK(h.count<action::RecordResult>() == 1);
+  CHECK(h.result("J1", 3.0) == ResultKind::Duplicate);
+  CHECK(h.count<action::RecordResult>() == 0);
+  CHECK(h.count<action::Ack>() == 1);
+  CHECK(h.count<action::RequestProposal>() == 0);
+  CHECK(h.result("nobody", 3.0) == ResultKind::Unknown);
+  CHECK(h.count<action::Ack>() == 1);
+  CHECK(h.state.evaluations().size() == 1);
+  CHECK(h.state.duplicates() == 1);
+}
+
+TEST_CASE("the budget is never exceeded and the study is done when the last result is in", "[tuner_state]") {
+  Harness h(make_study(5, 2, 1));
+  h.start();
+  int recorded = 0;
+  std::vector<std::string> running;
+  for (int guard = 0; guard < 100 && !h.state.done(); ++guard) {
+    if (auto r = h.request()) {
+      CHECK(r->count <= 5 - recorded - static_cast<int>(running.size()));
+      h.answer(*r);
+    }
+    for (const auto& job : h.submitted()) running.push_back(job);
+    CHECK(static_cast<int>(running.size()) <= 3);
+    if (h.done()) break;
+    REQUIRE_FALSE(running.empty());
+    const std::string job = running.front();
+    running.erase(running.begin());
+    h.result(job, 1.0 + recorded);
+    ++recorded;
+  }
+  CHECK(h.done() == "budget");
+  CHECK(h.state.evaluations().size() == 5);
+  CHECK(h.next_job == 5);  // exactly the budget was proposed
+  // Done is final.
+  h.out.clear();
+  h.state.tick(h.now + 10, h.out);
+  CHECK(h.out.empty());
+}
+
+TEST_CASE("a failed point is retried up to `retries` times, without a proposal", "[tuner_state]") {
+  Harness h(make_study(10, 1, 0, ProposalMode::Async, 2));
+  h.start();
+  h.answer(*h.request());
+  const Params p = h.state.in_flight_proposals().front().params;
+  h.result("J1", std::nullopt);
+  CHECK(h.count<action::RequestProposal>() == 0);
+  REQUIRE(h.submitted() == std::vector<std::string>{"J2"});
+  CHECK(h.taken<action::Submit>()[0].proposal.params == p);
+  h.result("J2", std::nullopt);
+  REQUIRE(h.submitted() == std::vector<std::string>{"J3"});
+  CHECK(h.taken<action::Submit>()[0].proposal.retry == 2);
+  h.result("J3", std::nullopt);  // the last allowed retry failed: a new point is asked for
+  CHECK(h.submitted().empty());
+  CHECK(h.request());
+  CHECK(h.state.failed() == 3);
+}
+
+TEST_CASE("resume: jobs in flight are re-submitted, cancelled ones are not, pending retries go first",
+          "[tuner_state]") {
+  Study study = make_study(10, 3, 0, ProposalMode::Async, 1);
+  StudyRecords records;
+  records.proposals = {{"A", point(1), 900, 0}, {"B", point(2), 910, 0}, {"C", point(3), 920, 0}, {"D", point(4), 930, 0}};
+  EvaluationRecord a;
+  a.job = "A";
+  a.params = point(1);
+  a.status = "failed";
+  a.error = "oom";
+  records.evaluations.push_back(a);
+  EvaluationRecord b;
+  b.index = 1;
+  b.job = "B";
+  b.params = point(2);
+  b.loss = 0.5;
+  records.evaluations.push_back(b);
+  records.cancelled["C"] = true;
+  Harness h(study, records);
+  CHECK(h.state.in_flight() == 1);  // D
+  CHECK(h.state.retries_waiting() == 1);  // A, retry 1
+  CHECK(h.state.started_at() == 900);
+  CHECK(h.state.best()->job == "B");
+  h.start();
+  // D re-submitted as it was (no new journal line), then A's retry journalled and submitted,
+  // then one proposal for the last slot with both pending, numbered after the journal's rounds.
+  REQUIRE(h.out.size() == 4);
+  const auto* resubmit = std::get_if<action::Submit>(&h.out[0]);
+  REQUIRE(resubmit);
+  CHECK(resubmit->proposal.job == "D");
+  CHECK(resubmit->proposal.proposed_at == 930);
+  const auto* journal = std::get_if<action::Journal>(&h.out[1]);
+  REQUIRE(journal);
+  CHECK(journal->proposal.params == point(1));
+  CHECK(journal->proposal.retry == 1);
+  CHECK(std::get_if<action::Submit>(&h.out[2]));
+  const auto* r = std::get_if<action::RequestProposal>(&h.out[3]);
+  REQUIRE(r);
+  CHECK(r->count == 1);
+  CHECK(r->pending == std::vector<Params>{point(4), point(1)});
+  CHECK(r->round == 4);
+  // A result for D is recorded with its original proposal time; C's late result is not.
+  h.result("D", 0.25);
+  REQUIRE(h.count<action::RecordResult>() == 1);
+  CHECK(h.taken<action::RecordResult>()[0].record.proposed_at == 930);
+  CHECK(h.taken<action::RecordResult>()[0].record.index == 2);
+  CHECK(h.result("C", 0.1) == ResultKind::Unknown);
+  CHECK(h.state.evaluations().size() == 3);
+}
+
+TEST_CASE("a resumed study whose budget is spent is done at once", "[tuner_state]") {
+  StudyRecords records;
+  for (int i = 0; i < 3; ++i) {
+    records.proposals.push_back({"J" + std::to_string(i), point(i), 900, 0});
+    EvaluationRecord e;
+    e.index = i;
+    e.job = "J" + std::to_string(i);
+    e.params = point(i);
+    e.loss = i;
+    records.evaluations.push_back(e);
+  }
+  Harness h(make_study(3, 2), records);
+  h.start();
+  CHECK(h.done() == "budget");
+  CHECK(h.count<action::RequestProposal>() == 0);
+}
+
+TEST_CASE("stopping rules cancel what is in flight and end the study", "[tuner_state]") {
+  SECTION("target") {
+    Study s = make_study(50, 2);
+    s.stop.target = 0.5;
+    Harness h(s);
+    h.start();
+    h.answer(*h.request());
+    h.result("J1", 0.7);
+    CHECK_FALSE(h.done());
+    h.answer(*h.request());
+    h.result("J2", 0.5);  // equal to the target counts
+    CHECK(h.taken<action::Cancel>().size() == 1);
+    CHECK(h.taken<action::Cancel>()[0].job == "J3");
+    CHECK(h.done() == "target");
+    CHECK(std::holds_alternative<action::Done>(h.out.back()));
+    // The record comes before the cancellation.
+    CHECK(std::holds_alternative<action::RecordResult>(h.out[0]));
+  }
+  SECTION("target when maximizing") {
+    Study s = make_study(50, 1);
+    s.direction = Direction::Maximize;
+    s.stop.target = 10;
+    Harness h(s);
+    h.start();
+    h.answer(*h.request());
+    h.result("J1", 5);
+    CHECK_FALSE(h.done());
+    h.answer(*h.request());
+    h.result("J2", 11);
+    CHECK(h.done() == "target");
+  }
+  SECTION("patience") {
+    Study s = make_study(50, 1);
+    s.stop.patience = 2;
+    Harness h(s);
+    h.start();
+    const double losses[] = {3, 1, 2, 0.5, 4, 5};
+    for (int i = 0; i < 6; ++i) {
+      h.answer(*h.request());
+      h.result("J" + std::to_string(i + 1), losses[i]);
+      if (i < 5) CHECK_FALSE(h.done());
+    }
+    CHECK(h.done() == "patience");  // 4 and 5 after the best (0.5)
+  }
+  SECTION("max_seconds, on the clock given") {
+    Study s = make_study(50, 1);
+    s.stop.max_seconds = 60;
+    Harness h(s);
+    h.start();
+    h.answer(*h.request());
+    h.out.clear();
+    h.state.tick(1059, h.out);
+    CHECK_FALSE(h.done());
+    h.state.tick(1060, h.out);
+    CHECK(h.done() == "max_seconds");
+    CHECK(h.count<action::Cancel>() == 1);
+  }
+  SECTION("min_qei: the first GP batch below the threshold") {
+    Study s = make_study(50, 1);
+    s.stop.min_qei = 0.1;
+    Harness h(s);
+    h.start();
+    h.answer(*h.request(), "initial", 0.0);  // the initial design is never judged by qEI
+    CHECK(h.submitted().size() == 1);
+    h.result("J1", 1.0);
+    h.answer(*h.request(), "qei", 0.05);
+    CHECK(h.submitted().empty());
+    CHECK(h.done() == "min_qei");
+  }
+  SECTION("a stop by signal leaves the jobs in flight to the next run") {
+    Harness h(make_study(50, 2));
+    h.start();
+    const auto r = h.request();
+    h.answer(*r);
+    h.result("J1", 1.0);
+    const auto pending = h.request();
+    REQUIRE(pending);
+    h.out.clear();
+    h.state.on_stop(h.now, h.out);
+    CHECK(h.done() == "signal");
+    CHECK(h.count<action::Cancel>() == 0);
+    CHECK(h.state.in_flight() == 1);
+    CHECK_FALSE(h.state.proposal_outstanding());
+    // The abandoned proposal's late answer changes nothing.
+    h.answer(*pending);
+    CHECK(h.out.empty());
+  }
+}
+
+TEST_CASE("sync mode proposes whole batches; async mode refills each slot", "[tuner_state]") {
+  SECTION("sync") {
+    Harness h(make_study(20, 3, 2, ProposalMode::Sync));
+    h.start();
+    auto r = h.request();
+    REQUIRE(r);
+    CHECK(r->count == 3);  // queue_ahead applies to async only
+    h.answer(*r);
+    h.result("J1", 1);
+    CHECK(h.count<action::RequestProposal>() == 0);
+    h.result("J2", 1);
+    CHECK(h.count<action::RequestProposal>() == 0);
+    h.result("J3", 1);
+    r = h.request();
+    REQUIRE(r);
+    CHECK(r->count == 3);
+    CHECK(r->pending.empty());
+  }
+  SECTION("async") {
+    Harness h(make_study(20, 3, 0));
+    h.start();
+    h.answer(*h.request());
+    h.result("J2", 1);
+    auto r = h.request();
+    REQUIRE(r);
+    CHECK(r->count == 1);
+    CHECK(r->pending.size() == 2);
+  }
+}
+
+TEST_CASE("a broker restart re-submits everything in flight; unacknowledged jobs are re-sent in time",
+          "[tuner_state]") {
+  Harness h(make_study(20, 3));
+  h.start();
+  h.answer(*h.request());
+  h.out.clear();
+  h.state.on_submit_ack("J1", true, h.now, h.out);
+  h.state.on_submit_ack("J2", false, h.now, h.out);  // refused: sent again later
+  h.state.tick(h.now + 2, h.out);
+  CHECK(h.submitted().empty());
+  h.state.tick(h.now + 4, h.out);
+  auto jobs = h.submitted();
+  std::sort(jobs.begin(), jobs.end());
+  CHECK(jobs == std::vector<std::string>{"J2", "J3"});
+  h.out.clear();
+  h.state.on_broker_restart(h.now + 5, h.out);
+  jobs = h.submitted();
+  std::sort(jobs.begin(), jobs.end());
+  CHECK(jobs == std::vector<std::string>{"J1", "J2", "J3"});
+  CHECK(h.count<action::Journal>() == 0);  // already journalled
+  CHECK(h.count<action::RequestProposal>() == 0);
+}
+
+TEST_CASE("a space running out of points ends the study instead of proposing in a loop", "[tuner_state]") {
+  Harness h(make_study(20, 2));
+  h.start();
+  auto r = h.request();
+  REQUIRE(r);
+  ProposalBatch one;
+  one.method = "qei";
+  one.points = {point(1)};
+  h.out.clear();
+  h.state.on_proposal(r->id, one, h.now, h.out);  // fewer than asked
+  CHECK(h.submitted().size() == 1);
+  CHECK(h.count<action::RequestProposal>() == 0);
+  h.out.clear();
+  h.state.tick(h.now, h.out);
+  CHECK(h.count<action::RequestProposal>() == 0);  // not again until a result changes the picture
+  h.result("J1", 1.0);
+  r = h.request();
+  REQUIRE(r);
+  h.out.clear();
+  h.state.on_proposal(r->id, ProposalBatch{{}, "random", std::nullopt}, h.now, h.out);
+  CHECK(h.done() == "exhausted");
+}
+
+TEST_CASE("the early-stopping seam records a job's curve and lets it continue", "[tuner_state]") {
+  Harness h(make_study(20, 1));
+  h.start();
+  h.answer(*h.request());
+  CHECK(h.state.on_report("J1", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J1", 1, 3, 0.6, h.now, h.out) == ReportDecision::Continue);
+  REQUIRE(h.state.extras("J1"));
+  CHECK(h.state.extras("J1")->curve == std::vector<std::pair<int, double>>{{1, 0.9}, {3, 0.6}});
+  CHECK(h.state.on_report("nobody", 1, 1, 0.5, h.now, h.out) == ReportDecision::Stop);
+}
+
+TEST_CASE("request_for (suggest) sees the journal's pending points and round without changing the state",
+          "[tuner_state]") {
+  StudyRecords records;
+  records.proposals = {{"A", point(1), 900, 0}, {"B", point(2), 900, 0}};
+  EvaluationRecord a;
+  a.job = "A";
+  a.params = point(1);
+  a.loss = 1;
+  records.evaluations.push_back(a);
+  const TunerState state(make_study(20, 4), records, 1000);
+  const auto r = state.request_for(7);
+  CHECK(r.count == 7);
+  CHECK(r.pending == std::vector<Params>{point(2)});
+  CHECK(r.round == 2);
+  CHECK_FALSE(state.proposal_outstanding());
+}

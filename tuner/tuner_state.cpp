@@ -1,0 +1,278 @@
+#include "tuner_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol.hpp"
+
+namespace quante::tuner {
+
+std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records) {
+  std::optional<EvaluationRecord> best;
+  for (const auto& r : records)
+    if (r.ok() && (!best || study.better(*r.loss, *best->loss))) best = r;
+  return best;
+}
+
+TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerStateSettings settings)
+    : study_(std::move(study)), settings_(std::move(settings)), records_(std::move(resumed)) {
+  if (!settings_.new_job_id) settings_.new_job_id = [] { return protocol::new_job_id(); };
+  for (std::size_t i = 0; i < records_.evaluations.size(); ++i) {
+    // note_record() counts from the records already in the vector: replay them one by one.
+    const auto& e = records_.evaluations[i];
+    recorded_jobs_.insert(e.job);
+    if (!e.ok()) ++failed_;
+    if (e.ok() && (!best_loss_ || study_.better(*e.loss, *best_loss_))) {
+      best_loss_ = e.loss;
+      best_index_ = i;
+      last_improvement_ = static_cast<int>(i + 1);
+    }
+  }
+  started_at_ = now;
+  for (const auto& p : records_.proposals) started_at_ = std::min(started_at_, p.proposed_at);
+  for (const auto& p : records_.proposals)
+    if (!recorded_jobs_.count(p.job) && !records_.cancelled.count(p.job)) inflight_[p.job] = InFlight{p, false, 0, {}};
+  // Failed points whose retry was not yet proposed.
+  std::set<std::pair<std::string, int>> proposed_retries;
+  for (const auto& p : records_.proposals) proposed_retries.insert({study_.space.key(p.params), p.retry});
+  for (const auto& e : records_.evaluations)
+    if (!e.ok() && e.retry < study_.retries && !proposed_retries.count({study_.space.key(e.params), e.retry + 1}))
+      retries_.emplace_back(e.params, e.retry + 1);
+  round_ = records_.proposals.size();
+}
+
+void TunerState::start(double now, Actions& out) {
+  if (done_) return;
+  for (auto& [job, f] : inflight_) submit(f, now, out);
+  check_stopping_rules(now);
+  schedule(now, out);
+}
+
+void TunerState::on_proposal(std::uint64_t request_id, ProposalBatch batch, double now, Actions& out) {
+  if (done_ || outstanding_ != request_id) return;  // an abandoned request's late answer
+  outstanding_.reset();
+  if (batch.qei && study_.stop.min_qei && *batch.qei < *study_.stop.min_qei && batch.method != "initial") {
+    spdlog::info("the best batch's qEI {:.3g} is below min_qei {:.3g}", *batch.qei, *study_.stop.min_qei);
+    stop_reason_ = "min_qei";
+    schedule(now, out);
+    return;
+  }
+  starved_ = static_cast<int>(batch.points.size()) < outstanding_count_;
+  // Retries may have taken slots while the engine worked: launch what fits, drop the rest.
+  const int take = std::min(free_slots(), static_cast<int>(batch.points.size()));
+  for (int i = 0; i < take; ++i)
+    launch({next_job_id(), std::move(batch.points[static_cast<std::size_t>(i)]), now, 0}, now, out);
+  schedule(now, out);
+}
+
+ResultKind TunerState::on_result(const JobOutcome& outcome, double now, Actions& out) {
+  auto it = inflight_.find(outcome.job);
+  if (it == inflight_.end()) {
+    // Acknowledged even after Done: the broker must stop re-sending it either way.
+    out.emplace_back(action::Ack{outcome.job});
+    if (recorded_jobs_.count(outcome.job)) {
+      ++duplicates_;
+      return ResultKind::Duplicate;
+    }
+    return ResultKind::Unknown;
+  }
+  // After a stop by signal the jobs in flight stay in the journal for the next run: not recorded,
+  // not acknowledged (the broker keeps the result for whoever resumes).
+  if (done_) return ResultKind::Unknown;
+  EvaluationRecord r = record_of(it->second, outcome);
+  inflight_.erase(it);
+  out.emplace_back(action::RecordResult{r});
+  out.emplace_back(action::Ack{r.job});
+  if (!r.ok() && r.retry < study_.retries) retries_.emplace_back(r.params, r.retry + 1);
+  records_.evaluations.push_back(std::move(r));
+  note_record(records_.evaluations.back());
+  starved_ = false;
+  check_stopping_rules(now);
+  schedule(now, out);
+  return ResultKind::Recorded;
+}
+
+void TunerState::on_submit_ack(const std::string& job, bool accepted, double now, Actions& out) {
+  auto it = inflight_.find(job);
+  if (done_ || it == inflight_.end()) return;
+  // A refused job stays unacknowledged: tick() sends it again after resubmit_after_s.
+  if (accepted) it->second.acked = true;
+  (void)now;
+  (void)out;
+}
+
+void TunerState::on_broker_restart(double now, Actions& out) {
+  if (done_) return;
+  for (auto& [job, f] : inflight_) submit(f, now, out);
+}
+
+void TunerState::on_stop(double now, Actions& out) {
+  (void)now;
+  if (done_) return;
+  stop_reason_ = "signal";
+  finish(out);
+}
+
+void TunerState::tick(double now, Actions& out) {
+  if (done_) return;
+  for (auto& [job, f] : inflight_)
+    if (!f.acked && now - f.sent_at > settings_.resubmit_after_s) submit(f, now, out);
+  check_stopping_rules(now);
+  schedule(now, out);
+}
+
+ReportDecision TunerState::on_report(const std::string& job, int attempt, int step, double loss, double now, Actions& out) {
+  (void)attempt;
+  (void)now;
+  (void)out;
+  auto it = inflight_.find(job);
+  if (done_ || it == inflight_.end()) return ReportDecision::Stop;  // nobody waits for this job any more
+  it->second.extras.curve.emplace_back(step, loss);
+  // The scheduler's decision goes here (rungs in extras.rung, a Cancel action on Stop).
+  return ReportDecision::Continue;
+}
+
+action::RequestProposal TunerState::request_for(int count) const {
+  action::RequestProposal request;
+  request.count = count;
+  request.round = round_;
+  // In the journal's order, so that the same history always gives the engine the same input.
+  for (const auto& p : records_.proposals)
+    if (inflight_.count(p.job)) request.pending.push_back(p.params);
+  return request;
+}
+
+std::vector<Proposal> TunerState::in_flight_proposals() const {
+  std::vector<Proposal> proposals;
+  for (const auto& [job, f] : inflight_) proposals.push_back(f.proposal);
+  return proposals;
+}
+
+const JobExtras* TunerState::extras(const std::string& job) const {
+  auto it = inflight_.find(job);
+  return it == inflight_.end() ? nullptr : &it->second.extras;
+}
+
+std::optional<EvaluationRecord> TunerState::best() const {
+  if (!best_index_) return std::nullopt;
+  return records_.evaluations[*best_index_];
+}
+
+// Slots a new point may take now: `batch` running (plus `queue_ahead` waiting at the broker in
+// async mode; in sync mode only once the whole batch is back), within the budget.
+int TunerState::free_slots() const {
+  const int running = static_cast<int>(inflight_.size());
+  if (study_.mode == ProposalMode::Sync && running > 0) return 0;
+  const int slots = study_.batch + (study_.mode == ProposalMode::Async ? study_.queue_ahead : 0);
+  const int left = study_.budget - static_cast<int>(records_.evaluations.size()) - running;
+  return std::max(0, std::min(slots - running, left));
+}
+
+void TunerState::schedule(double now, Actions& out) {
+  if (done_) return;
+  if (!stop_reason_.empty()) {
+    for (const auto& [job, f] : inflight_) out.emplace_back(action::Cancel{job});
+    inflight_.clear();
+    finish(out);
+    return;
+  }
+  // Retries first: they need no proposal.
+  int free = free_slots();
+  while (free > 0 && !retries_.empty()) {
+    auto [params, retry] = std::move(retries_.front());
+    retries_.erase(retries_.begin());
+    launch({next_job_id(), std::move(params), now, retry}, now, out);
+    --free;
+  }
+  if (free > 0 && !outstanding_ && !starved_) {
+    action::RequestProposal request = request_for(std::min(free, kMaxProposalCount));
+    request.id = next_request_id_++;
+    ++round_;
+    outstanding_ = request.id;
+    outstanding_count_ = request.count;
+    out.emplace_back(std::move(request));
+    return;
+  }
+  if (inflight_.empty() && !outstanding_) {
+    if (static_cast<int>(records_.evaluations.size()) >= study_.budget) {
+      stop_reason_ = "budget";
+    } else if (starved_) {
+      spdlog::warn("the search space has no unevaluated points left");
+      stop_reason_ = "exhausted";
+    } else {
+      return;
+    }
+    finish(out);
+  }
+}
+
+void TunerState::launch(Proposal proposal, double now, Actions& out) {
+  out.emplace_back(action::Journal{proposal});  // on disk before it is submitted
+  records_.proposals.push_back(proposal);
+  auto& f = inflight_[proposal.job];
+  f = InFlight{std::move(proposal), false, now, {}};
+  submit(f, now, out);
+}
+
+void TunerState::submit(InFlight& f, double now, Actions& out) {
+  out.emplace_back(action::Submit{f.proposal});
+  f.acked = false;
+  f.sent_at = now;
+}
+
+EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) const {
+  EvaluationRecord r;
+  r.index = static_cast<int>(records_.evaluations.size());
+  r.job = o.job;
+  r.params = f.proposal.params;
+  r.retry = f.proposal.retry;
+  r.worker = o.worker;
+  r.proposed_at = f.proposal.proposed_at;
+  r.started_at = o.started_at;
+  r.finished_at = o.finished_at;
+  r.metrics = o.metrics;
+  if (o.ok && std::isfinite(o.loss)) {
+    r.loss = o.loss;
+  } else {
+    r.status = "failed";
+    r.failure = o.ok ? "objective" : o.failure;
+    r.error = o.ok ? "non-finite loss" : o.error;
+  }
+  return r;
+}
+
+void TunerState::note_record(const EvaluationRecord& r) {
+  recorded_jobs_.insert(r.job);
+  if (!r.ok()) ++failed_;
+  if (r.ok() && (!best_loss_ || study_.better(*r.loss, *best_loss_))) {
+    best_loss_ = r.loss;
+    best_index_ = records_.evaluations.size() - 1;
+    last_improvement_ = static_cast<int>(records_.evaluations.size());
+  }
+}
+
+void TunerState::check_stopping_rules(double now) {
+  if (!stop_reason_.empty()) return;
+  const int n = static_cast<int>(records_.evaluations.size());
+  if (study_.stop.target && best_loss_ &&
+      (*best_loss_ == *study_.stop.target || study_.better(*best_loss_, *study_.stop.target))) {
+    stop_reason_ = "target";
+  } else if (study_.stop.patience && n - last_improvement_ >= *study_.stop.patience) {
+    stop_reason_ = "patience";
+  } else if (study_.stop.max_seconds && now - started_at_ >= *study_.stop.max_seconds) {
+    stop_reason_ = "max_seconds";
+  }
+  if (!stop_reason_.empty()) spdlog::info("stopping rule '{}' met after {} evaluations", stop_reason_, n);
+}
+
+void TunerState::finish(Actions& out) {
+  done_ = true;
+  outstanding_.reset();
+  out.emplace_back(action::Done{stop_reason_});
+}
+
+std::string TunerState::next_job_id() { return settings_.new_job_id(); }
+
+}  // namespace quante::tuner
