@@ -126,7 +126,7 @@ std::vector<tuner::EvaluationRecord> carlo(const LocalObjective& objective, cons
     for (std::size_t i = 0; i < actions.size(); ++i) {
       if (auto* request = std::get_if<tuner::action::RequestProposal>(&actions[i])) {
         const auto r = *request;
-        state.on_proposal(r.id, engine.propose(state.evaluations(), r.pending, r.count, r.round), unix_now(), actions);
+        state.on_proposal(r.id, engine.propose(r.evaluations, r.pending, r.count, r.round), unix_now(), actions);
       } else if (auto* submit = std::get_if<tuner::action::Submit>(&actions[i])) {
         pool.submit(submit->proposal);
         ++running;

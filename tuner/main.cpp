@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+
+#include "cli_exit.hpp"
 #include <spdlog/spdlog.h>
 
 #include "json_params.hpp"
@@ -59,7 +61,7 @@ int suggest_command(const std::string& study_path, const std::string& history, i
   const quante::tuner::TunerState state(*study, quante::tuner::load_study_records(history, *study), quante::unix_now());
   const auto request = state.request_for(q);
   quante::tuner::ProposalEngine engine(*study);
-  const auto batch = engine.propose(state.evaluations(), request.pending, request.count, request.round);
+  const auto batch = engine.propose(request.evaluations, request.pending, request.count, request.round);
   for (const auto& point : batch.points) std::cout << nlohmann::json{{"params", quante::to_json(point)}}.dump() << "\n";
   spdlog::info("suggested {} points by {}{}", batch.points.size(), batch.method,
                batch.qei ? fmt::format(" (qEI {:.4g})", *batch.qei) : "");
@@ -126,7 +128,7 @@ int main(int argc, char** argv) {
   report->add_option("--plot", report_options.plot_path, "convergence plot, SVG (default HISTORY.convergence.svg; \"none\": no plot)");
   report->add_option("--csv", report_options.csv_path, "also write every evaluation to this CSV file");
 
-  CLI11_PARSE(app, argc, argv);
+  QUANTE_CLI_PARSE(app, argc, argv);
   settings.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   if (*run) {
     config.broker = settings.broker;

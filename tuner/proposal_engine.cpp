@@ -127,7 +127,10 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   if (seen < study_.initial) take(impl_->design);
   const int missing = count - static_cast<int>(batch.points.size());
   std::vector<const EvaluationRecord*> ok_records, failed_records;
-  for (const auto& e : evaluations) (e.ok() ? ok_records : failed_records).push_back(&e);
+  for (const auto& e : evaluations) {
+    if (e.ok()) ok_records.push_back(&e);
+    else if (e.failed()) failed_records.push_back(&e);  // a stopped trial is no failure (the fidelity view imputes it)
+  }
   if (ok_records.size() > kModelPoints) {  // the bounded model (kModelPoints says why)
     const std::size_t best_count = kModelPoints / 4;
     std::vector<const EvaluationRecord*> by_loss = ok_records;

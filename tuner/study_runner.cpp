@@ -32,6 +32,8 @@ JobOutcome outcome_of(const Outcome& o) {
   r.finished_at = o.finished_at;
   r.metrics = o.metrics;
   r.worker = o.worker;
+  r.curve = o.curve;
+  r.stopped_at = o.stopped_at;
   return r;
 }
 
@@ -109,7 +111,7 @@ struct StudyRunner::Impl {
             if constexpr (std::is_same_v<T, action::RequestProposal>) {
               spdlog::debug("proposing {} points ({} evaluations, {} pending, round {})", act.count,
                             state->evaluations().size(), act.pending.size(), act.round);
-              proposals.start({act.id, state->evaluations(), std::move(act.pending), act.count, act.round});
+              proposals.start({act.id, std::move(act.evaluations), std::move(act.pending), act.count, act.round});
             } else if constexpr (std::is_same_v<T, action::Journal>) {
               log->proposed(act.proposal);  // fsynced before the Submit that follows
             } else if constexpr (std::is_same_v<T, action::Submit>) {
@@ -119,15 +121,15 @@ struct StudyRunner::Impl {
               s.objective = study.objective;
               s.params = act.proposal.params;
               s.timeout_s = study.timeout_s;
+              s.max_steps = act.max_steps;
+              s.rungs = act.rungs;
               send(s);
+            } else if constexpr (std::is_same_v<T, action::JournalReport>) {
+              log->reported(act.report);  // fsynced before the decision is sent
             } else if constexpr (std::is_same_v<T, action::RecordResult>) {
               log->finished(act.record);  // on disk before the broker is told to forget it
               const auto& r = act.record;
-              display.result_line(
-                  r.ok() ? fmt::format("#{} loss {:.6g} at {} ({})", r.index, *r.loss, quante::to_string(r.params), r.worker)
-                         : fmt::format("#{} FAILED ({}: {}) at {}", r.index, r.failure, r.error,
-                                       quante::to_string(r.params)),
-                  snapshot());
+              display.result_line(result_line(r), snapshot());
             } else if constexpr (std::is_same_v<T, action::Ack>) {
               send(ResultAck{act.job});
             } else if constexpr (std::is_same_v<T, action::Cancel>) {
@@ -140,6 +142,14 @@ struct StudyRunner::Impl {
           a);
     }
     actions.clear();
+  }
+
+  static std::string result_line(const EvaluationRecord& r) {
+    if (r.ok()) return fmt::format("#{} loss {:.6g} at {} ({})", r.index, *r.loss, quante::to_string(r.params), r.worker);
+    if (r.stopped())
+      return fmt::format("#{} stopped at step {} (loss {}) at {}", r.index, r.stopped_at,
+                         r.loss ? fmt::format("{:.6g}", *r.loss) : std::string("not finite"), quante::to_string(r.params));
+    return fmt::format("#{} FAILED ({}: {}) at {}", r.index, r.failure, r.error, quante::to_string(r.params));
   }
 
   void on_proposal_ready() {
@@ -168,6 +178,11 @@ struct StudyRunner::Impl {
     } else if (const auto* heartbeat = std::get_if<Heartbeat>(&message)) {
       observe_epoch(heartbeat->epoch);
       workers = static_cast<int>(heartbeat->workers);
+    } else if (const auto* report = std::get_if<TrialReport>(&message)) {
+      const auto decision = state->on_report(report->job_id, report->attempt, report->step, report->loss, unix_now(), out);
+      apply(out);  // the report is journalled before the decision leaves
+      send(TrialDecision{report->job_id, report->attempt, report->step, decision == ReportDecision::Continue});
+      return;
     }
     apply(out);
   }

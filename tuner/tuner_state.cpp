@@ -5,7 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "fidelity_model_view.hpp"
 #include "protocol.hpp"
+#include "rungs.hpp"
 
 namespace quante::tuner {
 
@@ -23,7 +25,7 @@ TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerState
     // note_record() counts from the records already in the vector: replay them one by one.
     const auto& e = records_.evaluations[i];
     recorded_jobs_.insert(e.job);
-    if (!e.ok()) ++failed_;
+    if (e.failed()) ++failed_;
     if (e.ok() && (!best_loss_ || study_.better(*e.loss, *best_loss_))) {
       best_loss_ = e.loss;
       best_index_ = i;
@@ -38,10 +40,42 @@ TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerState
   std::set<std::pair<std::string, int>> proposed_retries;
   for (const auto& p : records_.proposals) proposed_retries.insert({study_.space.key(p.params), p.retry});
   for (const auto& e : records_.evaluations)
-    if (!e.ok() && e.retry < study_.retries && !proposed_retries.count({study_.space.key(e.params), e.retry + 1}))
+    if (e.failed() && e.retry < study_.retries && !proposed_retries.count({study_.space.key(e.params), e.retry + 1}))
       retries_.emplace_back(e.params, e.retry + 1);
   round_ = records_.proposals.size();
+  if (study_.fidelity) {
+    const auto& f = *study_.fidelity;
+    scheduler_ = scheduling::make_scheduler(f, study_.seed);
+    levels_ = scheduling::rung_steps(f.step_min, f.step_max, f.eta);
+    replay_into_scheduler();
+  }
 }
+
+void TunerState::replay_into_scheduler() {
+  // Proposals in journal order (a trial's ordinal decides its Hyperband bracket), then the rung
+  // reports as journalled, then the results. ASHA's and Hyperband's rung tables depend only on the
+  // rung losses in their order, so they come back exactly; the median rule also reads finished
+  // trials' last losses, which join after every report here (live they join as they finish).
+  for (const auto& p : records_.proposals) {
+    auto rungs = scheduler_->on_trial_add(p.job, ordinal_++);
+    if (auto it = inflight_.find(p.job); it != inflight_.end()) it->second.extras.rungs = std::move(rungs);
+  }
+  for (const auto& r : records_.reports) {
+    const bool go_on = scheduler_->on_trial_report(r.job, r.step, internal(r.loss)) == scheduling::Decision::Continue;
+    if (auto it = inflight_.find(r.job); it != inflight_.end()) {
+      it->second.extras.curve.emplace_back(r.step, r.loss);
+      it->second.extras.stopped = !go_on;
+    }
+  }
+  const std::int64_t step_max = study_.fidelity->step_max;
+  for (const auto& e : records_.evaluations) {
+    std::optional<double> loss;
+    if (!e.failed() && e.loss) loss = internal(*e.loss);
+    scheduler_->on_trial_complete(e.job, e.steps_run(step_max), loss);
+  }
+}
+
+double TunerState::internal(double loss) const { return study_.sign() * loss; }
 
 void TunerState::start(double now, Actions& out) {
   if (done_) return;
@@ -85,7 +119,12 @@ ResultKind TunerState::on_result(const JobOutcome& outcome, double now, Actions&
   inflight_.erase(it);
   out.emplace_back(action::RecordResult{r});
   out.emplace_back(action::Ack{r.job});
-  if (!r.ok() && r.retry < study_.retries) retries_.emplace_back(r.params, r.retry + 1);
+  if (r.failed() && r.retry < study_.retries) retries_.emplace_back(r.params, r.retry + 1);
+  if (scheduler_) {
+    std::optional<double> loss;
+    if (!r.failed() && r.loss) loss = internal(*r.loss);
+    scheduler_->on_trial_complete(r.job, r.steps_run(study_.fidelity->step_max), loss);
+  }
   records_.evaluations.push_back(std::move(r));
   note_record(records_.evaluations.back());
   starved_ = false;
@@ -123,15 +162,36 @@ void TunerState::tick(double now, Actions& out) {
   schedule(now, out);
 }
 
-ReportDecision TunerState::on_report(const std::string& job, int attempt, int step, double loss, double now, Actions& out) {
-  (void)attempt;
+ReportDecision TunerState::on_report(const std::string& job, std::uint32_t attempt, std::int64_t step, double loss,
+                                     double now, Actions& out) {
   (void)now;
-  (void)out;
   auto it = inflight_.find(job);
   if (done_ || it == inflight_.end()) return ReportDecision::Stop;  // nobody waits for this job any more
-  it->second.extras.curve.emplace_back(step, loss);
-  // The scheduler's decision goes here (rungs in extras.rung, a Cancel action on Stop).
-  return ReportDecision::Continue;
+  JobExtras& extras = it->second.extras;
+  if (attempt < extras.attempt) return ReportDecision::Stop;        // an expired attempt's report
+  extras.attempt = attempt;
+  if (!scheduler_) return ReportDecision::Continue;
+  if (!extras.curve.empty() && step <= extras.curve.back().first) return extras.stopped ? ReportDecision::Stop : ReportDecision::Continue;
+  const bool go_on = scheduler_->on_trial_report(job, step, internal(loss)) == scheduling::Decision::Continue;
+  extras.curve.emplace_back(step, loss);
+  extras.stopped = !go_on;
+  RungReport report{job, step, loss, go_on};
+  records_.reports.push_back(report);
+  out.emplace_back(action::JournalReport{std::move(report)});
+  return go_on ? ReportDecision::Continue : ReportDecision::Stop;
+}
+
+std::int64_t TunerState::steps_used() const {
+  if (!study_.fidelity) return 0;
+  std::int64_t steps = 0;
+  for (const auto& e : records_.evaluations) steps += e.steps_run(study_.fidelity->step_max);
+  for (const auto& [job, f] : inflight_)
+    if (!f.extras.curve.empty()) steps += f.extras.curve.back().first;
+  return steps;
+}
+
+bool TunerState::steps_budget_spent() const {
+  return study_.fidelity && study_.fidelity->budget_steps && steps_used() >= *study_.fidelity->budget_steps;
 }
 
 action::RequestProposal TunerState::request_for(int count) const {
@@ -141,6 +201,14 @@ action::RequestProposal TunerState::request_for(int count) const {
   // In the journal's order, so that the same history always gives the engine the same input.
   for (const auto& p : records_.proposals)
     if (inflight_.count(p.job)) request.pending.push_back(p.params);
+  if (study_.fidelity) {
+    // One fidelity for the model; at least d + 2 trials there before it moves up a level.
+    const int min_points = std::max(4, static_cast<int>(study_.space.size()) + 2);
+    request.evaluations =
+        fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points, study_).records;
+  } else {
+    request.evaluations = records_.evaluations;
+  }
   return request;
 }
 
@@ -167,6 +235,7 @@ int TunerState::free_slots() const {
   if (study_.mode == ProposalMode::Sync && running > 0) return 0;
   const int slots = study_.batch + (study_.mode == ProposalMode::Async ? study_.queue_ahead : 0);
   const int left = study_.budget - static_cast<int>(records_.evaluations.size()) - running;
+  if (steps_budget_spent()) return 0;  // budget_steps: what runs may finish, nothing new starts
   return std::max(0, std::min(slots - running, left));
 }
 
@@ -196,7 +265,7 @@ void TunerState::schedule(double now, Actions& out) {
     return;
   }
   if (inflight_.empty() && !outstanding_) {
-    if (static_cast<int>(records_.evaluations.size()) >= study_.budget) {
+    if (static_cast<int>(records_.evaluations.size()) >= study_.budget || steps_budget_spent()) {
       stop_reason_ = "budget";
     } else if (starved_) {
       spdlog::warn("the search space has no unevaluated points left");
@@ -213,11 +282,12 @@ void TunerState::launch(Proposal proposal, double now, Actions& out) {
   records_.proposals.push_back(proposal);
   auto& f = inflight_[proposal.job];
   f = InFlight{std::move(proposal), false, now, {}};
+  if (scheduler_) f.extras.rungs = scheduler_->on_trial_add(f.proposal.job, ordinal_++);
   submit(f, now, out);
 }
 
 void TunerState::submit(InFlight& f, double now, Actions& out) {
-  out.emplace_back(action::Submit{f.proposal});
+  out.emplace_back(action::Submit{f.proposal, study_.fidelity ? study_.fidelity->step_max : 0, f.extras.rungs});
   f.acked = false;
   f.sent_at = now;
 }
@@ -233,7 +303,12 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
   r.started_at = o.started_at;
   r.finished_at = o.finished_at;
   r.metrics = o.metrics;
-  if (o.ok && std::isfinite(o.loss)) {
+  r.curve = o.curve.empty() ? f.extras.curve : o.curve;
+  if (o.ok && o.stopped_at > 0) {
+    r.status = "stopped";  // ended early by the scheduler: its loss is the last it reported
+    r.stopped_at = o.stopped_at;
+    if (std::isfinite(o.loss)) r.loss = o.loss;
+  } else if (o.ok && std::isfinite(o.loss)) {
     r.loss = o.loss;
   } else {
     r.status = "failed";
@@ -245,7 +320,7 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
 
 void TunerState::note_record(const EvaluationRecord& r) {
   recorded_jobs_.insert(r.job);
-  if (!r.ok()) ++failed_;
+  if (r.failed()) ++failed_;
   if (r.ok() && (!best_loss_ || study_.better(*r.loss, *best_loss_))) {
     best_loss_ = r.loss;
     best_index_ = records_.evaluations.size() - 1;

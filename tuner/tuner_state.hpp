@@ -19,17 +19,19 @@
 // At most one proposal is outstanding at any time: a RequestProposal is answered by
 // on_proposal() with the same id (a late answer to an abandoned request is ignored).
 //
-// Seams for early stopping and multi-fidelity (not implemented here): each in-flight job has a
-// JobExtras slot (its learning curve, its rung); on_report() is where a step report from the
-// worker arrives and where a scheduler (ASHA, median, ...) would return its decision. A
-// scheduler would be one class in its own file held by TunerState and consulted from on_report()
-// (on_trial_result in Ray Tune's terms) and from on_result() (on_trial_complete); a "stopped"
-// record would be built in record_of() from JobExtras::curve.
+// Early stopping and multi-fidelity (a study with [fidelity]): each new trial is given its rungs
+// by the scheduler (scheduling/: ASHA, asynchronous Hyperband, the median rule), submitted with
+// them and step_max; on_report() takes a rung report, asks the scheduler, and emits a
+// JournalReport (on disk before the decision is sent) and the decision; a trial the tuner
+// stopped comes back as a "stopped" record with its curve. Proposals then see the losses at one
+// fidelity (fidelity_model_view.hpp). Resume replays the journal's proposals and reports and the
+// history's results into a new scheduler, so its rung tables are as they were.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,6 +40,7 @@
 
 #include "history.hpp"
 #include "proposal_engine.hpp"
+#include "scheduler.hpp"
 #include "study.hpp"
 
 namespace quante::tuner {
@@ -53,6 +56,8 @@ struct JobOutcome {
   double started_at = 0, finished_at = 0;
   std::map<std::string, double> metrics;
   std::string worker;
+  std::vector<std::pair<std::int64_t, double>> curve;  // as the worker recorded it
+  std::int64_t stopped_at = 0;                         // the step the tuner stopped it at; 0: ran its course
 };
 
 namespace action {
@@ -63,9 +68,15 @@ struct RequestProposal {
   int count = 0;
   std::vector<Params> pending;
   std::uint64_t round = 0;
+  std::vector<EvaluationRecord> evaluations;    // what the model sees (one fidelity, with [fidelity])
 };
 struct Journal { Proposal proposal; };          // append to the journal, fsync
-struct Submit { Proposal proposal; };           // send to the broker (or queue locally)
+struct Submit {                                 // send to the broker (or queue locally)
+  Proposal proposal;
+  std::int64_t max_steps = 0;                   // [fidelity] step_max; 0 without
+  std::vector<std::int64_t> rungs;              // where the tuner decides go on / stop
+};
+struct JournalReport { RungReport report; };    // append to the journal, fsync, then send the decision
 struct RecordResult { EvaluationRecord record; };  // append to the history, fsync
 struct Ack { std::string job; };                // tell the broker it may forget the result
 struct Cancel { std::string job; };             // journal the cancellation, then tell the broker
@@ -74,14 +85,15 @@ struct Done { std::string reason; };            // "budget", "target", "patience
 }  // namespace action
 
 using Action = std::variant<action::RequestProposal, action::Journal, action::Submit, action::RecordResult,
-                            action::Ack, action::Cancel, action::Done>;
+                            action::Ack, action::Cancel, action::Done, action::JournalReport>;
 using Actions = std::vector<Action>;
 
-// Per-job data for early stopping and multi-fidelity: filled by on_report() once a scheduler
-// exists. Empty for every study today.
+// Per-job data for early stopping and multi-fidelity.
 struct JobExtras {
-  std::vector<std::pair<int, double>> curve;   // (step, loss) as reported
-  int rung = 0;                                // the highest rung the job has reached
+  std::vector<std::pair<std::int64_t, double>> curve;   // (step, loss) of its rung reports
+  std::vector<std::int64_t> rungs;                      // given by the scheduler at launch
+  bool stopped = false;                                 // told to stop at its last report
+  std::uint32_t attempt = 0;                            // the newest attempt heard from
 };
 
 enum class ReportDecision { Continue, Stop };
@@ -122,9 +134,16 @@ class TunerState {
   void on_stop(double now, Actions& out);
   // The passage of time: max_seconds, re-submits of unacknowledged jobs.
   void tick(double now, Actions& out);
-  // Early-stopping seam: a step report of a running job. Today it records the point in the
-  // job's curve and says Continue; a scheduler would decide here (and emit Cancel on Stop).
-  ReportDecision on_report(const std::string& job, int attempt, int step, double loss, double now, Actions& out);
+  // A rung report of a running job: the scheduler decides; JournalReport comes first in `out`
+  // and the shell sends the decision after carrying it out. A report of a job not in flight (a
+  // late one, or after a stop), or of an attempt older than one already heard from (its worker
+  // was lost and the job runs again), hears Stop and changes nothing. A new attempt's reports at
+  // steps already decided get the decision that stands (the same configuration was measured
+  // there); it is asked afresh only past them.
+  ReportDecision on_report(const std::string& job, std::uint32_t attempt, std::int64_t step, double loss, double now,
+                           Actions& out);
+  // Steps run so far: finished trials' steps and the last rung report of each one in flight.
+  std::int64_t steps_used() const;
 
   // What to ask the engine for `count` points now, given what is in flight (for `suggest`). Does
   // not change the state.
@@ -162,6 +181,9 @@ class TunerState {
   void check_stopping_rules(double now);
   void finish(Actions& out);
   std::string next_job_id();
+  bool steps_budget_spent() const;
+  double internal(double loss) const;  // what the scheduler minimises (NaN stays NaN)
+  void replay_into_scheduler();
 
   Study study_;
   TunerStateSettings settings_;
@@ -184,6 +206,9 @@ class TunerState {
   double started_at_ = 0;
   std::string stop_reason_;
   bool done_ = false;
+  std::unique_ptr<scheduling::Scheduler> scheduler_;  // with [fidelity]
+  std::vector<std::int64_t> levels_;                   // the rungs of step_min, step_max, eta
+  std::uint64_t ordinal_ = 0;                          // trials added to the scheduler
 };
 
 // Best ok record for the study's direction.

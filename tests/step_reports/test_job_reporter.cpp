@@ -33,7 +33,7 @@ class FakeLoop {
         }) {}
   ~FakeLoop() {
     quit_ = true;
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   std::vector<std::int64_t> asked() {
     quit_ = true;

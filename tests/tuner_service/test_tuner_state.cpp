@@ -460,15 +460,150 @@ TEST_CASE("a space running out of points ends the study instead of proposing in 
   CHECK(h.done() == "exhausted");
 }
 
-TEST_CASE("the early-stopping seam records a job's curve and lets it continue", "[tuner_state]") {
-  Harness h(make_study(20, 1));
+namespace {
+
+Study fidelity_study(int budget, int batch, scheduling::SchedulerKind kind = scheduling::SchedulerKind::Asha) {
+  Study s = make_study(budget, batch);
+  scheduling::FidelitySettings f;
+  f.step_min = 1;
+  f.step_max = 27;
+  f.eta = 3;
+  f.scheduler = kind;
+  s.fidelity = f;
+  return s;
+}
+
+JobOutcome finished(const std::string& job, double loss, std::vector<std::pair<std::int64_t, double>> curve,
+                    std::int64_t stopped_at = 0) {
+  JobOutcome o;
+  o.job = job;
+  o.ok = true;
+  o.loss = loss;
+  o.worker = "w";
+  o.curve = std::move(curve);
+  o.stopped_at = stopped_at;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs; ASHA decides at each rung", "[tuner_state][fidelity]") {
+  Harness h(fidelity_study(20, 3));
   h.start();
   h.answer(*h.request());
-  CHECK(h.state.on_report("J1", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
-  CHECK(h.state.on_report("J1", 1, 3, 0.6, h.now, h.out) == ReportDecision::Continue);
-  REQUIRE(h.state.extras("J1"));
-  CHECK(h.state.extras("J1")->curve == std::vector<std::pair<int, double>>{{1, 0.9}, {3, 0.6}});
+  auto submits = h.taken<action::Submit>();
+  REQUIRE(submits.size() == 3);
+  for (const auto& s : submits) {
+    CHECK(s.max_steps == 27);
+    CHECK(s.rungs == std::vector<std::int64_t>{1, 3, 9});
+  }
+  // Rung 1: three trials report; with eta 3 the first two always go on (fewer than 3 at the
+  // rung), the third goes on only in the best third of the three.
+  h.out.clear();
+  CHECK(h.state.on_report("J1", 1, 1, 0.5, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J2", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J3", 1, 1, 0.7, h.now, h.out) == ReportDecision::Stop);  // 0.5 is better: 1 of 3 goes on
+  // Each decision is journalled, in order, before it is sent.
+  auto journalled = h.taken<action::JournalReport>();
+  REQUIRE(journalled.size() == 3);
+  CHECK(journalled[2].report.job == "J3");
+  CHECK_FALSE(journalled[2].report.go_on);
+  CHECK(h.state.records().reports.size() == 3);
+  // A repeated report changes nothing and gets the same answer; an unknown job hears stop.
+  h.out.clear();
+  CHECK(h.state.on_report("J3", 1, 1, 0.1, h.now, h.out) == ReportDecision::Stop);
+  CHECK(h.out.empty());
   CHECK(h.state.on_report("nobody", 1, 1, 0.5, h.now, h.out) == ReportDecision::Stop);
+  // J3 comes back stopped: a "stopped" record with its curve, not a failure, not retried, not best.
+  h.out.clear();
+  h.state.on_result(finished("J3", 0.7, {{1, 0.7}}, 1), h.now, h.out);
+  const auto& r = h.state.evaluations().back();
+  CHECK(r.stopped());
+  CHECK(r.stopped_at == 1);
+  CHECK(r.loss == 0.7);
+  CHECK(r.curve == std::vector<std::pair<std::int64_t, double>>{{1, 0.7}});
+  CHECK(h.state.failed() == 0);
+  CHECK(h.state.retries_waiting() == 0);
+  CHECK_FALSE(h.state.best());
+  // A full-length result counts as best.
+  h.state.on_result(finished("J1", 0.2, {{1, 0.5}, {27, 0.2}}), h.now, h.out);
+  REQUIRE(h.state.best());
+  CHECK(h.state.best()->job == "J1");
+  CHECK(h.state.steps_used() == 1 + 27 + 1);  // J3 and J1 finished, J2 reported step 1
+}
+
+TEST_CASE("a maximised study ranks reports the other way round", "[tuner_state][fidelity]") {
+  Study study = fidelity_study(20, 3);
+  study.direction = Direction::Maximize;
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());
+  h.out.clear();
+  CHECK(h.state.on_report("J1", 1, 1, 0.5, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J2", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J3", 1, 1, 0.95, h.now, h.out) == ReportDecision::Continue);  // the best accuracy
+}
+
+TEST_CASE("a resumed tuner rebuilds its rung tables from the journal's reports", "[tuner_state][fidelity]") {
+  StudyRecords records;
+  records.proposals = {{"A", point(1), 900, 0}, {"B", point(2), 900, 0}, {"C", point(3), 900, 0}, {"D", point(4), 900, 0}};
+  records.reports = {{"A", 1, 0.5, true}, {"B", 1, 0.9, true}, {"C", 1, 0.6, false}};
+  Harness h(fidelity_study(20, 4), records);
+  h.start();
+  // The jobs in flight are submitted again with the rungs they had.
+  auto submits = h.taken<action::Submit>();
+  REQUIRE(submits.size() == 4);
+  for (const auto& s : submits) CHECK(s.rungs == std::vector<std::int64_t>{1, 3, 9});
+  // D at rung 1 with 0.55: one of four may go on (0.5 is better): stop. Had the tables been
+  // lost, D would be the first at the rung and go on.
+  h.out.clear();
+  CHECK(h.state.on_report("D", 1, 1, 0.55, h.now, h.out) == ReportDecision::Stop);
+  // C was told to stop before the restart: a repeated report still hears stop.
+  CHECK(h.state.on_report("C", 1, 1, 0.6, h.now, h.out) == ReportDecision::Stop);
+  // A's worker was lost: attempt 2 runs it again from the start. Its rung-1 report gets the
+  // decision that stands; a late report of attempt 1 now counts nowhere.
+  h.out.clear();
+  CHECK(h.state.on_report("A", 2, 1, 0.5, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.out.empty());
+  CHECK(h.state.on_report("A", 1, 3, 0.1, h.now, h.out) == ReportDecision::Stop);
+  CHECK(h.out.empty());
+  CHECK(h.state.on_report("A", 2, 3, 0.4, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.records().reports.back().job == "A");
+  CHECK(h.state.records().reports.back().loss == 0.4);
+}
+
+TEST_CASE("budget_steps ends the study once the steps are spent; proposals see one fidelity", "[tuner_state][fidelity]") {
+  Study study = fidelity_study(100, 2);
+  study.fidelity->budget_steps = 60;
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());
+  // Two full-length trials (27 steps each), then two stopped at rung 3.
+  h.out.clear();
+  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  h.answer(*h.request());  // J3
+  h.out.clear();
+  h.state.on_result(finished("J2", 0.2, {{1, 0.8}, {3, 0.5}, {9, 0.3}, {27, 0.2}}), h.now, h.out);
+  auto r = h.request();
+  REQUIRE(r);
+  // Fewer than d + 2 = 4 trials at any level: the model sees the highest level with the most
+  // trials, step 27, where J1 and J2 are.
+  REQUIRE(r->evaluations.size() == 2);
+  CHECK(r->evaluations[0].loss == 0.3);
+  h.answer(*r);  // J4
+  CHECK(h.state.steps_used() == 54);
+  h.out.clear();
+  h.state.on_result(finished("J3", 0.7, {{1, 0.9}, {3, 0.7}}, 3), h.now, h.out);
+  CHECK(h.state.steps_used() == 57);
+  auto last = h.request();  // 57 < 60: one more trial may start
+  REQUIRE(last);
+  h.out.clear();
+  h.state.on_result(finished("J4", 0.65, {{1, 0.95}, {3, 0.65}}, 3), h.now, h.out);
+  CHECK(h.state.steps_used() == 60);
+  CHECK_FALSE(h.done());  // a proposal is outstanding; its points find the steps spent
+  h.answer(*last);
+  CHECK(h.submitted().empty());
+  CHECK(h.done() == "budget");
 }
 
 TEST_CASE("request_for (suggest) sees the journal's pending points and round without changing the state",

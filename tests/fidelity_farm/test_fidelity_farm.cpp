@@ -1,0 +1,230 @@
+// Early stopping through a real farm (issue 13): trials report learning curves through the
+// worker, broker and tuner; the tuner's ASHA stops the losers; histories keep curves and the
+// stopped status; nothing is lost or counted twice when the tuner, a worker or the broker is
+// killed in the middle of a study.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <set>
+
+#include "farm.hpp"
+
+using namespace quante::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string curve_study(int budget, int batch, const std::string& scheduler = "asha", int step_ms = 0,
+                        const std::string& objective = "curve") {
+  std::string text = "name = \"fidelity\"\nobjective = \"" + objective + "\"\nbudget = " + std::to_string(budget) +
+                     "\nbatch = " + std::to_string(batch) + "\ninitial = 4\nseed = 11\n"
+                     "[fidelity]\nstep_max = 9\nstep_min = 1\neta = 3\nscheduler = \"" + scheduler + "\"\n"
+                     "[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\n"
+                     "x1 = { type = \"float\", low = 0.0, high = 15.0 }\n";
+  if (step_ms > 0)
+    text += "step_ms = { type = \"int\", low = " + std::to_string(step_ms) + ", high = " + std::to_string(step_ms + 1) + " }\n";
+  return text;
+}
+
+struct Tally {
+  int ok = 0, stopped = 0, failed = 0;
+  long steps = 0;
+};
+
+// Exactly `budget` records, each job once; curves as promised.
+Tally check_history(const std::string& history, std::size_t budget, bool curves_expected = true) {
+  const auto records = read_history(history);
+  REQUIRE(records.size() == budget);
+  std::set<std::string> jobs;
+  Tally t;
+  for (const auto& r : records) {
+    INFO(r.dump());
+    jobs.insert(r["job"].get<std::string>());
+    const std::string status = r["status"];
+    if (status == "failed") {
+      ++t.failed;
+      continue;
+    }
+    if (!curves_expected) {
+      CHECK_FALSE(r.contains("curve"));
+      ++t.ok;
+      t.steps += 9;
+      continue;
+    }
+    REQUIRE(r.contains("curve"));
+    const auto& curve = r["curve"];
+    REQUIRE(!curve.empty());
+    long previous = 0;
+    for (const auto& point : curve) {
+      CHECK(point[0].get<long>() > previous);
+      previous = point[0].get<long>();
+    }
+    t.steps += previous;
+    if (status == "stopped") {
+      ++t.stopped;
+      const long at = r["stopped_at"];
+      CHECK((at == 1 || at == 3));  // ASHA's rungs for step_max 9, eta 3
+      CHECK(previous == at);
+      CHECK(r["loss"] == curve.back()[1]);
+    } else {
+      REQUIRE(status == "ok");
+      ++t.ok;
+      CHECK(previous == 9);
+    }
+  }
+  REQUIRE(jobs.size() == budget);
+  return t;
+}
+
+std::size_t journal_reports(const std::string& history) {
+  std::size_t n = 0;
+  for (const auto& line : read_history(history + ".journal"))
+    if (line.value("type", "") == "report") ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("ASHA stops losing trials of builtin:curve through a real farm", "[fidelity][farm]") {
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 3; ++i) farm.start_worker({"curve=builtin:curve:branin"});
+  REQUIRE(farm.wait_for_workers(3));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(30, 3), history);
+  const auto code = tuner->wait(180s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const Tally t = check_history(history, 30);
+  CHECK(t.stopped >= 8);     // with eta 3 most trials lose a rung contest
+  CHECK(t.ok >= 3);
+  CHECK(t.steps < 30 * 9);   // what the same trials would have used at full length
+  CHECK(journal_reports(history) >= 30);  // every trial reported at rung 1 at least
+}
+
+TEST_CASE("a Python exec child reports through quante_objective and stops when told", "[fidelity][farm]") {
+  Farm farm;
+  farm.start_broker();
+  const std::string script = farm.dir().file("train.py");
+  write_file(script,
+             "import math, sys\n"
+             "sys.path.insert(0, '" + std::string(QUANTE_SOURCE_DIR) + "/python')\n"
+             "from quante_objective import serve, StopTrial\n"
+             "def objective(params, gpu, report, max_steps=None):\n"
+             "    x0, x1 = params['x0'], params['x1']\n"
+             "    final = (x0 - 2.0) ** 2 + (x1 - 7.0) ** 2\n"
+             "    loss = None\n"
+             "    for step in range(1, max_steps + 1):\n"
+             "        loss = final + 50.0 / step\n"
+             "        if not report(step, loss, {'step_metric': float(step)}):\n"
+             "            raise StopTrial\n"
+             "    return loss\n"
+             "if __name__ == '__main__':\n"
+             "    serve(objective)\n");
+  for (int i = 0; i < 2; ++i) farm.start_worker({"py=exec:" + std::string(QUANTE_TEST_PYTHON) + " " + script});
+  REQUIRE(farm.wait_for_workers(2));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(16, 2, "asha", 0, "py"), history);
+  const auto code = tuner->wait(180s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const Tally t = check_history(history, 16);
+  CHECK(t.stopped >= 4);
+  CHECK(t.failed == 0);
+}
+
+TEST_CASE("a child that never reports runs full-length trials under [fidelity]", "[fidelity][farm]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"plain=builtin:branin"});
+  REQUIRE(farm.wait_for_workers(1));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(6, 1, "asha", 0, "plain"), history);
+  REQUIRE(tuner->wait(120s) == 0);
+  const Tally t = check_history(history, 6, false);
+  CHECK(t.ok == 6);
+}
+
+TEST_CASE("the mlp reports every epoch and stops when told through a real farm", "[fidelity][farm]") {
+  Farm farm;
+  farm.start_broker();
+  const std::string spec = "digits=builtin:mlp?data=" + std::string(QUANTE_SOURCE_DIR) +
+                           "/data/digits.csv&label=label&val_fraction=0.25&device=cpu";
+  for (int i = 0; i < 2; ++i) farm.start_worker({spec});
+  REQUIRE(farm.wait_for_workers(2));
+  const std::string history = farm.history_path();
+  const std::string study =
+      "name = \"mlp-fidelity\"\nobjective = \"digits\"\nbudget = 12\nbatch = 2\ninitial = 4\nseed = 3\n"
+      "[fidelity]\nstep_max = 9\neta = 3\nscheduler = \"asha\"\n"
+      "[space]\nlr = { type = \"float\", low = 1e-4, high = 1.0, log = true }\n"
+      "width = { type = \"int\", low = 4, high = 64 }\n";
+  auto tuner = farm.start_tuner(study, history);
+  const auto code = tuner->wait(300s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const Tally t = check_history(history, 12);
+  CHECK(t.stopped >= 2);
+  for (const auto& r : read_history(history))
+    if (r["status"] == "ok") CHECK(r["metrics"].contains("accuracy"));
+}
+
+TEST_CASE("a tuner killed mid-study resumes with every curve and rung decision", "[fidelity][farm][faults]") {
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 3; ++i) farm.start_worker({"curve=builtin:curve:branin"});
+  REQUIRE(farm.wait_for_workers(3));
+  const std::string history = farm.history_path();
+  const std::string study = curve_study(24, 3, "asha", 15);
+  for (int kill = 0; kill < 3; ++kill) {
+    auto tuner = farm.start_tuner(study, history);
+    const std::size_t before = read_history(history).size();
+    REQUIRE(wait_until([&] { return read_history(history).size() >= before + 3 || !tuner->running(); }, 120s));
+    tuner->signal(SIGKILL);
+    tuner->wait(10s);
+  }
+  auto tuner = farm.start_tuner(study, history);
+  const auto code = tuner->wait(240s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const Tally t = check_history(history, 24);
+  CHECK(t.stopped >= 4);
+  // Each job reported each rung once: no decision was taken twice for the same step.
+  std::set<std::pair<std::string, long>> seen;
+  for (const auto& line : read_history(history + ".journal"))
+    if (line.value("type", "") == "report")
+      CHECK(seen.insert({line["job"].get<std::string>(), line["step"].get<long>()}).second);
+}
+
+TEST_CASE("a worker killed mid-trial: the trial runs again and the study ends with its budget", "[fidelity][farm][faults]") {
+  Farm farm;
+  farm.start_broker();
+  auto& victim = farm.start_worker({"curve=builtin:curve:branin"});
+  farm.start_worker({"curve=builtin:curve:branin"});
+  REQUIRE(farm.wait_for_workers(2));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(12, 2, "asha", 40), history);
+  REQUIRE(wait_until([&] { return journal_reports(history) >= 3; }, 60s));
+  victim.signal(SIGKILL);
+  farm.start_worker({"curve=builtin:curve:branin"});
+  const auto code = tuner->wait(240s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  check_history(history, 12);
+}
+
+TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or doubled", "[fidelity][farm][faults]") {
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 2; ++i) farm.start_worker({"curve=builtin:curve:branin"});
+  REQUIRE(farm.wait_for_workers(2));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(10, 2, "hyperband", 40), history);
+  REQUIRE(wait_until([&] { return journal_reports(history) >= 2; }, 60s));
+  farm.broker->signal(SIGKILL);
+  farm.broker->wait(10s);
+  farm.start_broker();
+  const auto code = tuner->wait(240s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  check_history(history, 10);
+}
