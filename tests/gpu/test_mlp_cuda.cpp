@@ -107,3 +107,34 @@ TEST_CASE("mlp cuda: an out-of-memory job fails with the reason; the next job su
   CHECK(after.ok);
 #endif
 }
+
+TEST_CASE("mlp cuda: the epoch hook sees the CPU's per-epoch validation and can end the run", "[gpu][mlp][curve]") {
+  if (!have_gpu()) return;
+#ifdef QUANTE_WITH_CUDA
+  const auto data = test::load_digits();
+  CpuMlpTrainer cpu(data);
+  const auto gpu = make_cuda_trainer(data);
+  MlpHyper h;
+  h.widths = {64};
+  h.epochs = 4;
+  h.batch_size = 64;
+  h.lr = 1e-3;
+  h.seed = 9;
+  std::vector<MlpEpoch> on_cpu, on_gpu;
+  const MlpRunResult a = cpu.train(h, {}, [&](const MlpEpoch& e) { on_cpu.push_back(e); return true; });
+  const MlpRunResult b = gpu->train(h, {}, [&](const MlpEpoch& e) { on_gpu.push_back(e); return e.epoch < 3; });
+  REQUIRE(on_cpu.size() == 4);
+  REQUIRE(on_gpu.size() == 3);  // told to stop after epoch 3
+  CHECK(b.epochs_run == 3);
+  for (std::size_t e = 0; e < on_gpu.size(); ++e) {
+    CHECK(on_gpu[e].epoch == on_cpu[e].epoch);
+    CHECK(on_gpu[e].val_loss == Approx(on_cpu[e].val_loss).epsilon(2e-3));
+    CHECK(std::abs(on_gpu[e].val_accuracy - on_cpu[e].val_accuracy) <= 2.0 / data->n_val + 1e-12);
+  }
+  CHECK(b.val_loss == on_gpu.back().val_loss);
+  CHECK(a.val_loss == on_cpu.back().val_loss);
+  // A run with the hook trains exactly as one without (validation does not touch the training).
+  const MlpRunResult plain = gpu->train(h, {});
+  CHECK(plain.val_loss == Approx(a.val_loss).epsilon(2e-3));
+#endif
+}

@@ -5,6 +5,7 @@
 #include "mlp_objective.hpp"
 #include "mlp_test_data.hpp"
 #include "objective.hpp"
+#include "recording_reporter.hpp"
 
 using namespace quante;
 using namespace quante::worker;
@@ -107,4 +108,42 @@ TEST_CASE("builtin:mlp: device=cuda without a usable GPU fails jobs or start-up,
   CHECK_FALSE(made.objective);
   CHECK(made.error.find("without CUDA") != std::string::npos);
 #endif
+}
+
+TEST_CASE("builtin:mlp: reports the validation loss after every epoch and stops when told", "[mlp][curve]") {
+  auto objective = make(digits_spec("&epochs=30"));
+  const Params params = {{"layers", std::int64_t{1}}, {"width", std::int64_t{32}}, {"lr", 3e-3},
+                         {"optimizer", std::string("adam")}, {"batch_size", std::int64_t{64}}};
+  // max_steps is the number of epochs: 4, not the spec's 30.
+  test::RecordingReporter full(4);
+  const Evaluation whole = objective->evaluate("J1", params, full);
+  INFO(whole.error);
+  REQUIRE(whole.ok);
+  CHECK_FALSE(whole.stopped_at);
+  const auto curve = full.reports();
+  REQUIRE(curve.size() == 4);
+  for (std::size_t i = 0; i < curve.size(); ++i) {
+    CHECK(curve[i].step == static_cast<std::int64_t>(i + 1));
+    CHECK(curve[i].metrics.count("accuracy") == 1);
+    CHECK(curve[i].metrics.count("train_loss") == 1);
+  }
+  CHECK(curve.back().loss < curve.front().loss);
+  CHECK(whole.loss == curve.back().loss);  // the last epoch's validation is the result
+  CHECK(whole.metrics.at("accuracy") == curve.back().metrics.at("accuracy"));
+
+  // Stopped after epoch 2 of 4: the same run up to there (same seed), ended at once.
+  test::RecordingReporter stop(4, test::RecordingReporter::stop_at_step(2));
+  const Evaluation stopped = objective->evaluate("J2", params, stop);
+  REQUIRE(stopped.ok);
+  REQUIRE(stopped.stopped_at);
+  CHECK(*stopped.stopped_at == 2);
+  REQUIRE(stop.reports().size() == 2);
+  CHECK(stopped.loss == curve[1].loss);
+
+  // Without max_steps the epochs hyperparameter counts, and every epoch is still reported.
+  test::RecordingReporter own;
+  Params three = params;
+  three["epochs"] = std::int64_t{3};
+  REQUIRE(objective->evaluate("J3", three, own).ok);
+  CHECK(own.reports().size() == 3);
 }

@@ -109,3 +109,24 @@ TEST_CASE("mlp cpu: a stop request ends the run with MlpStopped; divergence is r
     CHECK(std::string(stopped.what()).find("diverged") != std::string::npos);
   }
 }
+
+TEST_CASE("mlp cpu: the epoch hook sees each epoch's validation and can end the run", "[mlp][curve]") {
+  CpuMlpTrainer trainer(test::load_digits());
+  const MlpRunResult plain = trainer.train(hyper(3), {});
+  std::vector<MlpEpoch> seen;
+  const MlpRunResult hooked = trainer.train(hyper(3), {}, [&](const MlpEpoch& e) {
+    seen.push_back(e);
+    return true;
+  });
+  REQUIRE(seen.size() == 3);
+  CHECK(hooked.val_loss == plain.val_loss);  // validating each epoch does not change the run
+  CHECK(seen.back().val_loss == plain.val_loss);
+  CHECK(seen[0].epoch == 1);
+  CHECK(seen[0].train_loss == plain.train_loss[0]);
+  CHECK(seen[0].val_accuracy > 0.0);
+
+  const MlpRunResult cut = trainer.train(hyper(10), {}, [](const MlpEpoch& e) { return e.epoch < 2; });
+  CHECK(cut.epochs_run == 2);
+  CHECK(cut.train_loss.size() == 2);
+  CHECK(cut.val_loss == seen[1].val_loss);
+}

@@ -225,9 +225,9 @@ class CudaMlpTrainer final : public MlpTrainer {
     if (!usable_) cudaDeviceReset();  // a sticky error: the context is unusable
   }
 
-  MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop) override {
+  MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop, const MlpEpochHook& after_epoch = {}) override {
     try {
-      return run(hyper, stop);
+      return run(hyper, stop, after_epoch);
     } catch (const CudaFailure& failure) {
       if (failure.sticky()) usable_ = false;
       throw;
@@ -238,7 +238,7 @@ class CudaMlpTrainer final : public MlpTrainer {
   bool usable() const override { return usable_; }
 
  private:
-  MlpRunResult run(const MlpHyper& hyper, const MlpStopCheck& stop);
+  MlpRunResult run(const MlpHyper& hyper, const MlpStopCheck& stop, const MlpEpochHook& after_epoch);
 
   std::shared_ptr<const MlpDataset> data_;
   DeviceBuffer<float> x_train_, y_train_, x_val_, y_val_;
@@ -247,7 +247,7 @@ class CudaMlpTrainer final : public MlpTrainer {
   bool usable_ = true;
 };
 
-MlpRunResult CudaMlpTrainer::run(const MlpHyper& hyper, const MlpStopCheck& stop) {
+MlpRunResult CudaMlpTrainer::run(const MlpHyper& hyper, const MlpStopCheck& stop, const MlpEpochHook& after_epoch) {
   check(cudaSetDevice(0), "cudaSetDevice(0)");
   const MlpDataset& data = *data_;
   const MlpPlan plan = make_plan(data, hyper);
@@ -333,7 +333,29 @@ MlpRunResult CudaMlpTrainer::run(const MlpHyper& hyper, const MlpStopCheck& stop
   MlpRunResult result;
   result.device = name_;
   const auto started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration validating{};
+
+  // Validation of the network as it stands, in chunks, without dropout.
+  auto validate = [&] {
+    const auto begun = std::chrono::steady_clock::now();
+    loss_sum.zero();
+    correct.zero();
+    for (int start = 0; start < data.n_val; start += kEvalChunk) {
+      const int cols = std::min(kEvalChunk, data.n_val - start);
+      forward(x_val_.get() + static_cast<std::size_t>(start) * d, cols, -1);
+      loss(y_val_.get() + start, cols, nullptr, correct.get());
+    }
+    double sum = 0.0;
+    unsigned long long hits = 0;
+    check(cudaMemcpy(&sum, loss_sum.get(), sizeof sum, cudaMemcpyDeviceToHost), "cudaMemcpy of the validation loss");
+    check(cudaMemcpy(&hits, correct.get(), sizeof hits, cudaMemcpyDeviceToHost), "cudaMemcpy of the accuracy");
+    result.val_loss = sum / data.n_val;
+    if (classification) result.val_accuracy = static_cast<double>(hits) / data.n_val;
+    validating += std::chrono::steady_clock::now() - begun;
+  };
+
   long long step = 0;
+  bool validated = false;  // result holds the validation of the network as it is now
   for (int epoch = 0; epoch < hyper.epochs; ++epoch) {
     const std::vector<int> host_order = plan.epoch_order(epoch);
     order.upload(host_order.data(), host_order.size());
@@ -396,23 +418,18 @@ MlpRunResult CudaMlpTrainer::run(const MlpHyper& hyper, const MlpStopCheck& stop
     double sum = 0.0;
     check(cudaMemcpy(&sum, loss_sum.get(), sizeof sum, cudaMemcpyDeviceToHost), "cudaMemcpy of the epoch loss");
     record_epoch_loss(result, epoch, sum / n);
+    result.epochs_run = epoch + 1;
+    validated = false;
+    if (after_epoch) {
+      validate();
+      validated = true;
+      if (!after_epoch(MlpEpoch{epoch + 1, result.val_loss, result.val_accuracy, result.train_loss.back()})) break;
+    }
   }
   check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
-  result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  loss_sum.zero();
-  correct.zero();
-  for (int start = 0; start < data.n_val; start += kEvalChunk) {
-    const int cols = std::min(kEvalChunk, data.n_val - start);
-    forward(x_val_.get() + static_cast<std::size_t>(start) * d, cols, -1);
-    loss(y_val_.get() + start, cols, nullptr, correct.get());
-  }
-  double sum = 0.0;
-  unsigned long long hits = 0;
-  check(cudaMemcpy(&sum, loss_sum.get(), sizeof sum, cudaMemcpyDeviceToHost), "cudaMemcpy of the validation loss");
-  check(cudaMemcpy(&hits, correct.get(), sizeof hits, cudaMemcpyDeviceToHost), "cudaMemcpy of the accuracy");
-  result.val_loss = sum / data.n_val;
-  if (classification) result.val_accuracy = static_cast<double>(hits) / data.n_val;
+  result.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started - validating).count();
+  if (!validated) validate();
   return result;
 }
 

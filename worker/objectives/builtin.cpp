@@ -28,6 +28,50 @@ std::optional<double> as_number(const ParamValue& value) {
 
 }  // namespace
 
+std::optional<Evaluation> read_point(const TestFunction& function, const Params& params, std::vector<double>& x) {
+  x.clear();
+  if (function.dim == 0) return std::nullopt;
+
+  const std::string takes = function.name + " takes x0..x" + std::to_string(function.dim - 1);
+  x.assign(static_cast<std::size_t>(function.dim), 0.0);
+  for (int i = 0; i < function.dim; ++i) {
+    const std::string name = "x" + std::to_string(i);
+    const auto it = params.find(name);
+    if (it == params.end()) {
+      return failed_evaluation(FailureKind::Objective, "missing parameter " + name + " (" + takes + ")");
+    }
+    const auto value = as_number(it->second);
+    if (!value) {
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is the category \"" +
+                               quante::to_string(it->second) + "\"; " + takes +
+                               " as numbers");
+    }
+    if (!std::isfinite(*value)) {
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is not finite");
+    }
+    const auto k = static_cast<std::size_t>(i);
+    const double low = function.low[k], high = function.high[k];
+    const double slack = 1e-9 * (high - low);
+    if (*value < low - slack || *value > high + slack) {
+      return failed_evaluation(FailureKind::Objective, "parameter " + name + " = " + number(*value) +
+                               " is outside " + function.name + "'s domain [" +
+                               number(low) + ", " + number(high) + "]");
+    }
+    x[k] = std::clamp(*value, low, high);
+  }
+  if (params.size() != x.size()) {  // every x_i was found above, so some other name is extra
+    for (const auto& [name, value] : params) {
+      bool expected = false;
+      for (int i = 0; i < function.dim && !expected; ++i)
+        expected = name == "x" + std::to_string(i);
+      if (!expected) {
+        return failed_evaluation(FailureKind::Objective, "unexpected parameter " + name + " (" + takes + ")");
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 BuiltinObjective::BuiltinObjective(TestFunction function, bool delay,
                                    const ObjectiveContext& context)
     : function_(std::move(function)), delay_(delay), context_(context) {}
@@ -81,45 +125,8 @@ Evaluation BuiltinObjective::run(const std::string& /*job_id*/, const Params& pa
     }
   }
 
-  if (function_.dim == 0) return ok_evaluation(function_.f({}));
-
-  const std::string takes = function_.name + " takes x0..x" + std::to_string(function_.dim - 1);
-  std::vector<double> x(static_cast<std::size_t>(function_.dim));
-  for (int i = 0; i < function_.dim; ++i) {
-    const std::string name = "x" + std::to_string(i);
-    const auto it = args.find(name);
-    if (it == args.end()) {
-      return failed_evaluation(FailureKind::Objective, "missing parameter " + name + " (" + takes + ")");
-    }
-    const auto value = as_number(it->second);
-    if (!value) {
-      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is the category \"" +
-                               quante::to_string(it->second) + "\"; " + takes +
-                               " as numbers");
-    }
-    if (!std::isfinite(*value)) {
-      return failed_evaluation(FailureKind::Objective, "parameter " + name + " is not finite");
-    }
-    const auto k = static_cast<std::size_t>(i);
-    const double low = function_.low[k], high = function_.high[k];
-    const double slack = 1e-9 * (high - low);
-    if (*value < low - slack || *value > high + slack) {
-      return failed_evaluation(FailureKind::Objective, "parameter " + name + " = " + number(*value) +
-                               " is outside " + function_.name + "'s domain [" +
-                               number(low) + ", " + number(high) + "]");
-    }
-    x[k] = std::clamp(*value, low, high);
-  }
-  if (args.size() != x.size()) {  // every x_i was found above, so some other name is extra
-    for (const auto& [name, value] : args) {
-      bool expected = false;
-      for (int i = 0; i < function_.dim && !expected; ++i)
-        expected = name == "x" + std::to_string(i);
-      if (!expected) {
-        return failed_evaluation(FailureKind::Objective, "unexpected parameter " + name + " (" + takes + ")");
-      }
-    }
-  }
+  std::vector<double> x;
+  if (auto failure = read_point(function_, args, x)) return std::move(*failure);
   const double loss = function_.f(x);
   if (!std::isfinite(loss)) {
     return failed_evaluation(FailureKind::Objective,

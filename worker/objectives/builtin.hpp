@@ -12,12 +12,18 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "objective.hpp"
 #include "test_functions.hpp"
 
 namespace quante::worker {
+
+// Reads FUNCTION's point x0..x{d-1} from params (which must hold nothing else) as described
+// above: nullopt with x filled, or the Objective failure that names the problem.
+std::optional<Evaluation> read_point(const TestFunction& function, const Params& params, std::vector<double>& x);
 
 class BuiltinObjective final : public Objective {
  public:

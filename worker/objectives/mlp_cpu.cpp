@@ -150,7 +150,7 @@ struct Network {
 
 }  // namespace
 
-MlpRunResult CpuMlpTrainer::train(const MlpHyper& hyper, const MlpStopCheck& stop) {
+MlpRunResult CpuMlpTrainer::train(const MlpHyper& hyper, const MlpStopCheck& stop, const MlpEpochHook& after_epoch) {
   const MlpDataset& data = *data_;
   const MlpPlan plan = make_plan(data, hyper);
   Network net(hyper, plan);
@@ -160,9 +160,29 @@ MlpRunResult CpuMlpTrainer::train(const MlpHyper& hyper, const MlpStopCheck& sto
   MlpRunResult result;
   result.device = "cpu";
   const auto started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration validating{};
+
+  // Validation of the network as it stands, in chunks, without dropout.
+  const Eigen::Map<const Mat> V(data.x_val.data(), d, data.n_val);
+  auto validate = [&] {
+    const auto begun = std::chrono::steady_clock::now();
+    double sum = 0.0;
+    long long correct = 0;
+    for (int start = 0; start < data.n_val; start += kEvalChunk) {
+      const int bs = std::min(kEvalChunk, data.n_val - start);
+      net.A[0] = V.middleCols(start, bs);
+      net.forward(-1);
+      sum += net.loss(data.y_val.data() + start, nullptr, &correct);
+    }
+    result.val_loss = sum / data.n_val;
+    if (data.task == Task::Classification) result.val_accuracy = static_cast<double>(correct) / data.n_val;
+    validating += std::chrono::steady_clock::now() - begun;
+  };
+
   long long step = 0;
   std::vector<float> yb;
   Mat G;
+  bool validated = false;  // result holds the validation of the network as it is now
   for (int epoch = 0; epoch < hyper.epochs; ++epoch) {
     const std::vector<int> order = plan.epoch_order(epoch);
     double sum = 0.0;
@@ -184,22 +204,17 @@ MlpRunResult CpuMlpTrainer::train(const MlpHyper& hyper, const MlpStopCheck& sto
       ++step;
     }
     record_epoch_loss(result, epoch, sum / n);
+    result.epochs_run = epoch + 1;
+    validated = false;
+    if (after_epoch) {
+      validate();
+      validated = true;
+      if (!after_epoch(MlpEpoch{epoch + 1, result.val_loss, result.val_accuracy, result.train_loss.back()})) break;
+    }
   }
-  result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  // Validation, in chunks, without dropout.
-  const Eigen::Map<const Mat> V(data.x_val.data(), d, data.n_val);
-  double sum = 0.0;
-  long long correct = 0;
-  for (int start = 0; start < data.n_val; start += kEvalChunk) {
-    const int bs = std::min(kEvalChunk, data.n_val - start);
-    net.A[0] = V.middleCols(start, bs);
-    net.forward(-1);
-    sum += net.loss(data.y_val.data() + start, nullptr, &correct);
-  }
-  result.val_loss = sum / data.n_val;
-  if (data.task == Task::Classification)
-    result.val_accuracy = static_cast<double>(correct) / data.n_val;
+  result.train_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started - validating).count();
+  if (!validated) validate();
   return result;
 }
 

@@ -11,7 +11,8 @@ namespace quante::mlp {
 class CpuMlpTrainer final : public MlpTrainer {
  public:
   explicit CpuMlpTrainer(std::shared_ptr<const MlpDataset> data) : data_(std::move(data)) {}
-  MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop) override;
+  MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop,
+                     const MlpEpochHook& after_epoch = {}) override;
   std::string device() const override { return "cpu"; }
 
  private:

@@ -1,8 +1,10 @@
 // The builtin:mlp objective; see mlp_objective.hpp.
 #include "mlp_objective.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <new>
 
 #include <spdlog/spdlog.h>
@@ -68,11 +70,19 @@ std::string MlpObjective::describe() const {
          (use_cuda_ ? std::string("cuda") : std::string("cpu")) + ")";
 }
 
-Evaluation MlpObjective::run(const std::string& /*job_id*/, const Params& params, TrialReporter& /*reporter*/) {
+Evaluation MlpObjective::run(const std::string& /*job_id*/, const Params& params, TrialReporter& reporter) {
   const auto started = std::chrono::steady_clock::now();
   auto parsed = mlp::parse_mlp_hyper(params, spec_.defaults);
   if (auto* error = std::get_if<std::string>(&parsed)) return failed_evaluation(FailureKind::Objective, *error);
-  const mlp::MlpHyper hyper = std::get<mlp::MlpHyper>(parsed);
+  mlp::MlpHyper hyper = std::get<mlp::MlpHyper>(parsed);
+  // A step is an epoch: the study's step budget, when it gives one, is the number of epochs.
+  if (const auto max_steps = reporter.max_steps(); max_steps && *max_steps >= 1)
+    hyper.epochs = static_cast<int>(std::min<std::int64_t>(*max_steps, kMaxEpochs));
+  const mlp::MlpEpochHook after_epoch = [&](const mlp::MlpEpoch& epoch) {
+    StepReport report{epoch.epoch, epoch.val_loss, {{"train_loss", epoch.train_loss}}};
+    if (epoch.val_accuracy >= 0.0) report.metrics["accuracy"] = epoch.val_accuracy;
+    return reporter.report(report);
+  };
 
   const auto deadline = started + context_.timeout;
   const mlp::MlpStopCheck stop = [&]() -> const char* {
@@ -93,7 +103,7 @@ Evaluation MlpObjective::run(const std::string& /*job_id*/, const Params& params
         trainer_ = std::make_unique<mlp::CpuMlpTrainer>(data_);
       }
     }
-    const mlp::MlpRunResult result = trainer_->train(hyper, stop);
+    const mlp::MlpRunResult result = trainer_->train(hyper, stop, after_epoch);
     if (!std::isfinite(result.val_loss))
       return failed_evaluation(FailureKind::Objective, "the validation loss is not finite (" + mlp::describe(hyper) + ")");
     Evaluation evaluation;
@@ -102,7 +112,7 @@ Evaluation MlpObjective::run(const std::string& /*job_id*/, const Params& params
     if (result.val_accuracy >= 0.0) evaluation.metrics["accuracy"] = result.val_accuracy;
     if (!result.train_loss.empty()) evaluation.metrics["train_loss"] = result.train_loss.back();
     evaluation.metrics["train_seconds"] = result.train_seconds;
-    evaluation.metrics["epoch_seconds"] = result.train_seconds / static_cast<double>(hyper.epochs);
+    evaluation.metrics["epoch_seconds"] = result.train_seconds / static_cast<double>(std::max(result.epochs_run, 1));
     return evaluation;
   } catch (const mlp::MlpStopped& stopped) {
     if (!stopped.interrupted()) return failed_evaluation(FailureKind::Objective, stopped.what());

@@ -9,11 +9,17 @@
 // then); on CUDA it is copied to the GPU at the first job and kept for every later job.
 // device=auto picks CUDA when this build has it and a GPU is visible, else the CPU; device=cuda
 // without a usable GPU fails each job with CUDA's reason, keeping the worker up.
+// Learning curve: after every epoch the job reports (step = epoch, 1-based) the validation loss
+// with metrics train_loss and, for classification, accuracy; when the reporter answers false the
+// job ends there with that epoch's validation loss. When the job has max_steps, that is the number
+// of epochs (it replaces the epochs hyperparameter, capped at kMaxEpochs); epoch_seconds is per
+// epoch run.
 // Failures: bad hyperparameters and a diverged loss are Objective failures; a device error (out of
 // memory, lost device) is a Crashed failure with CUDA's reason, and a lost device is set up afresh
 // for the next job; cancel() and the timeout stop training between two optimisation steps.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +33,8 @@ namespace quante::worker {
 
 class MlpObjective final : public Objective {
  public:
+  static constexpr std::int64_t kMaxEpochs = 10000;  // as the epochs hyperparameter allows
+
   // QUERY is what follows "builtin:mlp?".
   static ObjectiveOrError make(const std::string& query, const ObjectiveContext& context);
 

@@ -10,7 +10,8 @@
 //             beta2 0.999, eps 1e-8, bias-corrected)
 //   schedule  `epochs` passes; each a permutation of the training rows (MlpPlan::epoch_order) cut
 //             into consecutive batches, the last one possibly smaller
-//   result    loss and accuracy on the validation rows (no dropout), after the last epoch
+//   result    loss and accuracy on the validation rows (no dropout), after the last epoch; with an
+//             epoch hook also after every epoch, and the hook may end the run there
 // Initial weights: N(0, gain / fan_in) (He et al. 2015; gain 2 for relu and gelu, 1 for tanh and the
 // output layer), biases 0, drawn on the host from the run's seed (MlpPlan) and copied as is.
 #pragma once
@@ -44,11 +45,23 @@ MlpPlan make_plan(const MlpDataset& data, const MlpHyper& hyper);
 // Asked between optimisation steps: nullptr to go on, or why to stop ("cancelled", "timeout").
 using MlpStopCheck = std::function<const char*()>;
 
+// After an epoch: the validation loss and accuracy of the network as it stands (no dropout).
+struct MlpEpoch {
+  int epoch = 0;               // 1-based
+  double val_loss = 0.0;
+  double val_accuracy = -1.0;  // classification only (-1 for regression)
+  double train_loss = 0.0;     // the epoch's mean training loss
+};
+// Called after every epoch when given: true to go on, false to end the run after this epoch (the
+// result then holds this epoch's validation).
+using MlpEpochHook = std::function<bool(const MlpEpoch&)>;
+
 struct MlpRunResult {
   double val_loss = 0.0;
   double val_accuracy = -1.0;             // classification only (-1 for regression)
   std::vector<double> train_loss;         // mean training loss of each epoch
-  double train_seconds = 0.0;             // the epochs only, not the validation pass
+  double train_seconds = 0.0;             // the epochs only, not the validation passes
+  int epochs_run = 0;                     // hyper.epochs, or fewer when the hook ended the run
   std::string device;                     // "cpu" or the GPU's name
 };
 
@@ -71,8 +84,9 @@ class MlpTrainer {
  public:
   virtual ~MlpTrainer() = default;
   // Throws MlpStopped (cancel, timeout, divergence), std::bad_alloc or std::runtime_error (a device
-  // failure, with the device's reason).
-  virtual MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop) = 0;
+  // failure, with the device's reason). after_epoch: see MlpEpochHook.
+  virtual MlpRunResult train(const MlpHyper& hyper, const MlpStopCheck& stop,
+                             const MlpEpochHook& after_epoch = {}) = 0;
   virtual std::string device() const = 0;
   // False once the device is lost (a sticky CUDA error): the owner drops the trainer and makes a
   // fresh one (data uploaded again) for the next job.

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "builtin.hpp"
+#include "curve_objective.hpp"
 #include "exec.hpp"
 #include "mlp_objective.hpp"
 #include "plugin.hpp"
@@ -15,6 +16,7 @@ namespace quante::worker {
 namespace {
 
 constexpr std::string_view kBuiltin = "builtin:";
+constexpr std::string_view kCurve = "builtin:curve:";
 constexpr std::string_view kExec = "exec:";
 constexpr std::string_view kPlugin = "plugin:";
 
@@ -110,6 +112,7 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
       const std::size_t query = std::string_view("builtin:mlp?").size();
       return MlpObjective::make(spec.size() > query ? spec.substr(query) : std::string(), context);
     }
+    if (text.starts_with(kCurve)) return CurveObjective::make(spec.substr(kCurve.size()), context);
     if (text.starts_with(kBuiltin)) {
       return BuiltinObjective::make(spec.substr(kBuiltin.size()), context);
     }

@@ -33,7 +33,8 @@ Learning curves (step lines, each answered by the worker on stdin):
   report_bad        step lines with a negative, a fractional and a string step, and a string
                     loss, then a good step 1; answers loss 0.25 with metric good_answers (answers
                     that said continue) and step_less (answers without a "step")
-  report_noread     writes param "steps" step lines without reading stdin, then answers loss 1
+  report_noread     writes param "steps" step lines without reading stdin, answers loss 1, and
+                    reads stdin again only 1 s later
   flood             writes param "steps" step lines at once while a thread reads the answers;
                     answers loss 2 once all are read (or after 20 s) with metric answers
   raw               writes param "text" with "{ID}" replaced by the job id, as its final line
@@ -103,7 +104,11 @@ while True:
     elif do == "report_noread":
         for step in range(1, int(params["steps"]) + 1):
             sys.stdout.write('{"id": "%s", "step": %d, "loss": 1.0}\n' % (job["id"], step))
-        answer["loss"] = 1.0
+        send({"id": job["id"], "loss": 1.0})
+        # Not reading stdin for a while yet, so that the worker meets a full pipe, which it
+        # would not if this loop drained the answers as it waits for the next job.
+        time.sleep(1.0)
+        continue
     elif do == "flood":
         steps = int(params["steps"])
         got = [0]
