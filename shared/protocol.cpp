@@ -389,15 +389,19 @@ struct Schema<Report> {
   }
 };
 
+// DECISION (worker link) and TRIAL_DECISION (tuner link) carry the same fields.
+template <typename F, typename M>
+void decision_fields(F& f, M& m) {
+  f.id("job_id", m.job_id);
+  f.integer("attempt", m.attempt, kRequired);
+  f.integer("step", m.step, kRequired);
+  f.boolean("continue", m.go_on, kRequired);
+}
+
 template <>
 struct Schema<Decision> {
   template <typename F, typename M>
-  static void fields(F& f, M& m) {
-    f.id("job_id", m.job_id);
-    f.integer("attempt", m.attempt, kRequired);
-    f.integer("step", m.step, kRequired);
-    f.boolean("continue", m.go_on, kRequired);
-  }
+  static void fields(F& f, M& m) { decision_fields(f, m); }
 };
 
 template <>
@@ -416,12 +420,7 @@ struct Schema<TrialReport> {
 template <>
 struct Schema<TrialDecision> {
   template <typename F, typename M>
-  static void fields(F& f, M& m) {
-    f.id("job_id", m.job_id);
-    f.integer("attempt", m.attempt, kRequired);
-    f.integer("step", m.step, kRequired);
-    f.boolean("continue", m.go_on, kRequired);
-  }
+  static void fields(F& f, M& m) { decision_fields(f, m); }
 };
 
 // Counts the fields (msgpack maps are prefixed by their size).

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "objectives/trial_reporter.hpp"
 
@@ -39,15 +41,21 @@ class StepRelay {
   // Loop: before a new job starts.
   void reset();
 
+  // How long decisions took (ask to answer), for the log: "N decisions, p50 .. ms, p99 .. ms,
+  // M timed out", or empty when none was asked.
+  std::string latency_summary() const;
+
  private:
   std::chrono::milliseconds timeout_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable decided_;
   std::optional<StepReport> question_;   // asked, not yet taken by the loop
   std::optional<std::int64_t> waiting_;  // the step whose decision the job thread waits for
   std::optional<bool> answer_;
   bool abandoned_ = false;
   int event_fd_ = -1;
+  std::vector<double> latencies_ms_;     // of answered questions
+  std::uint64_t timed_out_ = 0;
 };
 
 }  // namespace quante::worker

@@ -260,6 +260,7 @@ void Worker::run(const StopSignal& stop) {
   notify_stopping();
   give_back_and_leave();
   spdlog::info("worker {} stopped after {} jobs", settings_.name, jobs_done_);
+  if (auto latency = runner_.relay().latency_summary(); !latency.empty()) spdlog::info("{}", latency);
 }
 
 }  // namespace quante::worker

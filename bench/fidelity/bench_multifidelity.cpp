@@ -21,31 +21,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bench_text.hpp"
 #include "objectives/objective.hpp"
 #include "simulated_farm.hpp"
 #include "test_functions.hpp"
 
 using namespace quante;
+using quante::bench::quantile;
+using quante::bench::split;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
-
-double quantile(std::vector<double> v, double p) {
-  v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  const double pos = p * (static_cast<double>(v.size()) - 1.0);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 struct Task {
   std::string name;

@@ -20,21 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "bench_text.hpp"
 #include "proposer.hpp"
 #include "rng.hpp"
 #include "test_functions.hpp"
 
 using namespace quante::opt;
+using quante::bench::quantile;
+using quante::bench::split;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) out.push_back(item);
-  return out;
-}
 
 double cpu_ms() {
   timespec t{};
@@ -42,13 +37,6 @@ double cpu_ms() {
   return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
 }
 
-double quantile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const double pos = p * (static_cast<double>(v.size()) - 1.0);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
 
