@@ -2,6 +2,7 @@
 // frames or any encoded message, and reads what the broker answers.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <optional>
@@ -34,19 +35,23 @@ class Rogue {
     auto frames = protocol::encode(link, message);
     zmq::send_multipart(socket_, frames);
   }
-  // The next message that is not a heartbeat, decoded, within `timeout`.
+  // The next message that is not a heartbeat, decoded, within `timeout` (0: only what is
+  // already there).
   std::optional<protocol::Message> receive(protocol::Link link, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, std::chrono::milliseconds(50));
-      if (!(item.revents & ZMQ_POLLIN)) continue;
-      std::vector<zmq::message_t> frames;
-      (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
-      auto decoded = protocol::decode(link, frames);
-      if (auto* m = std::get_if<protocol::Message>(&decoded); m && !std::holds_alternative<protocol::Heartbeat>(*m)) return *m;
+      zmq::poll(&item, 1, std::max(std::chrono::milliseconds(0), std::min(left, std::chrono::milliseconds(50))));
+      if (item.revents & ZMQ_POLLIN) {
+        std::vector<zmq::message_t> frames;
+        (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
+        auto decoded = protocol::decode(link, frames);
+        if (auto* m = std::get_if<protocol::Message>(&decoded); m && !std::holds_alternative<protocol::Heartbeat>(*m)) return *m;
+        continue;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     }
-    return std::nullopt;
   }
   zmq::socket_t& socket() { return socket_; }
 
