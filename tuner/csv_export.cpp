@@ -26,6 +26,15 @@ std::string csv_number(double value) {
   return std::string(buffer, result.ptr);
 }
 
+std::string csv_curve(const std::vector<std::pair<std::int64_t, double>>& curve) {
+  std::string cell;
+  for (const auto& [step, loss] : curve) {
+    if (!cell.empty()) cell += ';';
+    cell += std::to_string(step) + ':' + csv_number(loss);
+  }
+  return cell;
+}
+
 namespace {
 
 std::string value_text(const ParamValue& value) {
@@ -40,7 +49,7 @@ void write_csv(const Study& study, const std::vector<EvaluationRecord>& records,
   const char* eol = "\r\n";
   std::string line = "index,job,status,loss";
   for (const auto& spec : study.space.params()) line += "," + csv_field(spec.name);
-  line += ",worker,proposed_at,started_at,finished_at,error";
+  line += ",worker,proposed_at,started_at,finished_at,error,stopped_at,curve";
   out << line << eol;
 
   std::vector<const EvaluationRecord*> sorted;
@@ -54,7 +63,8 @@ void write_csv(const Study& study, const std::vector<EvaluationRecord>& records,
       line += "," + (it == r->params.end() ? std::string() : csv_field(value_text(it->second)));
     }
     line += "," + csv_field(r->worker) + "," + csv_number(r->proposed_at) + "," + csv_number(r->started_at) + "," +
-            csv_number(r->finished_at) + "," + csv_field(r->error);
+            csv_number(r->finished_at) + "," + csv_field(r->error) + "," +
+            (r->stopped() ? std::to_string(r->stopped_at) : std::string()) + "," + csv_field(csv_curve(r->curve));
     out << line << eol;
   }
 }

@@ -121,11 +121,13 @@ int main(int argc, char** argv) {
   suggest->add_option("--seed", seed, "override the study's seed");
 
   quante::tuner::ReportOptions report_options;
-  auto* report = app.add_subcommand("report", "summarize a study's history: best point, top-k, parameters, convergence plot, CSV");
+  auto* report = app.add_subcommand("report", "summarize a study's history: best point, top-k, parameters, early stopping, plots, CSV");
   report->add_option("study", report_options.study_path, "the study file (TOML)")->required();
   report->add_option("--history", report_options.history_path, "history file")->required();
   report->add_option("--top", report_options.top, "rows of the top-k table")->capture_default_str()->check(CLI::Range(1, 100000));
   report->add_option("--plot", report_options.plot_path, "convergence plot, SVG (default HISTORY.convergence.svg; \"none\": no plot)");
+  report->add_option("--curves", report_options.curves_path,
+                     "learning-curves plot, SVG, when trials report curves (default HISTORY.curves.svg; \"none\": no plot)");
   report->add_option("--csv", report_options.csv_path, "also write every evaluation to this CSV file");
 
   QUANTE_CLI_PARSE(app, argc, argv);

@@ -121,6 +121,22 @@ bool write_file(const std::string& path, const std::string& what, const std::fun
   return true;
 }
 
+// The early-stopping lines: trials by outcome, steps run against full length, stops by step.
+void print_steps(const StepAccount& steps, std::ostream& out) {
+  out << "trials       " << steps.ok << " ran to full length, " << steps.stopped << " stopped early, " << steps.failed
+      << " failed\n";
+  out << "steps        " << steps.consumed << " run of " << steps.full_length << " at full length (step_max "
+      << steps.step_max << (steps.step_max_from_study ? "" : ", the longest curve: no [fidelity]");
+  if (steps.budget_steps) out << "; budget " << *steps.budget_steps;
+  out << ")";
+  if (const auto saved = steps.saved_fraction()) out << fmt::format(": {} saved, {:.1f}%", steps.saved(), 100 * *saved);
+  out << "\n";
+  std::string stops;
+  for (const auto& [step, trials] : steps.stopped_at)
+    stops += (stops.empty() ? "step " : ", step ") + fmt::format("{}: {}", step, trials);
+  out << "stopped at   " << (stops.empty() ? "none" : stops) << "\n";
+}
+
 }  // namespace
 
 std::string format_time(double unix_seconds) {
@@ -143,6 +159,7 @@ std::string format_duration(double seconds) {
 }
 
 std::string default_plot_path(const std::string& history_path) { return history_path + ".convergence.svg"; }
+std::string default_curves_path(const std::string& history_path) { return history_path + ".curves.svg"; }
 
 ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& records, int top) {
   std::vector<EvaluationRecord> sorted = records;
@@ -158,12 +175,15 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
   for (const auto& r : sorted) {
     if (r.ok() && r.loss) {
       ok.push_back(r);
+    } else if (r.stopped()) {
+      ++data.stopped;  // not a failure, and never the best: it did not run its course
     } else {
       ++data.failed;
       ++data.failed_by_class[r.failure.empty() ? "unclassified" : r.failure];
     }
   }
   data.ok = static_cast<int>(ok.size());
+  data.steps = account_steps(study, sorted);
   data.best = best_record(study, ok);
   std::stable_sort(ok.begin(), ok.end(), [&](const auto& a, const auto& b) { return study.better(*a.loss, *b.loss); });
   data.top.assign(ok.begin(), ok.begin() + std::min<std::ptrdiff_t>(data.top_k, static_cast<std::ptrdiff_t>(ok.size())));
@@ -231,7 +251,9 @@ void print_report(const ReportData& data, std::ostream& out) {
   const bool minimize = data.direction == Direction::Minimize;
   out << "study        " << data.study_name << " (objective " << data.objective << ", " << direction_name(data.direction)
       << ")\n";
-  out << "evaluations  " << data.evaluations << ": " << data.ok << " ok, " << data.failed << " failed";
+  out << "evaluations  " << data.evaluations << ": " << data.ok << " ok, ";
+  if (data.stopped) out << data.stopped << " stopped, ";
+  out << data.failed << " failed";
   if (!data.failed_by_class.empty()) {
     std::string classes;
     for (const auto& [failure, count] : data.failed_by_class)
@@ -245,6 +267,7 @@ void print_report(const ReportData& data, std::ostream& out) {
     if (data.evaluations_per_hour) out << ", " << fmt::format("{:.1f}", *data.evaluations_per_hour) << " evaluations/hour";
     out << "\n";
   }
+  if (data.steps) print_steps(*data.steps, out);
 
   out << "\n";
   if (!data.best) {
@@ -352,6 +375,14 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     const std::string svg = convergence_svg(study, records.evaluations);
     if (write_file(plot, "convergence plot", [&](std::ostream& file) { file << svg; }, err))
       out << "\nconvergence plot  " << plot << "\n";
+    else
+      status = 1;
+  }
+  if (options.curves_path != "none" && any_curve(records.evaluations)) {
+    const std::string plot = options.curves_path.empty() ? default_curves_path(options.history_path) : options.curves_path;
+    const std::string svg = learning_curves_svg(study, records.evaluations);
+    if (write_file(plot, "learning-curves plot", [&](std::ostream& file) { file << svg; }, err))
+      out << "learning curves   " << plot << "\n";
     else
       status = 1;
   }

@@ -1,7 +1,9 @@
 // `quante-tuner report STUDY.toml --history FILE`: what a study has found so far, read from its
 // history (and checked against the study by its journal): counts, the best point, a top-k table,
 // per-parameter summaries, throughput; plus a convergence plot (SVG, tuner/convergence.*) and,
-// on request, the whole history as CSV (tuner/csv_export.*).
+// on request, the whole history as CSV (tuner/csv_export.*). A study with [fidelity] or trials
+// that report learning curves also gets the steps early stopping saved and a plot of the curves
+// (tuner/learning_curves.*); the best trial is always one that ran to full length ("ok").
 //
 // summarize() and print_report() are pure, for tests; run_report() is the command: it loads the
 // files, prints, writes the plot and the CSV, and returns the process's exit code.
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "history.hpp"
+#include "learning_curves.hpp"
 #include "study.hpp"
 
 namespace quante::tuner {
@@ -22,6 +25,7 @@ struct ReportOptions {
   std::string study_path, history_path;
   int top = 10;               // rows of the top-k table (and the set the per-parameter means are over)
   std::string plot_path;      // default HISTORY.convergence.svg; "none": no plot
+  std::string curves_path;    // default HISTORY.curves.svg; "none": no plot; written only when a trial has a curve
   std::string csv_path;       // empty: no CSV
 };
 
@@ -48,8 +52,9 @@ struct ParamSummary {
 struct ReportData {
   std::string study_name, objective;
   Direction direction = Direction::Minimize;
-  int evaluations = 0, ok = 0, failed = 0;
+  int evaluations = 0, ok = 0, stopped = 0, failed = 0;   // stopped: ended early by the scheduler
   std::map<std::string, int> failed_by_class;   // failure class ("objective", "timeout", ...; "unclassified")
+  std::optional<StepAccount> steps;             // when the study has [fidelity] or a trial has a curve
   std::optional<EvaluationRecord> best;
   int top_k = 0;                                // as asked
   std::vector<EvaluationRecord> top;            // best first; ties keep index order
@@ -66,8 +71,9 @@ void print_report(const ReportData& data, std::ostream& out);
 std::string format_time(double unix_seconds);
 std::string format_duration(double seconds);
 
-// The plot path run_report() writes when none is given.
+// The plot paths run_report() writes when none is given.
 std::string default_plot_path(const std::string& history_path);
+std::string default_curves_path(const std::string& history_path);
 
 // 0: printed (and written); 2: bad study file or history (the message on `err`); 1: a plot or CSV
 // file could not be written.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -180,21 +181,34 @@ void render_panel(std::string& svg, const Panel& panel, double top, double width
       svg += "</g>\n";
       continue;
     }
+    // Non-finite points (a diverged loss) are left out: "nan" is no SVG coordinate.
     std::string points;
+    std::size_t vertices = 0;
+    double last_x = 0, last_y = 0;
+    std::optional<double> previous_y;
     auto add = [&](double x, double y) {
       if (!points.empty()) points += ' ';
       points += coord(px(x)) + "," + coord(py(y));
+      ++vertices;
+      last_x = x;
+      last_y = y;
     };
     for (std::size_t i = 0; i < n; ++i) {
-      if (s.kind == Series::Kind::Step && i > 0) add(s.x[i], s.y[i - 1]);
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      if (s.kind == Series::Kind::Step && previous_y) add(s.x[i], *previous_y);
       add(s.x[i], s.y[i]);
+      previous_y = s.y[i];
     }
-    svg += fmt::format("<polyline class=\"{}\" fill=\"none\" stroke=\"{}\" stroke-opacity=\"{}\" stroke-width=\"2\" "
+    if (vertices == 0) continue;
+    svg += fmt::format("<polyline class=\"{}\" fill=\"none\" stroke=\"{}\" stroke-opacity=\"{}\" stroke-width=\"{}\" "
                        "stroke-linejoin=\"round\" points=\"{}\"/>\n",
-                       xml_escape(s.css_class), s.color, s.opacity, points);
-    if (n == 1)  // a one-vertex polyline draws nothing: mark the point
+                       xml_escape(s.css_class), s.color, s.opacity, s.stroke_width, points);
+    if (s.end_marker)
+      svg += fmt::format("<circle class=\"{}-end\" cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"{}\" fill-opacity=\"{}\"/>\n",
+                         xml_escape(s.css_class), coord(px(last_x)), coord(py(last_y)), s.color, std::max(s.opacity, 0.8));
+    else if (vertices == 1)  // a one-vertex polyline draws nothing: mark the point
       svg += fmt::format("<circle class=\"{}-marker\" cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{}\"/>\n", xml_escape(s.css_class),
-                         coord(px(s.x[0])), coord(py(s.y[0])), s.color);
+                         coord(px(last_x)), coord(py(last_y)), s.color);
   }
 
   // The legend sits above the frame, right-aligned on the title's line, so it never hides data.

@@ -40,7 +40,11 @@ struct Series {
   std::string css_class;          // class attribute of the element(s), for tools and tests
   std::string color = "#1f77b4";
   double opacity = 1.0;
-  std::vector<double> x, y;       // same length; Step draws (x0,y0) (x1,y0) (x1,y1) ... (2n-1 vertices)
+  std::vector<double> x, y;       // same length; Step draws (x0,y0) (x1,y0) (x1,y1) ... (2n-1 vertices);
+                                  // Line and Step leave out a point with a non-finite coordinate
+  // Last, so that the brace-initialised series above stay as they were.
+  double stroke_width = 2;        // Line and Step
+  bool end_marker = false;        // Line and Step: a dot on the last drawn vertex (class CSS_CLASS-end)
 };
 
 struct Panel {

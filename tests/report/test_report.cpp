@@ -2,16 +2,21 @@
 // summary gives the known best point and top-k order for both directions and the known per-choice
 // statistics; the convergence SVG is well-formed and has one vertex/dot per ok evaluation; the CSV
 // has one row per evaluation, one column per parameter, and quotes what needs quoting; a history
-// of another study is refused, and the history file is never written to.
+// of another study is refused, and the history file is never written to. A history of trials with
+// learning curves (hand-written JSON lines: ok, stopped and failed trials) gets the steps early
+// stopping saved, worked out by hand, a curves plot with a polyline per curve and the best ok
+// trial highlighted, and the curves in the CSV; a history without curves gets none of these.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "convergence.hpp"
 #include "csv_export.hpp"
+#include "learning_curves.hpp"
 #include "process.hpp"
 #include "report.hpp"
 #include "svg_plot.hpp"
@@ -388,10 +393,11 @@ TEST_CASE("CSV: one row per evaluation, a column per parameter, quoting", "[repo
   REQUIRE(rows.size() == 8);
   std::vector<std::string> header = {"index", "job", "status", "loss"};
   for (const auto& spec : f.study.space.params()) header.push_back(spec.name);
-  for (const char* name : {"worker", "proposed_at", "started_at", "finished_at", "error"}) header.push_back(name);
+  for (const char* name : {"worker", "proposed_at", "started_at", "finished_at", "error", "stopped_at", "curve"})
+    header.push_back(name);
   CHECK(rows[0] == header);
-  CHECK(header.size() == 13);
-  for (const auto& row : rows) CHECK(row.size() == 13);
+  CHECK(header.size() == 15);
+  for (const auto& row : rows) CHECK(row.size() == 15);
 
   auto column = [&](const std::string& name) {
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
@@ -496,4 +502,234 @@ TEST_CASE("a history of another study, a missing history or a bad study file is 
     CHECK_THAT(err.str(), Catch::Contains("objective"));
   }
   CHECK(out.str().empty());
+}
+
+namespace {
+
+const std::string kFidelityTable = "\n[fidelity]\nstep_min = 1\nstep_max = 9\neta = 3\nbudget_steps = 100\n";
+
+// Eight trials of a study with step_max = 9, as `quante-tuner run` writes them. J3 was stopped
+// with a loss (0.1) better than any ok trial's: the best must still be J1, an ok trial (0.2).
+// J5 diverged (its last point is null) and failed; J6 ran to full length without a curve; J7 was
+// stopped with its last loss null.
+const char* const kCurvesHistory[] = {
+    R"({"index":0,"job":"J0","params":{"x":1.0,"lr":0.001,"layers":2,"act":"relu"},"loss":0.3,"status":"ok","curve":[[1,0.9],[3,0.6],[9,0.3]]})",
+    R"({"index":1,"job":"J1","params":{"x":2.0,"lr":0.01,"layers":3,"act":"gelu"},"loss":0.2,"status":"ok","curve":[[1,0.8],[3,0.5],[9,0.2]]})",
+    R"({"index":2,"job":"J2","params":{"x":3.0,"lr":0.0001,"layers":1,"act":"relu"},"loss":1.5,"status":"stopped","stopped_at":1,"curve":[[1,1.5]]})",
+    R"({"index":3,"job":"J3","params":{"x":4.0,"lr":0.00001,"layers":6,"act":"tanh"},"loss":0.1,"status":"stopped","stopped_at":1,"curve":[[1,0.1]]})",
+    R"({"index":4,"job":"J4","params":{"x":5.0,"lr":0.1,"layers":4,"act":"gelu"},"loss":0.7,"status":"stopped","stopped_at":3,"curve":[[1,0.85],[3,0.7]]})",
+    R"({"index":5,"job":"J5","params":{"x":6.0,"lr":0.001,"layers":5,"act":"relu"},"loss":null,"status":"failed","error":"loss is nan","failure":"objective","curve":[[1,0.9],[2,null]]})",
+    R"({"index":6,"job":"J6","params":{"x":7.0,"lr":0.01,"layers":2,"act":"relu"},"loss":0.25,"status":"ok"})",
+    R"({"index":7,"job":"J7","params":{"x":8.0,"lr":0.01,"layers":2,"act":"tanh"},"loss":null,"status":"stopped","stopped_at":3,"curve":[[1,2.0],[3,null]]})",
+};
+
+// Worked by hand, step_max = 9:
+//   run:         J0 9 + J1 9 + J2 1 + J3 1 + J4 3 + J5 2 + J6 9 (ok, no curve: step_max) + J7 3 = 37
+//   full length: ok J0, J1, J6 9 + 9 + 9 = 27; stopped J2, J3, J4, J7 4 x 9 = 36; failed J5 as run 2
+//                = 65 (not 8 x 9 = 72: a failed trial would have failed at full length too)
+//   saved:       65 - 37 = 28, 28 / 65 = 43.08 %
+//   stops:       step 1: J2, J3; step 3: J4, J7
+struct CurvesFixture {
+  TempDir dir;
+  std::string history = dir.file("curves.history.jsonl");
+  std::string study_path = dir.file("study.toml");
+  Study study;
+
+  explicit CurvesFixture(const std::string& fidelity = kFidelityTable) {
+    write_file(study_path, study_toml("minimize") + fidelity);
+    study = load(study_path);
+    std::string lines;
+    for (const char* line : kCurvesHistory) lines += std::string(line) + "\n";
+    write_file(history, lines);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("learning curves: steps run against full length, stops by step, the best an ok trial", "[report][curves]") {
+  CurvesFixture f;
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  REQUIRE(records.size() == 8);
+  const ReportData data = summarize(f.study, records, 3);
+
+  CHECK(data.ok == 3);
+  CHECK(data.stopped == 4);
+  CHECK(data.failed == 1);  // stopped trials are not failures
+  CHECK(data.failed_by_class == std::map<std::string, int>{{"objective", 1}});
+  REQUIRE(data.best);
+  CHECK(data.best->job == "J1");  // J3's 0.1 was a stopped trial's
+  CHECK(jobs(data.top) == std::vector<std::string>{"J1", "J6", "J0"});
+
+  REQUIRE(data.steps);
+  const StepAccount& steps = *data.steps;
+  CHECK(steps.step_max == 9);
+  CHECK(steps.step_max_from_study);
+  CHECK(steps.ok == 3);
+  CHECK(steps.stopped == 4);
+  CHECK(steps.failed == 1);
+  CHECK(steps.consumed == 37);
+  CHECK(steps.full_length == 65);
+  CHECK(steps.saved() == 28);
+  CHECK(*steps.saved_fraction() == Approx(28.0 / 65));
+  CHECK(steps.stopped_at == std::map<std::int64_t, int>{{1, 2}, {3, 2}});
+  CHECK(steps.budget_steps == std::optional<std::int64_t>(100));
+
+  std::ostringstream out;
+  print_report(data, out);
+  const std::string text = out.str();
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("8: 3 ok, 4 stopped, 1 failed (1 objective)"));
+  CHECK_THAT(text, Catch::Contains("trials       3 ran to full length, 4 stopped early, 1 failed\n"));
+  CHECK_THAT(text, Catch::Contains("steps        37 run of 65 at full length (step_max 9; budget 100): 28 saved, 43.1%\n"));
+  CHECK_THAT(text, Catch::Contains("stopped at   step 1: 2, step 3: 2\n"));
+  CHECK_THAT(text, Catch::Contains("loss 0.2 (index 1, job J1"));
+
+  SECTION("without [fidelity], step_max is the longest curve of an ok trial") {
+    Study plain = f.study;
+    plain.fidelity.reset();
+    const auto account = account_steps(plain, records);
+    REQUIRE(account);
+    CHECK_FALSE(account->step_max_from_study);
+    CHECK(account->step_max == 9);
+    CHECK(account->consumed == 37);
+    CHECK(account->full_length == 65);
+    std::ostringstream plain_out;
+    print_report(summarize(plain, records, 3), plain_out);
+    CHECK_THAT(plain_out.str(), Catch::Contains("(step_max 9, the longest curve: no [fidelity])"));
+  }
+  SECTION("[fidelity] but no curve yet: ok trials count step_max, nothing saved") {
+    std::vector<EvaluationRecord> flat;
+    for (const auto& r : records)
+      if (r.ok()) flat.push_back(r);
+    for (auto& r : flat) r.curve.clear();
+    const auto account = account_steps(f.study, flat);
+    REQUIRE(account);
+    CHECK(account->consumed == 27);
+    CHECK(account->full_length == 27);
+    CHECK(account->saved() == 0);
+    CHECK_FALSE(any_curve(flat));
+    std::ostringstream flat_out;
+    print_report(summarize(f.study, flat, 3), flat_out);
+    CHECK_THAT(flat_out.str(), Catch::Contains("27 run of 27 at full length (step_max 9; budget 100): 0 saved, 0.0%") &&
+                                   Catch::Contains("stopped at   none"));
+  }
+}
+
+TEST_CASE("the learning-curves plot: a polyline per curve, stopped ones marked at their stop, the best on top",
+          "[report][curves][svg]") {
+  CurvesFixture f;
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  const std::string svg = learning_curves_svg(f.study, records);
+  REQUIRE(svg.rfind("<svg", 0) == 0);
+  std::string why;
+  CHECK(well_formed(svg, &why));
+  INFO(why);
+  // Self-contained: no script, no external reference, no NaN coordinate from J5's or J7's nulls.
+  CHECK(svg.find("<script") == std::string::npos);
+  CHECK(svg.find("href") == std::string::npos);
+  CHECK(svg.find("nan") == std::string::npos);
+
+  // Seven trials have a finite point (J6 has no curve): seven polylines.
+  CHECK(count(svg, "<polyline class=\"curve-") == 7);
+  CHECK(polyline_vertices(svg, "curve-best") == std::vector<std::size_t>{3});  // J1
+  CHECK(polyline_vertices(svg, "curve-ok") == std::vector<std::size_t>{3});    // J0
+  CHECK(polyline_vertices(svg, "curve-stopped") == std::vector<std::size_t>{1, 1, 2, 1});  // J2, J3, J4, J7 (null left out)
+  CHECK(polyline_vertices(svg, "curve-failed") == std::vector<std::size_t>{1});  // J5, its null left out
+  CHECK(count(svg, "class=\"curve-stopped-end\"") == 4);
+  CHECK(count(svg, "class=\"curve-ok-end\"") == 0);
+  // The best is drawn last, over the others, and named in the legend.
+  CHECK(svg.find("curve-best") > svg.rfind("<polyline class=\"curve-ok\""));
+  CHECK_THAT(svg, Catch::Contains("best (index 1)") && Catch::Contains("stopped early") && Catch::Contains("full length"));
+  CHECK_THAT(svg, Catch::Contains(">step<") && Catch::Contains(">loss<"));
+  CHECK_THAT(svg, Catch::Contains("learning curves of 7 trials (2 full length, 4 stopped, 1 failed)"));  // J6 drew none
+}
+
+TEST_CASE("svg_plot leaves non-finite points out of a line and can mark its end", "[report][svg]") {
+  Series line;
+  line.kind = Series::Kind::Line;
+  line.css_class = "diverged";
+  line.x = {1, 2, 3, 4};
+  line.y = {0.5, std::nan(""), 0.25, std::numeric_limits<double>::infinity()};
+  line.end_marker = true;
+  Figure figure;
+  figure.panels.push_back({"t", "step", "loss", {line}, "none", true});
+  const std::string svg = render_svg(figure);
+  std::string why;
+  CHECK(well_formed(svg, &why));
+  CHECK(svg.find("nan") == std::string::npos);
+  CHECK(svg.find("inf") == std::string::npos);
+  CHECK(polyline_vertices(svg, "diverged") == std::vector<std::size_t>{2});
+  CHECK(count(svg, "class=\"diverged-end\"") == 1);
+  CHECK(count(svg, "diverged-marker") == 0);
+}
+
+TEST_CASE("CSV: stopped_at and the curve in one cell", "[report][csv][curves]") {
+  CHECK(csv_curve({}).empty());
+  CHECK(csv_curve({{1, 0.5}, {3, std::nan("")}, {9, 1e-5}}) == "1:0.5;3:nan;9:1e-05");
+
+  CurvesFixture f;
+  const auto records = load_study_records(f.history, f.study).evaluations;
+  std::ostringstream out;
+  write_csv(f.study, records, out);
+  const auto rows = parse_csv(out.str());
+  REQUIRE(rows.size() == 9);
+  const auto& header = rows[0];
+  REQUIRE(header.size() == 15);
+  CHECK(header[13] == "stopped_at");
+  CHECK(header[14] == "curve");
+  for (const auto& row : rows) CHECK(row.size() == 15);
+  CHECK(rows[1][2] == "ok");
+  CHECK(rows[1][13].empty());
+  CHECK(rows[1][14] == "1:0.9;3:0.6;9:0.3");
+  CHECK(rows[5][2] == "stopped");
+  CHECK(rows[5][13] == "3");
+  CHECK(rows[5][14] == "1:0.85;3:0.7");
+  CHECK(rows[6][14] == "1:0.9;2:nan");
+  CHECK(rows[7][14].empty());  // J6: no curve reported
+}
+
+TEST_CASE("run_report writes the curves plot beside the convergence plot, or not at all", "[report][curves]") {
+  SECTION("a history with curves") {
+    CurvesFixture f;
+    ReportOptions options;
+    options.study_path = f.study_path;
+    options.history_path = f.history;
+    options.csv_path = f.dir.file("out.csv");
+    std::ostringstream out, err;
+    REQUIRE(run_report(options, out, err) == 0);
+    INFO(out.str() + err.str());
+    const std::string curves = default_curves_path(f.history);
+    CHECK(curves == f.dir.file("curves.history.jsonl.curves.svg"));
+    REQUIRE(std::filesystem::exists(curves));
+    CHECK(count(read_file(curves), "<polyline class=\"curve-") == 7);
+    CHECK(std::filesystem::exists(default_plot_path(f.history)));
+    CHECK_THAT(out.str(), Catch::Contains("learning curves   " + curves) && Catch::Contains("37 run of 65"));
+    CHECK(parse_csv(read_file(options.csv_path))[0].back() == "curve");
+
+    std::filesystem::remove(curves);
+    options.curves_path = f.dir.file("mine.svg");
+    CHECK(run_report(options, out, err) == 0);
+    CHECK(std::filesystem::exists(options.curves_path));
+    CHECK_FALSE(std::filesystem::exists(curves));
+    std::filesystem::remove(options.curves_path);
+    options.curves_path = "none";
+    CHECK(run_report(options, out, err) == 0);
+    CHECK_FALSE(std::filesystem::exists(curves));
+    CHECK_FALSE(std::filesystem::exists(options.curves_path));
+  }
+  SECTION("a history without curves or [fidelity]: no plot, no step lines") {
+    Fixture f("minimize");
+    const auto records = load_study_records(f.history, f.study).evaluations;
+    CHECK_FALSE(account_steps(f.study, records));
+    ReportOptions options;
+    options.study_path = f.study_path;
+    options.history_path = f.history;
+    std::ostringstream out, err;
+    REQUIRE(run_report(options, out, err) == 0);
+    INFO(out.str() + err.str());
+    CHECK_FALSE(std::filesystem::exists(default_curves_path(f.history)));
+    CHECK(std::filesystem::exists(default_plot_path(f.history)));
+    CHECK_THAT(out.str(), Catch::Contains("7: 5 ok, 2 failed (1 objective, 1 timeout)"));
+    for (const char* line : {"trials ", "steps ", "stopped", "learning curves"}) CHECK_THAT(out.str(), !Catch::Contains(line));
+  }
 }
