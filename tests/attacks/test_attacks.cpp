@@ -203,22 +203,27 @@ TEST_CASE("thousands of fake workers are refused past max_workers and the broker
     }
     // The refusals come back at once; the admitted hear nothing (heartbeats aside).
     std::vector<bool> answered(crowd.size(), false);
-    const auto deadline = std::chrono::steady_clock::now() + 2s;
-    while (std::chrono::steady_clock::now() < deadline) {
+    int refused_now = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (refused_now < 36 && std::chrono::steady_clock::now() < deadline) {
       for (std::size_t i = 0; i < crowd.size(); ++i) {
         if (answered[i]) continue;
+        crowd[i]->send(Link::Worker, Heartbeat{});  // the admitted stay alive meanwhile
         auto answer = crowd[i]->receive(Link::Worker, 0ms);
         if (answer && std::holds_alternative<Disconnect>(*answer) && std::get<Disconnect>(*answer).refused) {
           answered[i] = true;
-          ++refused;
+          ++refused_now;
         }
       }
       std::this_thread::sleep_for(20ms);
     }
+    refused += refused_now;
     peak = std::max(peak, resident_kib(broker.pid()));
     for (auto& rogue : crowd) rogue->send(Link::Worker, Disconnect{"bye", "", false});
     const std::size_t left = static_cast<std::size_t>(64 * (round + 1));
-    REQUIRE(wait_until([&] { return count_of(broker.log(), "disconnects: bye") >= left; }, 10s));
+    // Gone, by their goodbye or (on a slow machine) by their silence.
+    REQUIRE(wait_until(
+        [&] { return count_of(broker.log(), "disconnects: bye") + count_of(broker.log(), " lost") >= left; }, 10s));
   }
   CHECK(refused == 5 * 36);  // 64 of each 100 admitted; they leave before the next round
   INFO("broker peak RSS " << peak << " KiB");
