@@ -54,20 +54,15 @@ FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evalu
       view.level = *it;
     }
   }
-  std::optional<double> worst;
-  for (const auto& r : evaluations)
-    if (auto loss = loss_at(r, view.level, step_max); loss && (!worst || study.better(*worst, *loss))) worst = loss;
   for (const auto& r : evaluations) {
     EvaluationRecord seen = r;
     if (auto loss = loss_at(r, view.level, step_max)) {
       seen.status = "ok";
       seen.loss = loss;
       ++view.observed;
-    } else if (r.ok() || r.stopped()) {
-      if (!worst) continue;  // nothing at this level yet to compare it with
-      seen.status = "ok";
-      seen.loss = worst;
-      ++view.imputed;
+    } else if (!r.failed()) {
+      ++view.left_out;  // stopped below the level (or full-length without a loss there)
+      continue;
     }
     view.records.push_back(std::move(seen));
   }

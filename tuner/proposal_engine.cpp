@@ -129,7 +129,7 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   std::vector<const EvaluationRecord*> ok_records, failed_records;
   for (const auto& e : evaluations) {
     if (e.ok()) ok_records.push_back(&e);
-    else if (e.failed()) failed_records.push_back(&e);  // a stopped trial is no failure (the fidelity view imputes it)
+    else if (e.failed()) failed_records.push_back(&e);  // a stopped trial is no failure
   }
   if (ok_records.size() > kModelPoints) {  // the bounded model (kModelPoints says why)
     const std::size_t best_count = kModelPoints / 4;

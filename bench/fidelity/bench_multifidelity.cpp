@@ -79,10 +79,11 @@ Study make_study(const Task& task, const std::string& method, int workers, std::
 }
 
 // The regret of the named best (curve tasks), or its validation loss (mlp); NaN before any
-// full-length trial finished.
+// trial finished. Before a full-length trial finished, the named best is the best of those that
+// ran furthest; for the mlp that is its loss at that step.
 double figure(const Task& task, const bench::Checkpoint& c) {
   if (!c.best || !c.best->loss) return std::nan("");
-  if (!task.function) return *c.best->loss;
+  if (!task.function) return c.best->curve.empty() ? *c.best->loss : c.best->curve.back().second;
   std::vector<double> x;
   for (std::size_t i = 0; i < task.function->low.size(); ++i) x.push_back(std::get<double>(c.best->params.at("x" + std::to_string(i))));
   return task.function->f(x) - task.function->optimum;

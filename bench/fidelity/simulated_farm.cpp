@@ -174,7 +174,20 @@ class Simulation {
     return static_cast<std::int64_t>(steps);
   }
 
-  void take_checkpoint(std::int64_t steps) { result_.checkpoints.push_back({steps, state_.best()}); }
+  // The best full-length trial; before there is one, what the tuner would name: the best loss
+  // among the trials that ran furthest.
+  void take_checkpoint(std::int64_t steps) {
+    auto best = state_.best();
+    if (!best) {
+      const std::int64_t step_max = study_.fidelity ? study_.fidelity->step_max : 1;
+      std::int64_t furthest = 0;
+      for (const auto& e : state_.evaluations())
+        if (e.loss) furthest = std::max(furthest, e.steps_run(step_max));
+      for (const auto& e : state_.evaluations())
+        if (e.loss && e.steps_run(step_max) == furthest && (!best || study_.better(*e.loss, *best->loss))) best = e;
+    }
+    result_.checkpoints.push_back({steps, best});
+  }
 
   void decide(Slot& slot) {
     Actions out;

@@ -22,7 +22,7 @@ namespace quante::bench {
 
 struct Checkpoint {
   std::int64_t steps = 0;                  // steps spent when it was taken
-  std::optional<tuner::EvaluationRecord> best;  // the best full-length trial the tuner would name
+  std::optional<tuner::EvaluationRecord> best;  // the trial the tuner would name best (see take_checkpoint)
 };
 
 struct SimulationResult {
