@@ -133,6 +133,21 @@ TEST_CASE("a Python exec child reports through quante_objective and stops when t
   CHECK(t.failed == 0);
 }
 
+TEST_CASE("a plugin of ABI 2 reports through its callback and stops when told, through a real farm", "[fidelity][farm]") {
+  Farm farm;
+  farm.start_broker();
+  for (int i = 0; i < 2; ++i) farm.start_worker({"plug=plugin:" + std::string(QUANTE_EXAMPLE_PLUGIN)});
+  REQUIRE(farm.wait_for_workers(2));
+  const std::string history = farm.history_path();
+  auto tuner = farm.start_tuner(curve_study(15, 2, "asha", 0, "plug"), history);
+  const auto code = tuner->wait(180s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const Tally t = check_history(history, 15);
+  CHECK(t.stopped >= 3);
+  CHECK(t.failed == 0);
+}
+
 TEST_CASE("a child that never reports runs full-length trials under [fidelity]", "[fidelity][farm]") {
   Farm farm;
   farm.start_broker();
