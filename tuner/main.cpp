@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_exit.hpp"
+#include "history_lock.hpp"
 #include <spdlog/spdlog.h>
 
 #include "json_params.hpp"
@@ -37,6 +38,11 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
   if (!study) return 2;
   if (settings.history_path.empty()) settings.history_path = study->name + ".history.jsonl";
   settings.live_progress = progress == "live" || (progress == "auto" && ::isatty(STDERR_FILENO));
+  auto lock = quante::tuner::HistoryLock::acquire(settings.history_path);
+  if (auto* refused = std::get_if<std::string>(&lock)) {
+    std::cerr << "quante-tuner: " << *refused << "\n";
+    return 2;
+  }
   quante::StopSignal stop;
   quante::tuner::StudyRunner runner(*study, settings);
   const auto summary = runner.run(stop);

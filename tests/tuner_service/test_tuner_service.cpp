@@ -169,6 +169,24 @@ TEST_CASE("a history from another study is refused", "[tuner][integration]") {
   CHECK_THAT(second->log(), Catch::Contains("belongs to another study"));
 }
 
+TEST_CASE("a second tuner on a history in use is refused with exit status 2, naming the holder", "[tuner][integration]") {
+  Farm farm;
+  farm.start_broker();  // no worker: the first tuner waits, holding the history
+  auto first = farm.start_tuner(study("busy", "branin", 4, 2), farm.history_path());
+  REQUIRE(wait_until([&] { return first->log().find("study busy") != std::string::npos; }, 20s));
+  auto second = farm.start_tuner(study("busy", "branin", 4, 2), farm.history_path());
+  REQUIRE(second->wait(30s) == 2);
+  CHECK_THAT(second->log(), Catch::Contains("in use by another tuner") && Catch::Contains("pid " + std::to_string(first->pid())));
+  CHECK(first->running());
+  // Once the first is gone (even by SIGKILL) the history is free again.
+  first->signal(SIGKILL);
+  first->wait(10s);
+  farm.start_worker({"branin=builtin:branin"});
+  auto third = farm.start_tuner(study("busy", "branin", 4, 2), farm.history_path());
+  REQUIRE(third->wait(60s) == 0);
+  require_exactly_once(read_history(farm.history_path()), 4);
+}
+
 TEST_CASE("each stopping rule stops the study when it should", "[tuner][integration]") {
   Farm farm;
   farm.start_broker();
