@@ -332,14 +332,12 @@ void BrokerState::finish(JobEntry& job, Outcome outcome, TimePoint now, std::vec
   job.result.study = job.submit.study;
   job.result.outcome = std::move(outcome);
   job.result.attempts = job.attempt;
-  job.done_at = now;
-  job.resends = 0;
+  job.done_at = now;  // a job finishes once: its resends are still 0
   ++stats_.completed;
   send_result(job, now, out);
 }
 
 void BrokerState::send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out) {
-  if (job.result_sent == TimePoint{}) job.done_at = now;
   job.result_sent = now;
   out.push_back({Link::Tuner, job.tuner, job.result});
 }

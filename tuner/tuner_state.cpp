@@ -21,17 +21,7 @@ std::optional<EvaluationRecord> best_record(const Study& study, const std::vecto
 TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerStateSettings settings)
     : study_(std::move(study)), settings_(std::move(settings)), records_(std::move(resumed)) {
   if (!settings_.new_job_id) settings_.new_job_id = [] { return protocol::new_job_id(); };
-  for (std::size_t i = 0; i < records_.evaluations.size(); ++i) {
-    // note_record() counts from the records already in the vector: replay them one by one.
-    const auto& e = records_.evaluations[i];
-    recorded_jobs_.insert(e.job);
-    if (e.failed()) ++failed_;
-    if (e.ok() && (!best_loss_ || study_.better(*e.loss, *best_loss_))) {
-      best_loss_ = e.loss;
-      best_index_ = i;
-      last_improvement_ = static_cast<int>(i + 1);
-    }
-  }
+  for (std::size_t i = 0; i < records_.evaluations.size(); ++i) note_record(i);
   started_at_ = now;
   for (const auto& p : records_.proposals) started_at_ = std::min(started_at_, p.proposed_at);
   for (const auto& p : records_.proposals)
@@ -67,12 +57,13 @@ void TunerState::replay_into_scheduler() {
       it->second.extras.stopped = !go_on;
     }
   }
-  const std::int64_t step_max = study_.fidelity->step_max;
-  for (const auto& e : records_.evaluations) {
-    std::optional<double> loss;
-    if (!e.failed() && e.loss) loss = internal(*e.loss);
-    scheduler_->on_trial_complete(e.job, e.steps_run(step_max), loss);
-  }
+  for (const auto& e : records_.evaluations) complete_in_scheduler(e);
+}
+
+void TunerState::complete_in_scheduler(const EvaluationRecord& r) {
+  std::optional<double> loss;
+  if (!r.failed() && r.loss) loss = internal(*r.loss);
+  scheduler_->on_trial_complete(r.job, r.steps_run(study_.fidelity->step_max), loss);
 }
 
 double TunerState::internal(double loss) const { return study_.sign() * loss; }
@@ -120,13 +111,9 @@ ResultKind TunerState::on_result(const JobOutcome& outcome, double now, Actions&
   out.emplace_back(action::RecordResult{r});
   out.emplace_back(action::Ack{r.job});
   if (r.failed() && r.retry < study_.retries) retries_.emplace_back(r.params, r.retry + 1);
-  if (scheduler_) {
-    std::optional<double> loss;
-    if (!r.failed() && r.loss) loss = internal(*r.loss);
-    scheduler_->on_trial_complete(r.job, r.steps_run(study_.fidelity->step_max), loss);
-  }
+  if (scheduler_) complete_in_scheduler(r);
   records_.evaluations.push_back(std::move(r));
-  note_record(records_.evaluations.back());
+  note_record(records_.evaluations.size() - 1);
   starved_ = false;
   check_stopping_rules(now);
   schedule(now, out);
@@ -183,8 +170,7 @@ ReportDecision TunerState::on_report(const std::string& job, std::uint32_t attem
 
 std::int64_t TunerState::steps_used() const {
   if (!study_.fidelity) return 0;
-  std::int64_t steps = 0;
-  for (const auto& e : records_.evaluations) steps += e.steps_run(study_.fidelity->step_max);
+  std::int64_t steps = finished_steps_;
   for (const auto& [job, f] : inflight_)
     if (!f.extras.curve.empty()) steps += f.extras.curve.back().first;
   return steps;
@@ -318,13 +304,15 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
   return r;
 }
 
-void TunerState::note_record(const EvaluationRecord& r) {
+void TunerState::note_record(std::size_t index) {
+  const EvaluationRecord& r = records_.evaluations[index];
   recorded_jobs_.insert(r.job);
   if (r.failed()) ++failed_;
+  if (study_.fidelity) finished_steps_ += r.steps_run(study_.fidelity->step_max);
   if (r.ok() && (!best_loss_ || study_.better(*r.loss, *best_loss_))) {
     best_loss_ = r.loss;
-    best_index_ = records_.evaluations.size() - 1;
-    last_improvement_ = static_cast<int>(records_.evaluations.size());
+    best_index_ = index;
+    last_improvement_ = static_cast<int>(index + 1);
   }
 }
 

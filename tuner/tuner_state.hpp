@@ -177,13 +177,16 @@ class TunerState {
   void launch(Proposal proposal, double now, Actions& out);
   void submit(InFlight& job, double now, Actions& out);
   EvaluationRecord record_of(const InFlight& job, const JobOutcome& outcome) const;
-  void note_record(const EvaluationRecord& record);
+  // Counts records_.evaluations[index] (failures, steps, best, known jobs); at start-up for each
+  // resumed record, then for each new one.
+  void note_record(std::size_t index);
   void check_stopping_rules(double now);
   void finish(Actions& out);
   std::string next_job_id();
   bool steps_budget_spent() const;
   double internal(double loss) const;  // what the scheduler minimises (NaN stays NaN)
   void replay_into_scheduler();
+  void complete_in_scheduler(const EvaluationRecord& record);
 
   Study study_;
   TunerStateSettings settings_;
@@ -209,6 +212,7 @@ class TunerState {
   std::unique_ptr<scheduling::Scheduler> scheduler_;  // with [fidelity]
   std::vector<std::int64_t> levels_;                   // the rungs of step_min, step_max, eta
   std::uint64_t ordinal_ = 0;                          // trials added to the scheduler
+  std::int64_t finished_steps_ = 0;                    // steps run by the recorded trials
 };
 
 // Best ok record for the study's direction.
