@@ -83,28 +83,46 @@ std::size_t journal_reports(const std::string& history) {
   return n;
 }
 
+// A broker and `count` workers serving `objective` (NAME=SPEC), registered.
+void start_farm(Farm& farm, const std::string& objective, int count) {
+  farm.start_broker();
+  for (int i = 0; i < count; ++i) farm.start_worker({objective});
+  REQUIRE(farm.wait_for_workers(count));
+}
+
+// The study with nothing queued ahead: with one worker and batch 1, trials run one at a time and
+// every rung contest is decided in the same order each run, so stop counts do not depend on timing.
+std::string one_at_a_time(std::string study) {
+  const std::string batch = "batch = 1\n";
+  const auto at = study.find(batch);
+  REQUIRE(at != std::string::npos);
+  return study.replace(at, batch.size(), batch + "queue_ahead = 0\n");
+}
+
+// Runs `study` on the farm to its end (exit status 0 within `timeout`) and checks its history.
+Tally run_to_end(Farm& farm, const std::string& study, std::size_t budget, std::chrono::seconds timeout,
+                 bool curves_expected = true) {
+  auto tuner = farm.start_tuner(study, farm.history_path());
+  const auto code = tuner->wait(timeout);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  return check_history(farm.history_path(), budget, curves_expected);
+}
+
 }  // namespace
 
 TEST_CASE("ASHA stops losing trials of builtin:curve through a real farm", "[fidelity][farm]") {
   Farm farm;
-  farm.start_broker();
-  for (int i = 0; i < 3; ++i) farm.start_worker({"curve=builtin:curve:branin"});
-  REQUIRE(farm.wait_for_workers(3));
-  const std::string history = farm.history_path();
-  auto tuner = farm.start_tuner(curve_study(30, 3), history);
-  const auto code = tuner->wait(180s);
-  INFO(tuner->log());
-  REQUIRE(code == 0);
-  const Tally t = check_history(history, 30);
+  start_farm(farm, "curve=builtin:curve:branin", 1);
+  const Tally t = run_to_end(farm, one_at_a_time(curve_study(30, 1)), 30, 180s);
   CHECK(t.stopped >= 8);     // with eta 3 most trials lose a rung contest
   CHECK(t.ok >= 3);
   CHECK(t.steps < 30 * 9);   // what the same trials would have used at full length
-  CHECK(journal_reports(history) >= 30);  // every trial reported at rung 1 at least
+  CHECK(journal_reports(farm.history_path()) >= 30);  // every trial reported at rung 1 at least
 }
 
 TEST_CASE("a Python exec child reports through quante_objective and stops when told", "[fidelity][farm]") {
   Farm farm;
-  farm.start_broker();
   const std::string script = farm.dir().file("train.py");
   write_file(script,
              "import math, sys\n"
@@ -121,73 +139,45 @@ TEST_CASE("a Python exec child reports through quante_objective and stops when t
              "    return loss\n"
              "if __name__ == '__main__':\n"
              "    serve(objective)\n");
-  for (int i = 0; i < 2; ++i) farm.start_worker({"py=exec:" + std::string(QUANTE_TEST_PYTHON) + " " + script});
-  REQUIRE(farm.wait_for_workers(2));
-  const std::string history = farm.history_path();
-  auto tuner = farm.start_tuner(curve_study(16, 2, "asha", 0, "py"), history);
-  const auto code = tuner->wait(180s);
-  INFO(tuner->log());
-  REQUIRE(code == 0);
-  const Tally t = check_history(history, 16);
+  start_farm(farm, "py=exec:" + std::string(QUANTE_TEST_PYTHON) + " " + script, 1);
+  const Tally t = run_to_end(farm, one_at_a_time(curve_study(16, 1, "asha", 0, "py")), 16, 180s);
   CHECK(t.stopped >= 4);
   CHECK(t.failed == 0);
 }
 
 TEST_CASE("a plugin of ABI 2 reports through its callback and stops when told, through a real farm", "[fidelity][farm]") {
   Farm farm;
-  farm.start_broker();
-  for (int i = 0; i < 2; ++i) farm.start_worker({"plug=plugin:" + std::string(QUANTE_EXAMPLE_PLUGIN)});
-  REQUIRE(farm.wait_for_workers(2));
-  const std::string history = farm.history_path();
-  auto tuner = farm.start_tuner(curve_study(15, 2, "asha", 0, "plug"), history);
-  const auto code = tuner->wait(180s);
-  INFO(tuner->log());
-  REQUIRE(code == 0);
-  const Tally t = check_history(history, 15);
+  start_farm(farm, "plug=plugin:" + std::string(QUANTE_EXAMPLE_PLUGIN), 1);
+  const Tally t = run_to_end(farm, one_at_a_time(curve_study(15, 1, "asha", 0, "plug")), 15, 180s);
   CHECK(t.stopped >= 3);
   CHECK(t.failed == 0);
 }
 
 TEST_CASE("a child that never reports runs full-length trials under [fidelity]", "[fidelity][farm]") {
   Farm farm;
-  farm.start_broker();
-  farm.start_worker({"plain=builtin:branin"});
-  REQUIRE(farm.wait_for_workers(1));
-  const std::string history = farm.history_path();
-  auto tuner = farm.start_tuner(curve_study(6, 1, "asha", 0, "plain"), history);
-  REQUIRE(tuner->wait(120s) == 0);
-  const Tally t = check_history(history, 6, false);
+  start_farm(farm, "plain=builtin:branin", 1);
+  const Tally t = run_to_end(farm, curve_study(6, 1, "asha", 0, "plain"), 6, 120s, false);
   CHECK(t.ok == 6);
 }
 
 TEST_CASE("the mlp reports every epoch and stops when told through a real farm", "[fidelity][farm]") {
   Farm farm;
-  farm.start_broker();
-  const std::string spec = "digits=builtin:mlp?data=" + std::string(QUANTE_SOURCE_DIR) +
-                           "/data/digits.csv&label=label&val_fraction=0.25&device=cpu";
-  for (int i = 0; i < 2; ++i) farm.start_worker({spec});
-  REQUIRE(farm.wait_for_workers(2));
-  const std::string history = farm.history_path();
+  start_farm(farm, "digits=builtin:mlp?data=" + std::string(QUANTE_SOURCE_DIR) +
+                       "/data/digits.csv&label=label&val_fraction=0.25&device=cpu", 1);
   const std::string study =
-      "name = \"mlp-fidelity\"\nobjective = \"digits\"\nbudget = 12\nbatch = 2\ninitial = 4\nseed = 3\n"
+      "name = \"mlp-fidelity\"\nobjective = \"digits\"\nbudget = 12\nbatch = 1\nqueue_ahead = 0\ninitial = 4\nseed = 3\n"
       "[fidelity]\nstep_max = 9\neta = 3\nscheduler = \"asha\"\n"
       "[space]\nlr = { type = \"float\", low = 1e-4, high = 1.0, log = true }\n"
       "width = { type = \"int\", low = 4, high = 64 }\n";
-  auto tuner = farm.start_tuner(study, history);
-  const auto code = tuner->wait(300s);
-  INFO(tuner->log());
-  REQUIRE(code == 0);
-  const Tally t = check_history(history, 12);
+  const Tally t = run_to_end(farm, study, 12, 300s);
   CHECK(t.stopped >= 2);
-  for (const auto& r : read_history(history))
+  for (const auto& r : read_history(farm.history_path()))
     if (r["status"] == "ok") CHECK(r["metrics"].contains("accuracy"));
 }
 
 TEST_CASE("a tuner killed mid-study resumes with every curve and rung decision", "[fidelity][farm][faults]") {
   Farm farm;
-  farm.start_broker();
-  for (int i = 0; i < 3; ++i) farm.start_worker({"curve=builtin:curve:branin"});
-  REQUIRE(farm.wait_for_workers(3));
+  start_farm(farm, "curve=builtin:curve:branin", 3);
   const std::string history = farm.history_path();
   const std::string study = curve_study(24, 3, "asha", 15);
   for (int kill = 0; kill < 3; ++kill) {
@@ -229,9 +219,7 @@ TEST_CASE("a worker killed mid-trial: the trial runs again and the study ends wi
 
 TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or doubled", "[fidelity][farm][faults]") {
   Farm farm;
-  farm.start_broker();
-  for (int i = 0; i < 2; ++i) farm.start_worker({"curve=builtin:curve:branin"});
-  REQUIRE(farm.wait_for_workers(2));
+  start_farm(farm, "curve=builtin:curve:branin", 2);
   const std::string history = farm.history_path();
   auto tuner = farm.start_tuner(curve_study(10, 2, "hyperband", 40), history);
   REQUIRE(wait_until([&] { return journal_reports(history) >= 2; }, 60s));
