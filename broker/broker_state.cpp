@@ -172,6 +172,18 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
   }
   Outcome outcome = result.outcome;
   if (outcome.worker.empty()) outcome.worker = w.ready.name;
+  const std::uint32_t limit = job.submit.max_attempts ? job.submit.max_attempts : settings_.max_attempts;
+  if (outcome.failure == FailureClass::OutOfMemory && job.attempt < limit) {
+    // Another trial on the same GPU may have taken the memory: try another worker first.
+    spdlog::warn("job {} ran out of GPU memory on {} (attempt {} of {}); queued again", job_id, printable(w.ready.name),
+                 job.attempt, limit);
+    job.worker.clear();
+    job.avoid = identity;
+    ++stats_.requeued;
+    ++stats_.out_of_memory_retries;
+    requeue(job_id, true);
+    return;
+  }
   finish(job, std::move(outcome), now, out);
 }
 
@@ -234,7 +246,9 @@ void BrokerState::handle_submit(const std::string& identity, const Submit& submi
   if (it != jobs_.end()) {
     // Re-submission (tuner restarted or lost track): rebind, and hand over a finished result.
     rebind_tuner(it->second, identity);
-    out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, true, ""}});
+    out.push_back({Link::Tuner, identity,
+                   SubmitAck{submit.job_id, epoch_, true, "",
+                             it->second.state == JobState::Queued ? why_unservable(it->second.submit) : ""}});
     if (it->second.state == JobState::Done) {
       it->second.resends = 0;
       send_result(it->second, now, out);
@@ -259,7 +273,7 @@ void BrokerState::handle_submit(const std::string& identity, const Submit& submi
   ++tuner.jobs;
   queues_[submit.study].push_back(submit.job_id);
   ++stats_.submitted;
-  out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, true, ""}});
+  out.push_back({Link::Tuner, identity, SubmitAck{submit.job_id, epoch_, true, "", why_unservable(submit)}});
   (void)now;
 }
 
@@ -342,17 +356,45 @@ void BrokerState::send_result(JobEntry& job, TimePoint now, std::vector<Outgoing
   out.push_back({Link::Tuner, job.tuner, job.result});
 }
 
-std::optional<std::string> BrokerState::idle_worker_for(const std::string& objective) const {
+bool BrokerState::can_run(const WorkerEntry& worker, const Submit& submit) {
+  return worker.objectives.count(submit.objective) && worker.ready.gpu_memory_mib >= submit.min_gpu_memory_mib;
+}
+
+std::optional<std::string> BrokerState::idle_worker_for(const JobEntry& job) const {
+  // Least recently used first; the worker a job just ran out of memory on only when no other
+  // idle one can take it.
   const std::string* best = nullptr;
   TimePoint best_since = TimePoint::max();
+  const std::string* avoided = nullptr;
   for (const auto& [identity, w] : workers_) {
-    if (!w.job && w.objectives.count(objective) && w.idle_since < best_since) {
+    if (w.job || !can_run(w, job.submit)) continue;
+    if (identity == job.avoid) {
+      avoided = &identity;
+    } else if (w.idle_since < best_since) {
       best = &identity;
       best_since = w.idle_since;
     }
   }
+  if (!best) best = avoided;
   if (!best) return std::nullopt;
   return *best;
+}
+
+std::string BrokerState::why_unservable(const Submit& submit) const {
+  std::size_t serving = 0;
+  std::int64_t largest_mib = 0;
+  for (const auto& [identity, w] : workers_) {
+    if (!w.objectives.count(submit.objective)) continue;
+    if (w.ready.gpu_memory_mib >= submit.min_gpu_memory_mib) return {};
+    ++serving;
+    largest_mib = std::max(largest_mib, w.ready.gpu_memory_mib);
+  }
+  if (serving == 0)
+    return "no connected worker serves objective '" + submit.objective + "' (" + std::to_string(workers_.size()) +
+           " workers connected)";
+  return std::to_string(serving) + " connected workers serve objective '" + submit.objective + "' but none has " +
+         std::to_string(submit.min_gpu_memory_mib) + " MiB of GPU memory (the largest: " + std::to_string(largest_mib) +
+         " MiB)";
 }
 
 void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
@@ -376,7 +418,7 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
         continue;
       }
       JobEntry& job = jobs_.at(queue.front());
-      auto worker = idle_worker_for(job.submit.objective);
+      auto worker = idle_worker_for(job);
       if (!worker) continue;
       const std::string job_id = queue.front();
       queue.pop_front();

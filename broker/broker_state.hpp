@@ -3,10 +3,13 @@
 // tuner's acknowledgement, and what must be sent in answer to each event.
 //
 // Guarantees kept here:
-// - dispatch to an idle worker serving the job's objective, least recently used first, with
-//   per-study round robin so several tuners share the workers fairly;
+// - dispatch to an idle worker serving the job's objective whose GPU has the memory its study
+//   asks for (Submit::min_gpu_memory_mib), least recently used first, with per-study round robin
+//   so several tuners share the workers fairly; a submission no connected worker can run is
+//   accepted and queued, and its acknowledgement says why (SubmitAck::unservable);
 // - at-least-once: a job whose worker is lost is re-queued, up to max_attempts losses, then
-//   failed to its tuner as worker-lost;
+//   failed to its tuner as worker-lost; a job that ran out of GPU memory is re-queued (another
+//   worker first) until it has had max_attempts attempts;
 // - fencing: each dispatch carries an attempt number and the broker epoch; a result is
 //   accepted only for the (job, attempt, epoch) issued to that very worker and still running;
 //   everything else is counted as stale and never delivered;
@@ -51,6 +54,7 @@ struct BrokerStats {
   std::uint64_t submits_refused = 0;   // broker full or the tuner over its share
   std::uint64_t reports = 0;           // rung reports passed from a worker to its tuner
   std::uint64_t stale_reports = 0;     // reports and decisions of expired attempts, dropped
+  std::uint64_t out_of_memory_retries = 0;  // jobs queued again after running out of GPU memory
   std::size_t workers = 0;
   std::size_t jobs = 0;
   std::size_t queued = 0;
@@ -86,6 +90,7 @@ class BrokerState {
     TimePoint done_at{};
     TimePoint result_sent{};
     int resends = 0;                  // of the held result, bounded by max_result_resends
+    std::string avoid;                // the worker it last ran out of GPU memory on
   };
   struct WorkerEntry {
     protocol::Ready ready;
@@ -118,7 +123,11 @@ class BrokerState {
   void finish(JobEntry& job, protocol::Outcome outcome, TimePoint now, std::vector<Outgoing>& out);
   void send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out);
   void dispatch(TimePoint now, std::vector<Outgoing>& out);
-  std::optional<std::string> idle_worker_for(const std::string& objective) const;
+  // Serves the job's objective and has the GPU memory its study asks for.
+  static bool can_run(const WorkerEntry& worker, const protocol::Submit& submit);
+  std::optional<std::string> idle_worker_for(const JobEntry& job) const;
+  // Why no connected worker can run this submission ("" when one can), for the tuner to say at once.
+  std::string why_unservable(const protocol::Submit& submit) const;
   void erase_job(std::string job_id);
   // A heartbeat to every tuner with the farm's size and its queued jobs (also sent at once when
   // a worker joins or leaves, so a tuner's status line shows the farm as it is).

@@ -61,6 +61,7 @@ What serve() guarantees:
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
 import math
@@ -288,6 +289,20 @@ def _claim_stdout() -> IO[str]:
     return os.fdopen(answers_fd, "w", encoding="utf-8", buffering=1)
 
 
+def _release_gpu_cache() -> None:
+    """Gives PyTorch's cached GPU memory back after a job, so that what the worker's leak guard
+    measures between jobs is what the objective really keeps (see docs/objectives.md)."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    try:
+        if torch.cuda.is_initialized():
+            gc.collect()
+            torch.cuda.empty_cache()
+    except Exception:  # noqa: BLE001 - a cache that will not empty is no reason to fail the job
+        pass
+
+
 def serve(objective: Objective, *, input_stream: Optional[IO[str]] = None,
           output_stream: Optional[IO[str]] = None) -> int:
     """Answers jobs from stdin (or input_stream) until end of input or SIGTERM; returns 0.
@@ -308,6 +323,7 @@ def serve(objective: Objective, *, input_stream: Optional[IO[str]] = None,
             answer = answer_for(line, objective, out=out, lines=lines)
             if answer is None:
                 continue
+            _release_gpu_cache()  # before answering: the worker measures right after the answer
             out.write(json.dumps(answer, allow_nan=False) + "\n")
             out.flush()
     except (BrokenPipeError, KeyboardInterrupt):  # the worker went away, or Ctrl-C by hand

@@ -275,6 +275,8 @@ struct Schema<Ready> {
     f.str("host", m.host, kRequired);
     f.integer("gpu", m.gpu, kRequired);
     f.str("device", m.device, kOptional);  // older workers do not send it
+    f.integer("slot", m.slot, kOptional);
+    f.integer("gpu_memory_mib", m.gpu_memory_mib, kOptional);
     f.integer("pid", m.pid, kRequired);
     f.strings("objectives", m.objectives);
     f.str("running_job", m.running_job, kOptional);
@@ -340,6 +342,7 @@ struct Schema<Submit> {
     f.integer("max_attempts", m.max_attempts, kOptional);
     f.integer("max_steps", m.max_steps, kOptional);
     f.steps("rungs", m.rungs);
+    f.integer("min_gpu_memory_mib", m.min_gpu_memory_mib, kOptional);
   }
 };
 
@@ -351,6 +354,7 @@ struct Schema<SubmitAck> {
     f.integer("epoch", m.epoch, kRequired);
     f.boolean("accepted", m.accepted, kRequired);
     f.str("error", m.error, kOptional);
+    f.str("unservable", m.unservable, kOptional);
   }
 };
 
@@ -500,7 +504,7 @@ struct FieldReader {
   void curve(const char* k, Curve& v) { v = r.curve(k); }
   void failure(const char* k, FailureClass& v) {
     const auto code = r.template integer<std::uint8_t>(k);
-    if (code > static_cast<std::uint8_t>(FailureClass::Cancelled)) r.set_error("field 'failure' is not a known failure class");
+    if (code > static_cast<std::uint8_t>(FailureClass::OutOfMemory)) r.set_error("field 'failure' is not a known failure class");
     v = static_cast<FailureClass>(code);
   }
 };
@@ -591,6 +595,7 @@ const char* to_string(FailureClass failure) {
     case FailureClass::WorkerLost: return "worker-lost";
     case FailureClass::Rejected: return "rejected";
     case FailureClass::Cancelled: return "cancelled";
+    case FailureClass::OutOfMemory: return "out-of-memory";
   }
   return "unknown";
 }

@@ -59,6 +59,9 @@ enum class FailureClass : std::uint8_t {
   WorkerLost = 5,  // the worker went silent or died too many times with this job
   Rejected = 6,    // the broker refused the job (no such objective, bad params, ...)
   Cancelled = 7,   // the tuner or a shutdown cancelled it
+  OutOfMemory = 8, // the objective ran out of GPU memory: the worker's GPU, not (only) the
+                   // configuration, may be to blame (another trial shares it), so the broker
+                   // retries it on another worker like an infrastructure failure
 };
 const char* to_string(FailureClass failure);
 const char* to_string(MessageType type);
@@ -71,6 +74,8 @@ struct Ready {
   std::int64_t pid = 0;
   std::vector<std::string> objectives;
   std::string running_job;              // non-empty when re-registering in the middle of a job
+  std::int64_t slot = -1;               // which of the GPU's --per-gpu workers this is; -1: the only one
+  std::int64_t gpu_memory_mib = 0;      // the GPU's total memory; 0: unknown (or no GPU)
 };
 
 struct Job {
@@ -132,6 +137,7 @@ struct Submit {
   std::uint32_t max_attempts = 0;       // 0: the broker's default
   std::int64_t max_steps = 0;           // passed on in Job
   std::vector<std::int64_t> rungs;      // passed on in Job
+  std::int64_t min_gpu_memory_mib = 0;  // only workers whose GPU has at least this much run it
 };
 
 // A step report, fenced like a result: only the running attempt's reports reach the tuner.
@@ -172,6 +178,7 @@ struct SubmitAck {
   std::uint64_t epoch = 0;
   bool accepted = true;
   std::string error;
+  std::string unservable;               // accepted, but no connected worker can run it now: why
 };
 
 struct JobResult {

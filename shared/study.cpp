@@ -1,5 +1,7 @@
 #include "study.hpp"
 
+#include <cmath>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -136,7 +138,7 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
 Study parse(const toml::table& root, const std::string& file) {
   Reader r(root, file + ": ");
   r.allow_only({"name", "objective", "direction", "budget", "batch", "initial", "mode", "queue_ahead", "seed", "timeout", "retries",
-                "space", "model", "stop", "fidelity"});
+                "space", "model", "stop", "fidelity", "resources"});
   Study s;
   s.name = r.string("name").value_or("");
   if (s.name.empty()) throw Fail{file + ": missing key 'name'"};
@@ -234,6 +236,14 @@ Study parse(const toml::table& root, const std::string& file) {
     }
   }
   if (const toml::table* fidelity = r.table("fidelity")) s.fidelity = parse_fidelity(*fidelity, file);
+  if (const toml::table* resources = r.table("resources")) {
+    Reader res(*resources, file + ": [resources]: ");
+    res.allow_only({"gpu_memory_gib"});
+    if (auto gib = res.number("gpu_memory_gib")) {
+      if (!(*gib >= 0 && *gib <= 65536)) throw Fail{res.where() + "'gpu_memory_gib' must be between 0 and 65536"};
+      s.min_gpu_memory_mib = static_cast<std::int64_t>(std::ceil(*gib * 1024.0));
+    }
+  }
   return s;
 }
 

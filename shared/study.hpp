@@ -59,6 +59,9 @@ struct Study {
   StoppingRules stop;
   // [fidelity]: trials report learning curves and may be stopped early. Absent: full-length trials.
   std::optional<tuner::scheduling::FidelitySettings> fidelity;
+  // [resources] gpu_memory_gib: only workers whose GPU has at least this much memory run the
+  // study's trials (0: any worker serving the objective).
+  std::int64_t min_gpu_memory_mib = 0;
 
   // +1 for minimize, -1 for maximize: internal loss = sign * reported value.
   double sign() const { return direction == Direction::Minimize ? 1.0 : -1.0; }

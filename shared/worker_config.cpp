@@ -28,6 +28,11 @@ void check_objective(const std::string& source, const std::string& name, const O
 void check(const WorkerConfig& c, const std::string& source) {
   check_endpoint(source, "broker", c.broker);
   if (c.gpu < -1 || c.gpu > 1023) fail(source, "gpu", "must be between -1 (none) and 1023");
+  if (c.per_gpu < 1 || c.per_gpu > 64) fail(source, "per_gpu", "must be between 1 and 64");
+  if (c.slot < -1 || c.slot >= c.per_gpu) fail(source, "slot", "must be between -1 (none) and per_gpu - 1");
+  if (c.gpu_memory_growth_mib < 0 || c.gpu_memory_growth_mib > (std::int64_t{1} << 30))
+    fail(source, "gpu_memory_growth_mib", "must be between 0 (off) and 1073741824");
+  if (!c.gpus.empty() && c.gpu >= 0) fail(source, "gpus", "give either gpus (a supervisor of several workers) or gpu (one)");
   if (!(c.timeout_s > 0 && c.timeout_s <= 30 * 86400.0)) fail(source, "timeout", "must be between 0 (excluded) and 2592000 seconds");
   auto range = [&](const char* key, std::int64_t v, std::int64_t min, std::int64_t max) {
     if (v < min || v > max)
@@ -54,11 +59,14 @@ std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& t
   return parse_with<WorkerConfig>(text, source, [&](const toml::table& root) {
     WorkerConfig c;
     TableReader r(root, source, "");
-    r.allow_only({"broker", "name", "gpu", "timeout", "heartbeat_ms", "liveness", "reconnect_ms", "reconnect_max_ms",
-                  "log_level", "security", "objectives"});
+    r.allow_only({"broker", "name", "gpu", "gpus", "per_gpu", "gpu_memory_growth_mib", "timeout", "heartbeat_ms", "liveness",
+                  "reconnect_ms", "reconnect_max_ms", "log_level", "security", "objectives"});
     if (auto v = r.string("broker")) c.broker = *v;
     if (auto v = r.string("name")) c.name = *v;
     if (auto v = r.integer("gpu", -1, 1023)) c.gpu = static_cast<int>(*v);
+    if (auto v = r.string("gpus")) c.gpus = *v;
+    if (auto v = r.integer("per_gpu", 1, 64)) c.per_gpu = static_cast<int>(*v);
+    if (auto v = r.integer("gpu_memory_growth_mib", 0, std::int64_t{1} << 30)) c.gpu_memory_growth_mib = *v;
     if (auto v = r.number("timeout", 1e-3, 30 * 86400.0)) c.timeout_s = *v;
     if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
     if (auto v = r.integer("liveness", 2, 100)) c.liveness = static_cast<int>(*v);

@@ -6,6 +6,7 @@
 // after the file (CLI wins; an --objective replaces the config's objective of the same name).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ struct WorkerConfig {
   std::string broker = "tcp://127.0.0.1:5556";
   std::string name;                  // default HOST/gpuN, or HOST/pidP without a GPU
   int gpu = -1;
+  std::string gpus;                  // "all" or "0,1,3": a supervisor runs per_gpu workers on each
+  int per_gpu = 1;                   // workers per GPU (several small trials share one GPU)
+  int slot = -1;                     // set by the supervisor: which of a GPU's workers this is
+  std::int64_t gpu_memory_growth_mib = 1024;  // leak guard: restart an objective whose GPU memory grew this much; 0: off
   double timeout_s = 3600;           // per job, when neither the study nor the objective sets one
   int heartbeat_ms = 1000;
   int liveness = 5;

@@ -50,6 +50,8 @@ struct StudyRunner::Impl {
   Clock::time_point last_heard{}, next_heartbeat{};
   std::uint64_t epoch = 0;
   int workers = 0;
+  std::string unservable;                // why no worker can run the study's jobs, as last told
+  Clock::time_point unservable_logged{};
   ProgressDisplay display;
   RateLimit bad_log{10};
 
@@ -123,6 +125,7 @@ struct StudyRunner::Impl {
               s.timeout_s = study.timeout_s;
               s.max_steps = act.max_steps;
               s.rungs = act.rungs;
+              s.min_gpu_memory_mib = study.min_gpu_memory_mib;
               send(s);
             } else if constexpr (std::is_same_v<T, action::JournalReport>) {
               log->reported(act.report);  // fsynced before the decision is sent
@@ -174,6 +177,7 @@ struct StudyRunner::Impl {
     } else if (const auto* ack = std::get_if<SubmitAck>(&message)) {
       observe_epoch(ack->epoch);
       if (!ack->accepted) spdlog::warn("broker refused job {}: {}; trying again shortly", ack->job_id, ack->error);
+      note_servable(ack->unservable);
       state->on_submit_ack(ack->job_id, ack->accepted, unix_now(), out);
     } else if (const auto* heartbeat = std::get_if<Heartbeat>(&message)) {
       observe_epoch(heartbeat->epoch);
@@ -185,6 +189,21 @@ struct StudyRunner::Impl {
       return;
     }
     apply(out);
+  }
+
+  // The broker accepts a job that no connected worker can run and says why: tell the user at once
+  // (and again each minute while it lasts, and once when it ends) rather than wait in silence.
+  void note_servable(const std::string& why) {
+    const auto now = Clock::now();
+    if (why.empty()) {
+      if (!unservable.empty()) spdlog::info("a worker that can run this study's jobs is connected now");
+      unservable.clear();
+      return;
+    }
+    if (why == unservable && now < unservable_logged + std::chrono::minutes(1)) return;
+    spdlog::warn("the study's jobs wait: {}", why);
+    unservable = why;
+    unservable_logged = now;
   }
 
   void observe_epoch(std::uint64_t broker_epoch) {
@@ -249,7 +268,7 @@ struct StudyRunner::Impl {
         display.update(snapshot());
       }
       if (!state->done() && after >= last_heard + settings.heartbeat * settings.liveness) {
-        spdlog::warn("broker silent for {} heartbeats; reconnecting", settings.liveness);
+        spdlog::warn("broker at {} silent for {} heartbeats; reconnecting", settings.broker, settings.liveness);
         connect();
         state->on_broker_restart(unix_now(), out);
         apply(out);

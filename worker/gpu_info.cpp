@@ -89,4 +89,14 @@ std::string describe_gpu(int gpu) {
   return {};
 }
 
+std::optional<int> inherited_gpu() {
+  const char* text = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (!text || !*text) return std::nullopt;
+  int gpu = -1;
+  const auto* end = text + std::char_traits<char>::length(text);
+  const auto [ptr, ec] = std::from_chars(text, end, gpu);
+  if (ec != std::errc() || ptr != end || gpu < 0 || gpu > 1023) return std::nullopt;
+  return gpu;
+}
+
 }  // namespace quante::worker

@@ -4,6 +4,7 @@
 // queried then, so the supervisor and READY can be tested on machines without GPUs.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace quante::worker {
@@ -22,5 +23,9 @@ GpuInventory count_gpus();
 // of device 0 (builds with CUDA), else the driver's model of the gpu-th GPU in PCI order; empty
 // when nothing answers.
 std::string describe_gpu(int gpu);
+
+// The GPU named by an inherited CUDA_VISIBLE_DEVICES that holds exactly one index (as Slurm sets
+// it for a task with --gres=gpu:1); nullopt when it is unset, empty, a list or a UUID.
+std::optional<int> inherited_gpu();
 
 }  // namespace quante::worker

@@ -17,6 +17,7 @@ protocol::FailureClass to_failure_class(FailureKind kind) {
     case FailureKind::Timeout: return protocol::FailureClass::Timeout;
     case FailureKind::Crashed: return protocol::FailureClass::Crashed;
     case FailureKind::Protocol: return protocol::FailureClass::Protocol;
+    case FailureKind::OutOfMemory: return protocol::FailureClass::OutOfMemory;
   }
   return protocol::FailureClass::Objective;
 }

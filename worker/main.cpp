@@ -34,9 +34,18 @@ int main(int argc, char** argv) {
   app.add_option("--objective", objective_options,
                  "NAME=SPEC, SPEC being builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so (repeatable; "
                  "adds to or replaces the config's objectives)");
-  app.add_option("--gpu", config.gpu, "the GPU this worker owns (sets CUDA_VISIBLE_DEVICES)");
-  std::string gpus;  // supervisor mode: supervisor.hpp
-  app.add_option("--gpus", gpus, "all, or a list like 0,1,3: run one worker process per GPU, restarted if it dies");
+  app.add_option("--gpu", config.gpu,
+                 "the GPU this worker owns (sets CUDA_VISIBLE_DEVICES); without it a single index in an inherited "
+                 "CUDA_VISIBLE_DEVICES (Slurm's) is taken as the GPU");
+  app.add_option("--gpus", config.gpus,
+                 "all, or a list like 0,1,3: run --per-gpu worker processes per GPU, restarted if they die (none: "
+                 "not a supervisor)");
+  app.add_option("--per-gpu", config.per_gpu, "workers per GPU, for trials that use a fraction of one (1-64)")
+      ->capture_default_str();
+  app.add_option("--slot", config.slot, "which of its GPU's workers this is (set by the --gpus supervisor)");
+  app.add_option("--gpu-memory-growth-mib", config.gpu_memory_growth_mib,
+                 "restart an objective whose GPU memory between jobs grew this much since its first job (0: off)")
+      ->capture_default_str();
   app.add_option("--name", config.name, "worker name (default HOST/gpuN or HOST/pidP)");
   app.add_option("--timeout", config.timeout_s, "seconds a job may run when its study sets no timeout")->capture_default_str();
   app.add_option("--heartbeat-ms", config.heartbeat_ms, "heartbeat interval in milliseconds")->capture_default_str();
@@ -48,6 +57,7 @@ int main(int argc, char** argv) {
   app.add_option("--secret-key-file", config.security.secret_key_file, "this worker's CURVE secret key (quante-keygen)");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
   QUANTE_CLI_PARSE(app, argc, argv);
+  if (config.gpus == "none") config.gpus.clear();
   const std::string source = config_path.empty() ? "command line" : config_path;
   for (const auto& option : objective_options) {
     if (auto error = quante::add_objective_option(config, option)) {
@@ -64,10 +74,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (config.gpus.empty() && config.gpu < 0) {
+    // Started by Slurm (--gres=gpu:1) or by hand with CUDA_VISIBLE_DEVICES=N: that GPU is ours.
+    if (const auto inherited = inherited_gpu()) config.gpu = *inherited;
+  }
+
   WorkerSettings settings;
   settings.broker = config.broker;
   settings.name = config.name;
   settings.gpu = config.gpu;
+  settings.slot = config.slot;
+  settings.per_gpu = config.per_gpu;
+  settings.gpu_memory_growth_mib = config.gpu_memory_growth_mib;
   settings.heartbeat = std::chrono::milliseconds(config.heartbeat_ms);
   settings.liveness = config.liveness;
   settings.reconnect_initial = std::chrono::milliseconds(config.reconnect_ms);
@@ -77,34 +95,21 @@ int main(int argc, char** argv) {
   for (const auto& [name, objective] : config.objectives) settings.objectives.push_back(name + "=" + objective.spec);
 
   quante::setup_logging("worker", config.log_level);
-  if (!gpus.empty()) return supervise_gpus(gpus, argc, argv);
+  if (!config.gpus.empty()) return supervise_gpus(config.gpus, config.per_gpu, argc, argv);
   try {
     quante::StopSignal stop;
-    if (settings.gpu >= 0) ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(settings.gpu).c_str(), 1);
-    std::map<std::string, std::unique_ptr<Objective>> objectives;
-    for (const auto& [name, configured] : config.objectives) {
-      const NamedSpec named = parse_objective_option(name + "=" + configured.spec);
-      if (!named.error.empty()) {
-        spdlog::critical("objective {}: {}", name, named.error);
-        return 2;
-      }
-      ObjectiveContext context;
-      context.gpu = settings.gpu;
-      context.timeout = configured.timeout_s
-                            ? std::chrono::milliseconds(static_cast<long long>(*configured.timeout_s * 1000))
-                            : settings.default_timeout;
-      context.config = configured.config;
-      auto made = make_objective(named.spec, context);
-      if (!made.objective) {
-        spdlog::critical("objective {}: {}", name, made.error);
-        return 2;
-      }
-      spdlog::info("objective {} = {}", named.name, made.objective->describe());
-      objectives[named.name] = std::move(made.objective);
+    if (settings.gpu >= 0) {
+      // PCI order, as NVML and nvidia-smi count, unless the user chose otherwise.
+      ::setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 0);
+      ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(settings.gpu).c_str(), 1);
     }
-    Worker worker(settings, std::move(objectives));
-    worker.run(stop);
-    return 0;
+    auto objectives = ObjectiveSet::make(config.objectives, settings.gpu, settings.default_timeout);
+    if (auto* error = std::get_if<std::string>(&objectives)) {
+      spdlog::critical("{}", *error);
+      return 2;
+    }
+    Worker worker(settings, std::move(std::get<ObjectiveSet>(objectives)));
+    return worker.run(stop);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

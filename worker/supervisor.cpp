@@ -56,6 +56,7 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& args)
 
 struct Child {
   int gpu = -1;
+  int slot = -1;                  // -1 when the GPU has one worker
   pid_t pid = -1;                 // -1 while waiting to be restarted
   Clock::time_point started;
   Clock::time_point restart_at;
@@ -100,29 +101,44 @@ std::variant<std::vector<int>, std::string> parse_gpu_list(const std::string& te
   return gpus;
 }
 
-std::vector<std::string> child_arguments(const std::vector<std::string>& args, int gpu) {
+std::vector<std::string> child_arguments(const std::vector<std::string>& args, int gpu, int slot, int per_gpu) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--gpus" || a == "--gpu") {
-      ++i;  // and its value
-      continue;
+    bool dropped = false;
+    for (const char* option : {"--gpus", "--gpu", "--per-gpu", "--slot"}) {
+      const std::string name = option;
+      if (a == name) {
+        ++i;  // and its value
+        dropped = true;
+      } else if (a.rfind(name + "=", 0) == 0) {
+        dropped = true;
+      }
     }
-    if (a.rfind("--gpus=", 0) == 0 || a.rfind("--gpu=", 0) == 0) continue;
-    out.push_back(a);
+    if (!dropped) out.push_back(a);
   }
-  out.push_back("--gpu");
-  out.push_back(std::to_string(gpu));
+  // "none" also overrides a config file's gpus key, which would make the child a supervisor.
+  for (const std::string& a : {std::string("--gpus"), std::string("none"), std::string("--gpu"), std::to_string(gpu)})
+    out.push_back(a);
+  if (per_gpu > 1)
+    for (const std::string& a : {std::string("--per-gpu"), std::to_string(per_gpu), std::string("--slot"), std::to_string(slot)})
+      out.push_back(a);
   return out;
 }
 
 int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
   std::map<pid_t, std::size_t> by_pid;
   std::vector<Child> children;
-  for (int gpu : settings.gpus) {
-    Child child{gpu, -1, {}, Clock::now(), RestartBackoff(settings.backoff_initial, settings.backoff_max, settings.healthy), 0};
-    children.push_back(child);
-  }
+  const int per_gpu = std::max(1, settings.per_gpu);
+  for (int gpu : settings.gpus)
+    for (int slot = 0; slot < per_gpu; ++slot) {
+      Child child{gpu, per_gpu > 1 ? slot : -1, -1, {}, Clock::now(),
+                  RestartBackoff(settings.backoff_initial, settings.backoff_max, settings.healthy), 0};
+      children.push_back(child);
+    }
+  auto label = [](const Child& c) {
+    return "GPU " + std::to_string(c.gpu) + (c.slot >= 0 ? " slot " + std::to_string(c.slot) : "");
+  };
   int exit_status = 0;
   bool stopping = false;
   while (true) {
@@ -132,10 +148,10 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
       for (std::size_t i = 0; i < children.size(); ++i) {
         Child& c = children[i];
         if (c.pid > 0 || now < c.restart_at) continue;
-        c.pid = spawn(settings.executable, child_arguments(settings.args, c.gpu));
+        c.pid = spawn(settings.executable, child_arguments(settings.args, c.gpu, c.slot, per_gpu));
         c.started = now;
         by_pid[c.pid] = i;
-        spdlog::info("supervisor: worker for GPU {} started (pid {}){}", c.gpu, c.pid,
+        spdlog::info("supervisor: worker for {} started (pid {}){}", label(c), c.pid,
                      c.restarts ? " (restart " + std::to_string(c.restarts) + ")" : std::string());
       }
     }
@@ -149,13 +165,13 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
       by_pid.erase(it);
       c.pid = -1;
       if (stopping) {
-        spdlog::info("supervisor: worker for GPU {} (pid {}) {}", c.gpu, pid, describe_status(status));
+        spdlog::info("supervisor: worker for {} (pid {}) {}", label(c), pid, describe_status(status));
         continue;
       }
       if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
-        spdlog::critical("supervisor: worker for GPU {} (pid {}) exited with status 2 (a configuration error); "
+        spdlog::critical("supervisor: worker for {} (pid {}) exited with status 2 (a configuration error); "
                          "stopping every worker",
-                         c.gpu, pid);
+                         label(c), pid);
         exit_status = 2;
         stop.request();
         continue;
@@ -163,8 +179,8 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
       const auto delay = c.backoff.on_exit(c.started, Clock::now());
       c.restart_at = Clock::now() + delay;
       ++c.restarts;
-      spdlog::warn("supervisor: worker for GPU {} (pid {}) {}; restarting it in {} ms", c.gpu, pid,
-                   describe_status(status), delay.count());
+      spdlog::warn("supervisor: worker for {} (pid {}) {}; restarting it in {} ms", label(c), pid, describe_status(status),
+                   delay.count());
     }
     if (stop.requested() && !stopping) {
       stopping = true;
@@ -175,7 +191,7 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
         pid_t done;
         while ((done = ::waitpid(-1, &status, WNOHANG)) > 0) {
           if (const auto it = by_pid.find(done); it != by_pid.end()) {
-            spdlog::info("supervisor: worker for GPU {} (pid {}) {}", children[it->second].gpu, done,
+            spdlog::info("supervisor: worker for {} (pid {}) {}", label(children[it->second]), done,
                          describe_status(status));
             by_pid.erase(it);
           }
@@ -183,7 +199,7 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
         if (!by_pid.empty()) ::usleep(20000);
       }
       for (const auto& [child_pid, index] : by_pid) {
-        spdlog::warn("supervisor: worker for GPU {} (pid {}) ignored SIGTERM; SIGKILL", children[index].gpu, child_pid);
+        spdlog::warn("supervisor: worker for {} (pid {}) ignored SIGTERM; SIGKILL", label(children[index]), child_pid);
         ::kill(child_pid, SIGKILL);
         ::waitpid(child_pid, &status, 0);
       }
@@ -195,7 +211,7 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
   }
 }
 
-int supervise_gpus(const std::string& gpus_text, int argc, char** argv) {
+int supervise_gpus(const std::string& gpus_text, int per_gpu, int argc, char** argv) {
   const GpuInventory inventory = count_gpus();
   auto parsed = parse_gpu_list(gpus_text, inventory);
   if (auto* error = std::get_if<std::string>(&parsed)) {
@@ -204,11 +220,12 @@ int supervise_gpus(const std::string& gpus_text, int argc, char** argv) {
   }
   SupervisorSettings settings;
   settings.gpus = std::get<std::vector<int>>(parsed);
+  settings.per_gpu = per_gpu;
   for (int i = 1; i < argc; ++i) settings.args.emplace_back(argv[i]);
   std::string list;
   for (int g : settings.gpus) list += (list.empty() ? "" : ",") + std::to_string(g);
-  spdlog::info("supervisor: one worker per GPU for GPUs {} ({} GPU(s) on this host, by {})", list, inventory.count,
-               inventory.source.empty() ? "nothing" : inventory.source);
+  spdlog::info("supervisor: {} worker(s) per GPU for GPUs {} ({} GPU(s) on this host, by {})", per_gpu, list,
+               inventory.count, inventory.source.empty() ? "nothing" : inventory.source);
   StopSignal stop;
   return run_supervisor(settings, stop);
 }

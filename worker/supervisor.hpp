@@ -1,8 +1,10 @@
-// quante-worker --gpus all|0,1,3: one worker process per GPU under one supervisor.
+// quante-worker --gpus all|0,1,3 [--per-gpu K]: K worker processes per GPU under one supervisor.
 //
-// The supervisor runs its own executable again once per GPU, with the same arguments except that
-// --gpus LIST becomes --gpu N (so each child sets CUDA_VISIBLE_DEVICES=N and reports its device in
-// READY), and restarts a child that dies, after a back-off of 1 s doubling to 32 s, reset once a
+// The supervisor runs its own executable again K times per GPU, with the same arguments except that
+// --gpus LIST becomes --gpus none --gpu N (so each child sets CUDA_VISIBLE_DEVICES=N and reports its
+// device in READY; "none" overrides a config file's gpus key), plus --per-gpu K --slot S when K > 1
+// (the child is named HOST/gpuN.sS, reports its slot, and takes 1/K of the GPU's memory as its
+// share for the leak guard). It restarts a child that dies, after a back-off of 1 s doubling to 32 s, reset once a
 // child has lived 60 s (the zguide's reconnect back-off, for processes). A child that exits with
 // status 2 (a usage or configuration error, which a restart would only repeat) stops the
 // supervisor with status 2. SIGTERM or SIGINT is forwarded to every child as SIGTERM; the
@@ -42,14 +44,16 @@ class RestartBackoff {
   std::chrono::milliseconds initial_, max_, healthy_, next_;
 };
 
-// The arguments (without argv[0]) of GPU `gpu`'s child: `args` without "--gpus X" / "--gpus=X",
-// and without any "--gpu X", then "--gpu N".
-std::vector<std::string> child_arguments(const std::vector<std::string>& args, int gpu);
+// The arguments (without argv[0]) of the child for GPU `gpu`, slot `slot` (-1 when per_gpu is 1):
+// `args` without any --gpus, --gpu, --per-gpu or --slot (either form, "--x V" or "--x=V"), then
+// "--gpus none --gpu N", then "--per-gpu K --slot S" when per_gpu > 1.
+std::vector<std::string> child_arguments(const std::vector<std::string>& args, int gpu, int slot = -1, int per_gpu = 1);
 
 struct SupervisorSettings {
   std::string executable = "/proc/self/exe";
   std::vector<std::string> args;  // the supervisor's own arguments, without argv[0]
   std::vector<int> gpus;
+  int per_gpu = 1;  // workers per GPU
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{32000};
   std::chrono::milliseconds healthy{60000};
@@ -62,6 +66,6 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop);
 
 // main's entry: parses `gpus_text`, counts the GPUs, logs, runs. Returns the exit status (1 when
 // there are no GPUs for "all", 2 for a bad list).
-int supervise_gpus(const std::string& gpus_text, int argc, char** argv);
+int supervise_gpus(const std::string& gpus_text, int per_gpu, int argc, char** argv);
 
 }  // namespace quante::worker

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gpu_info.hpp"
+#include "gpu_memory.hpp"
 #include "printable.hpp"
 #include "rate_limit.hpp"
 #include "service_notify.hpp"
@@ -26,18 +27,26 @@ std::string hostname() {
 }
 }  // namespace
 
-std::string default_worker_name(int gpu) {
-  return hostname() + (gpu >= 0 ? "/gpu" + std::to_string(gpu) : "/pid" + std::to_string(::getpid()));
+std::string default_worker_name(int gpu, int slot) {
+  if (gpu < 0) return hostname() + "/pid" + std::to_string(::getpid());
+  return hostname() + "/gpu" + std::to_string(gpu) + (slot >= 0 ? ".s" + std::to_string(slot) : "");
 }
 
-Worker::Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives)
+Worker::Worker(WorkerSettings settings, ObjectiveSet objectives)
     : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1), runner_(settings_.decision_timeout) {
-  if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu);
-  if (settings_.device.empty() && settings_.gpu >= 0) {
-    settings_.device = describe_gpu(settings_.gpu);
-    spdlog::info("worker {}: GPU {} is {}", settings_.name, settings_.gpu,
-                 settings_.device.empty() ? "of unknown kind (no CUDA runtime or driver answered)" : settings_.device);
+  if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu, settings_.slot);
+  if (settings_.gpu >= 0) {
+    if (settings_.device.empty()) settings_.device = describe_gpu(settings_.gpu);
+    if (settings_.gpu_memory_mib < 0) settings_.gpu_memory_mib = gpu_total_mib(settings_.gpu).value_or(0);
+    spdlog::info("worker {}: GPU {}{} is {}, {} MiB", settings_.name, settings_.gpu,
+                 settings_.slot >= 0 ? fmt::format(" (slot {} of {})", settings_.slot, settings_.per_gpu) : "",
+                 settings_.device.empty() ? "of unknown kind (no CUDA runtime or driver answered)" : settings_.device,
+                 settings_.gpu_memory_mib > 0 ? std::to_string(settings_.gpu_memory_mib) : "unknown");
   }
+  MemoryGuardSettings guard;
+  guard.growth_mib = settings_.gpu >= 0 ? settings_.gpu_memory_growth_mib : 0;
+  if (settings_.gpu_memory_mib > 0) guard.limit_mib = settings_.gpu_memory_mib / std::max(1, settings_.per_gpu);
+  for (const auto& name : objectives_.names()) guards_.emplace(name, MemoryGuard(guard));
   backoff_ = settings_.reconnect_initial;
 }
 
@@ -60,8 +69,10 @@ Ready Worker::ready_message() const {
   ready.host = hostname();
   ready.gpu = settings_.gpu;
   ready.device = settings_.device;
+  ready.slot = settings_.slot;
+  ready.gpu_memory_mib = std::max<std::int64_t>(0, settings_.gpu_memory_mib);
   ready.pid = ::getpid();
-  for (const auto& [name, objective] : objectives_) ready.objectives.push_back(name);
+  ready.objectives = objectives_.names();
   if (const Job* job = runner_.current()) ready.running_job = job->job_id;
   return ready;
 }
@@ -76,8 +87,8 @@ void Worker::on_job(const Job& job) {
     spdlog::error("broker sent job {} while job {} runs; refusing it", job.job_id, runner_.current()->job_id);
     return;
   }
-  auto it = objectives_.find(job.objective);
-  if (it == objectives_.end()) {
+  Objective* objective = objectives_.find(job.objective);
+  if (!objective) {
     Outcome outcome;
     outcome.job_id = job.job_id;
     outcome.failure = FailureClass::Rejected;
@@ -91,7 +102,7 @@ void Worker::on_job(const Job& job) {
                                          : std::chrono::duration_cast<Clock::duration>(settings_.default_timeout);
   job_deadline_ = Clock::now() + timeout;
   deadline_hit_ = false;
-  runner_.start(*it->second, job);
+  runner_.start(*objective, job);
 }
 
 void Worker::on_finished() {
@@ -110,6 +121,36 @@ void Worker::on_finished() {
   Result result = within_protocol_limits(Result{outcome, job.attempt, job.epoch});
   if (socket_) send(result);
   else unsent_result_ = result;
+  check_gpu_memory(job.objective);
+}
+
+void Worker::check_gpu_memory(const std::string& name) {
+  auto guard = guards_.find(name);
+  Objective* objective = objectives_.find(name);
+  if (guard == guards_.end() || !guard->second.enabled() || !objective) return;
+  auto processes = objective->processes();
+  processes.push_back(::getpid());
+  const auto held = gpu_memory_held_mib(settings_.gpu, processes);
+  if (!held) return;  // cannot be told here (no NVML): the guard stays quiet
+  const auto verdict = guard->second.after_job(*held);
+  if (!verdict.restart) return;
+  spdlog::warn("objective {}: {}; restarting it", name, verdict.reason);
+  ++objective_restarts_;
+  if (const auto error = objectives_.restart(name); !error.empty()) {
+    spdlog::error("objective {} could not be started again: {}; this worker no longer serves it", name, error);
+    guards_.erase(guard);
+    if (socket_) send(ready_message());  // registers again without it
+    return;
+  }
+  auto fresh_processes = objectives_.find(name)->processes();
+  fresh_processes.push_back(::getpid());
+  const auto after = gpu_memory_held_mib(settings_.gpu, fresh_processes);
+  if (after && guard->second.still_held(*after)) {
+    // Memory held by this very process (an in-process objective's leak) only goes with it.
+    spdlog::error("GPU memory stays held after the restart ({} MiB); this worker process restarts", *after);
+    exit_status_ = kRestartProcess;
+  }
+  guard->second.restarted();
 }
 
 Result Worker::within_protocol_limits(Result result) {
@@ -202,10 +243,10 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
   return true;
 }
 
-void Worker::run(const StopSignal& stop) {
+int Worker::run(const StopSignal& stop) {
   connect();
   notify_ready();
-  while (!stop.requested()) {
+  while (!stop.requested() && exit_status_ == 0) {
     notify_watchdog();
     const auto now = Clock::now();
     const auto liveness_deadline = last_heard_ + settings_.heartbeat * settings_.liveness;
@@ -259,8 +300,10 @@ void Worker::run(const StopSignal& stop) {
   }
   notify_stopping();
   give_back_and_leave();
-  spdlog::info("worker {} stopped after {} jobs", settings_.name, jobs_done_);
+  spdlog::info("worker {} stopped after {} jobs{}", settings_.name, jobs_done_,
+               objective_restarts_ ? fmt::format(" ({} objective restarts for leaked GPU memory)", objective_restarts_) : "");
   if (auto latency = runner_.relay().latency_summary(); !latency.empty()) spdlog::info("{}", latency);
+  return exit_status_;
 }
 
 }  // namespace quante::worker

@@ -1,7 +1,8 @@
 // The worker process's loop: a DEALER to the broker's backend. It registers (READY) with the
 // objectives it serves, runs one job at a time on a JobRunner while it keeps heart-beating,
 // enforces each job's deadline, reconnects with exponential back-off when the broker goes
-// silent, and on SIGTERM gives its running job back before it leaves.
+// silent, and on SIGTERM gives its running job back before it leaves. After each job it checks
+// the GPU memory its objective holds (memory_guard.hpp) and restarts the objective that leaks.
 #pragma once
 
 #include <chrono>
@@ -13,7 +14,8 @@
 #include <zmq.hpp>
 
 #include "job_runner.hpp"
-#include "objectives/objective.hpp"
+#include "memory_guard.hpp"
+#include "objective_set.hpp"
 #include "stop_signal.hpp"
 #include "worker_settings.hpp"
 
@@ -21,8 +23,11 @@ namespace quante::worker {
 
 class Worker {
  public:
-  Worker(WorkerSettings settings, std::map<std::string, std::unique_ptr<Objective>> objectives);
-  void run(const StopSignal& stop);
+  Worker(WorkerSettings settings, ObjectiveSet objectives);
+  // Until `stop`; the process's exit status: 0, or kRestartProcess when GPU memory that the
+  // objectives leaked stayed held after they were restarted (only a new process frees it).
+  int run(const StopSignal& stop);
+  static constexpr int kRestartProcess = 75;  // EX_TEMPFAIL: the supervisor or systemd starts it again
   const std::string& name() const { return settings_.name; }
 
  private:
@@ -33,6 +38,8 @@ class Worker {
   void on_job(const protocol::Job& job);
   void on_finished();
   void on_report();
+  // The GPU memory guard, after a job of `objective` finished.
+  void check_gpu_memory(const std::string& objective);
   void give_back_and_leave();
   protocol::Ready ready_message() const;
   // Closes the socket, waits out the back-off (a job may finish meanwhile), connects again.
@@ -41,7 +48,8 @@ class Worker {
   static protocol::Result within_protocol_limits(protocol::Result result);
 
   WorkerSettings settings_;
-  std::map<std::string, std::unique_ptr<Objective>> objectives_;
+  ObjectiveSet objectives_;
+  std::map<std::string, MemoryGuard> guards_;  // per objective
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
   JobRunner runner_;
@@ -54,9 +62,12 @@ class Worker {
   std::chrono::milliseconds backoff_{};
   std::uint64_t broker_epoch_ = 0;
   std::uint64_t jobs_done_ = 0;
+  int exit_status_ = 0;
+  std::uint64_t objective_restarts_ = 0;
 };
 
-// HOST/gpuN, or HOST/pidP when no GPU is given.
-std::string default_worker_name(int gpu);
+// HOST/gpuN (HOST/gpuN.sS for slot S of a GPU shared by --per-gpu workers), or HOST/pidP when no
+// GPU is given.
+std::string default_worker_name(int gpu, int slot = -1);
 
 }  // namespace quante::worker

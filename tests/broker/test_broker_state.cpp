@@ -549,3 +549,90 @@ TEST_CASE("rung reports reach the job's tuner and decisions its worker, fenced b
   CHECK(f.state->stats().stale_reports == 5);
   CHECK(f.state->stats().reports == 1);
 }
+
+TEST_CASE("a study that needs GPU memory runs only on workers whose GPU has it", "[broker][placement]") {
+  Fixture f;
+  auto ready_with_memory = [&](const std::string& id, std::int64_t mib) {
+    Ready ready{"name-" + id, "host", 0, "gpu", 1, {"f"}, ""};
+    ready.gpu_memory_mib = mib;
+    f.state->on_worker(id, ready, f.now, f.out);
+  };
+  ready_with_memory("small", 8192);
+  Submit big{"J1", "s", "f", {{"x", 1.0}}, 0, 0};
+  big.min_gpu_memory_mib = 16384;
+  f.state->on_tuner("t1", big, f.now, f.out);
+  auto acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].second.accepted);
+  // Accepted and queued, and the tuner is told at once why nothing can run it.
+  CHECK(acks[0].second.unservable ==
+        "1 connected workers serve objective 'f' but none has 16384 MiB of GPU memory (the largest: 8192 MiB)");
+  CHECK(f.taken<Job>().empty());
+
+  ready_with_memory("large", 24576);
+  auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "large");
+
+  // A study without a requirement uses any worker; an objective nobody serves is named.
+  f.submit("t1", "J2");
+  acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].second.unservable.empty());
+  jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].first == "small");
+  f.submit("t1", "J3", "s2", "nobody");
+  acks = f.taken<SubmitAck>();
+  REQUIRE(acks.size() == 1);
+  CHECK(acks[0].second.unservable == "no connected worker serves objective 'nobody' (2 workers connected)");
+}
+
+TEST_CASE("a job that ran out of GPU memory is retried on another worker, up to max_attempts", "[broker][placement]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.worker_ready("w2", {"f"});
+  f.submit("t1", "J1");
+  f.taken<SubmitAck>();
+  auto first = f.taken<Job>();
+  REQUIRE(first.size() == 1);
+  auto out_of_memory = [&](const std::string& worker, std::uint32_t attempt) {
+    Outcome o;
+    o.job_id = "J1";
+    o.failure = FailureClass::OutOfMemory;
+    o.error = "CUDA out of memory";
+    f.state->on_worker(worker, Result{o, attempt, kEpoch}, f.now, f.out);
+  };
+  std::string worker = first[0].first;
+  for (std::uint32_t attempt = 1; attempt < 3; ++attempt) {
+    out_of_memory(worker, attempt);
+    CHECK(f.taken<JobResult>().empty());  // not the tuner's yet
+    auto again = f.taken<Job>();
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].first != worker);  // the other worker first
+    CHECK(again[0].second.attempt == attempt + 1);
+    worker = again[0].first;
+  }
+  out_of_memory(worker, 3);
+  auto results = f.taken<JobResult>();
+  REQUIRE(results.size() == 1);
+  CHECK(results[0].second.outcome.failure == FailureClass::OutOfMemory);
+  CHECK(results[0].second.attempts == 3);
+  CHECK(f.state->stats().out_of_memory_retries == 2);
+}
+
+TEST_CASE("a job that ran out of memory goes back to the same worker when it is the only one", "[broker][placement]") {
+  Fixture f;
+  f.worker_ready("w1", {"f"});
+  f.submit("t1", "J1");
+  f.taken<SubmitAck>();
+  REQUIRE(f.taken<Job>().size() == 1);
+  Outcome o;
+  o.job_id = "J1";
+  o.failure = FailureClass::OutOfMemory;
+  o.error = "CUDA out of memory";
+  f.state->on_worker("w1", Result{o, 1, kEpoch}, f.now, f.out);
+  auto again = f.taken<Job>();
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].first == "w1");
+}

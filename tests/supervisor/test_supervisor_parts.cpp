@@ -36,12 +36,19 @@ TEST_CASE("supervisor: restart back-off doubles to its cap and resets after a he
   CHECK(backoff.on_exit(t0, t0 + 1s) == 2000ms);
 }
 
-TEST_CASE("supervisor: a child's arguments replace --gpus with --gpu N", "[supervisor]") {
+TEST_CASE("supervisor: a child's arguments replace --gpus with --gpus none --gpu N", "[supervisor]") {
   const std::vector<std::string> args = {"--broker", "tcp://h:5556", "--gpus", "all", "--objective", "a=builtin:noop",
                                          "--gpu=3", "--name", "w"};
-  CHECK(child_arguments(args, 2) == std::vector<std::string>{"--broker", "tcp://h:5556", "--objective",
-                                                              "a=builtin:noop", "--name", "w", "--gpu", "2"});
-  CHECK(child_arguments({"--gpus=0,1", "--gpu", "5"}, 1) == std::vector<std::string>{"--gpu", "1"});
+  CHECK(child_arguments(args, 2) == std::vector<std::string>{"--broker", "tcp://h:5556", "--objective", "a=builtin:noop",
+                                                              "--name", "w", "--gpus", "none", "--gpu", "2"});
+  CHECK(child_arguments({"--gpus=0,1", "--gpu", "5"}, 1) == std::vector<std::string>{"--gpus", "none", "--gpu", "1"});
+}
+
+TEST_CASE("supervisor: with --per-gpu K each child gets its slot and K", "[supervisor]") {
+  const std::vector<std::string> args = {"--gpus", "all", "--per-gpu", "4", "--slot=1", "--objective", "a=builtin:noop"};
+  CHECK(child_arguments(args, 1, 3, 4) == std::vector<std::string>{"--objective", "a=builtin:noop", "--gpus", "none",
+                                                                    "--gpu", "1", "--per-gpu", "4", "--slot", "3"});
+  CHECK(child_arguments({"--per-gpu=1", "--gpus", "0"}, 0, -1, 1) == std::vector<std::string>{"--gpus", "none", "--gpu", "0"});
 }
 
 TEST_CASE("protocol: READY carries the worker's device, and an old READY without it decodes", "[supervisor][protocol]") {

@@ -4,6 +4,12 @@
 // group kill never hits a stranger.
 #include "exec.hpp"
 
+#include <sstream>
+
+#include <fstream>
+
+#include <filesystem>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,7 +25,10 @@
 #include <climits>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -281,7 +290,35 @@ std::vector<std::string> child_environment(int gpu) {
   return env;
 }
 
+// The processes of group `group`, read from /proc/PID/stat (its fifth field is the group).
+std::vector<int> process_group_members(pid_t group) {
+  std::vector<int> members;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+    if (close == std::string::npos) continue;
+    std::istringstream fields(stat.substr(close + 1));
+    std::string state;
+    long parent = 0, pgrp = 0;
+    if (fields >> state >> parent >> pgrp && pgrp == group) members.push_back(std::stoi(name));
+  }
+  return members;
+}
+
 }  // namespace
+
+std::vector<int> ExecObjective::processes() const {
+  const pid_t pid = pid_.load();
+  if (pid <= 0) return {};
+  auto members = process_group_members(pid);
+  if (members.empty()) members.push_back(pid);
+  return members;
+}
 
 struct ExecObjective::Child {
   pid_t pid = 0;

@@ -56,6 +56,8 @@ class ExecObjective final : public Objective {
 
   // The current child's pid (its process group id too), 0 when none runs. Thread-safe.
   pid_t child_pid() const { return pid_.load(); }
+  // The child's process group: /bin/sh and what it started (the GPU memory is held by those).
+  std::vector<int> processes() const override;
 
   static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
 

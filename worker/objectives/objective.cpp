@@ -2,6 +2,7 @@
 #include "objective.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 
 #include "builtin.hpp"
@@ -56,6 +57,17 @@ class WatchedReporter final : public TrialReporter {
 
 }  // namespace
 
+bool looks_like_out_of_memory(std::string_view error) {
+  std::string lower(error.substr(0, 64 * 1024));
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  // "CUDA out of memory" (PyTorch, and this worker's mlp), "CUDA error: out of memory",
+  // torch.cuda.OutOfMemoryError, cuBLAS and CUDA status names, TensorFlow / XLA's RESOURCE_EXHAUSTED.
+  for (const char* mark : {"out of memory", "outofmemoryerror", "cublas_status_alloc_failed", "cudaerrormemoryallocation",
+                           "resource_exhausted", "cuda_error_out_of_memory"})
+    if (lower.find(mark) != std::string::npos) return true;
+  return false;
+}
+
 Evaluation Objective::evaluate(const std::string& job_id, const Params& params, TrialReporter& reporter) {
   Evaluation evaluation;
   if (cancel_.raised()) {
@@ -71,6 +83,9 @@ Evaluation Objective::evaluate(const std::string& job_id, const Params& params, 
     }
     evaluation.stopped_at = watched.stopped_at();
   }
+  if (!evaluation.ok && (evaluation.failure == FailureKind::Objective || evaluation.failure == FailureKind::Crashed) &&
+      looks_like_out_of_memory(evaluation.error))
+    evaluation.failure = FailureKind::OutOfMemory;
   cancel_.clear();
   enforce_result_limits(evaluation, job_id);
   return evaluation;
@@ -98,6 +113,8 @@ const char* to_string(FailureKind kind) {
       return "crashed";
     case FailureKind::Protocol:
       return "protocol";
+    case FailureKind::OutOfMemory:
+      return "out-of-memory";
   }
   return "unknown";
 }

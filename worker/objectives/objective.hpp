@@ -18,7 +18,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cancel_signal.hpp"
 #include "params.hpp"
@@ -31,8 +33,13 @@ enum class FailureKind {
   Objective,  // the objective's own error (bad params, NaN loss, the child said "error"): no retry
   Timeout,    // overran ObjectiveContext::timeout, or was cancelled (the error says which)
   Crashed,    // the child died, or the plugin threw
-  Protocol    // a garbage answer: not JSON, wrong id, no numeric loss, a line over 1 MiB
+  Protocol,   // a garbage answer: not JSON, wrong id, no numeric loss, a line over 1 MiB
+  OutOfMemory // the GPU ran out of memory (an error or crash whose text says so: CUDA, cuBLAS,
+              // PyTorch, TensorFlow and JAX all name it); the broker retries it elsewhere
 };
+
+// True for an error text that reports GPU memory exhaustion (see FailureKind::OutOfMemory).
+bool looks_like_out_of_memory(std::string_view error);
 
 struct Evaluation {
   bool ok = false;
@@ -93,6 +100,9 @@ class Objective {
   // lost; it is consumed when that evaluate returns.
   void cancel();
   virtual std::string describe() const = 0;  // e.g. "builtin:branin", "exec:python3 train.py"
+  // The processes other than the worker's own that run this objective's code (an exec child and
+  // its process group), whose GPU memory the worker's leak guard measures. Thread-safe.
+  virtual std::vector<int> processes() const { return {}; }
 
  protected:
   // The work of one evaluate: called only when no cancel is pending at the start. reporter wraps
