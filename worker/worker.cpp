@@ -1,6 +1,7 @@
 #include "worker.hpp"
 
 #include <algorithm>
+#include <poll.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -105,11 +106,25 @@ void Worker::on_job(const Job& job) {
   runner_.start(*objective, job);
 }
 
-void Worker::on_finished() {
+bool Worker::stop_follows(const StopSignal& stop) {
+  if (stop.requested()) return true;
+  pollfd fd{stop.fd(), POLLIN, 0};
+  return ::poll(&fd, 1, static_cast<int>(kStopGrace.count())) > 0 || stop.requested();
+}
+
+void Worker::on_finished(const StopSignal& stop) {
   auto finished = runner_.take_finished();
   if (!finished) return;
   auto& [job, outcome] = *finished;
   job_deadline_ = Clock::time_point::max();
+  // scancel, and systemd's KillMode=mixed, signal the objective's child and this worker at once:
+  // a child that died that way while a stop arrives was stopped with us, and its job goes back to
+  // the broker to run elsewhere instead of being failed.
+  if (!outcome.ok && outcome.failure == FailureClass::Crashed && stop_follows(stop)) {
+    spdlog::info("job {}: its objective died as this worker is stopping; giving the job back", job.job_id);
+    given_back_ = job.job_id;
+    return;
+  }
   if (deadline_hit_ && !outcome.ok) {
     outcome.failure = FailureClass::Timeout;
     outcome.error = "the job overran its deadline of " + std::to_string(job.timeout_s) + " s";
@@ -211,6 +226,9 @@ void Worker::give_back_and_leave() {
     bye.job_id = runner_.current()->job_id;
     spdlog::info("stopping: giving job {} back to the broker", bye.job_id);
     runner_.cancel();
+  } else if (given_back_) {
+    bye.job_id = *given_back_;
+    spdlog::info("stopping: giving job {} back to the broker", bye.job_id);
   }
   if (socket_) {
     send(bye);
@@ -231,7 +249,7 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
     zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
     poll_items(wait_items, 2,
                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
-    if (wait_items[0].revents & ZMQ_POLLIN) on_finished();
+    if (wait_items[0].revents & ZMQ_POLLIN) on_finished(stop);
   }
   if (stop.requested()) return false;
   backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
@@ -261,7 +279,7 @@ int Worker::run(const StopSignal& stop) {
     poll_items(items, 4, wait + std::chrono::milliseconds(1));
     if (items[2].revents & ZMQ_POLLIN) break;
     if (items[3].revents & ZMQ_POLLIN) on_report();
-    if (items[1].revents & ZMQ_POLLIN) on_finished();
+    if (items[1].revents & ZMQ_POLLIN) on_finished(stop);
     if (items[0].revents & ZMQ_POLLIN) {
       while (auto frames = try_recv(*socket_)) {
         last_heard_ = Clock::now();

@@ -36,7 +36,10 @@ class Worker {
   void send(const protocol::Message& message);
   void handle(const protocol::Message& message);
   void on_job(const protocol::Job& job);
-  void on_finished();
+  void on_finished(const StopSignal& stop);
+  // True when a stop has come or comes within kStopGrace.
+  static bool stop_follows(const StopSignal& stop);
+  static constexpr std::chrono::milliseconds kStopGrace{500};
   void on_report();
   // The GPU memory guard, after a job of `objective` finished.
   void check_gpu_memory(const std::string& objective);
@@ -54,6 +57,7 @@ class Worker {
   std::unique_ptr<zmq::socket_t> socket_;
   JobRunner runner_;
   std::optional<protocol::Result> unsent_result_;
+  std::optional<std::string> given_back_;  // a job whose child died with the stop: handed back on leaving
   Clock::time_point last_heard_{};
   Clock::time_point next_heartbeat_{};
   Clock::time_point job_deadline_ = Clock::time_point::max();

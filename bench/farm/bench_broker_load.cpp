@@ -10,6 +10,7 @@
 // harness it shares this machine with), and for a soak the broker's RSS at start and end plus
 // lost/duplicated job counts. Exits 1 if any job was lost (never answered).
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -223,7 +224,10 @@ int main(int argc, char** argv) {
               "lost", "dups", "broker_cores", "broker_us/job");
   for (int workers : worker_counts) {
     for (int tuners : tuner_counts) {
-      test::ChildProcess broker({std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend, "--backend", backend,
+      // QUANTE_BIN_DIR in the environment wins: programs packed by scripts/gpu-bundle run elsewhere.
+      const char* bin_dir = std::getenv("QUANTE_BIN_DIR");
+      test::ChildProcess broker({std::string(bin_dir && *bin_dir ? bin_dir : QUANTE_BIN_DIR) + "/quante-broker", "--frontend",
+                                 frontend, "--backend", backend,
                                  "--log-level", "warn"},
                                 dir.file("broker.log"));
       zmq::context_t ctx(1);

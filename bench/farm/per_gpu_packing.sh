@@ -4,7 +4,9 @@
 # against K = 1. On a host without GPUs the slot is a fake one (QUANTE_FAKE_GPUS=1) and the mlp
 # runs on the CPU; on a GPU host it runs on GPU 0 with CUDA. Not a test: it prints a table.
 #   bench/farm/per_gpu_packing.sh [BIN_DIR] [K ...]       (defaults: build/bin, 1 2 4)
-# Environment: TRIALS (per K, default 24), EPOCHS (default 8), DEVICE (auto|cpu|cuda, default auto).
+# Environment: TRIALS (per K, default 24), EPOCHS (default 8), DEVICE (auto|cpu|cuda, default auto),
+# DATA (a CSV with a 'label' column, default data/digits.csv; REPEAT=N stacks it N times, for a GPU
+# whose epochs on the 1,797 digits are too short to measure anything but overheads).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/bin}
@@ -14,6 +16,7 @@ ks=("$@")
 trials=${TRIALS:-24}
 epochs=${EPOCHS:-8}
 device=${DEVICE:-auto}
+data=${DATA:-$root/data/digits.csv}
 work=$(mktemp -d /tmp/quante-packing.XXXXXX)
 pids=()
 cleanup() {
@@ -28,6 +31,12 @@ if [ ! -e /proc/driver/nvidia/gpus ] || [ -z "$(ls /proc/driver/nvidia/gpus 2>/d
 else
   where="GPU 0: $(nvidia-smi --query-gpu=name --format=csv,noheader -i 0 2>/dev/null || echo '?')"
 fi
+if [ "${REPEAT:-1}" -gt 1 ]; then
+  head -n1 "$data" >"$work/data.csv"
+  for _ in $(seq "$REPEAT"); do tail -n +2 "$data"; done >>"$work/data.csv"
+  data=$work/data.csv
+fi
+rows=$(( $(wc -l <"$data") - 1 ))
 cat >"$work/study.toml" <<TOML
 name = "packing"
 objective = "digits"
@@ -41,7 +50,7 @@ width = { type = "int", low = 32, high = 256 }
 layers = { type = "int", low = 1, high = 3 }
 batch_size = { type = "int", low = 32, high = 128 }
 TOML
-echo "per-GPU packing: $trials trials of $epochs epochs each on $where"
+echo "per-GPU packing: $trials trials of $epochs epochs each, $rows rows, on $where"
 printf '%-4s %10s %14s %10s\n' K seconds trials/hour speed-up
 base=""
 for k in "${ks[@]}"; do
@@ -50,7 +59,7 @@ for k in "${ks[@]}"; do
   broker=$!
   pids=("$broker")
   "$bin/quante-worker" --broker "ipc://$work/b.sock" --gpus 0 --per-gpu "$k" --log-level warn \
-    --objective "digits=builtin:mlp?data=$root/data/digits.csv&label=label&epochs=$epochs&device=$device" 2>"$work/worker.log" &
+    --objective "digits=builtin:mlp?data=$data&label=label&epochs=$epochs&device=$device" 2>"$work/worker.log" &
   worker=$!
   pids+=("$worker")
   start=$(date +%s.%N)
