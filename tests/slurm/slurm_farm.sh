@@ -111,6 +111,20 @@ x1 = { type = "float", low = 0.0, high = 15.0 }
 duration_ms = { type = "int", low = 2000, high = 2001 }
 TOML
 
+# The script refuses to override Slurm's GPU choice, and a task with two GPUs (exit 2, said in
+# the task's log) before any worker starts.
+refused() {  # refused NAME MESSAGE SBATCH-AND-SCRIPT-ARGS...: the task fails with MESSAGE in its log
+  local name=$1 message=$2 id; shift 2
+  id=$(cd "$work" && QUANTE_WORKER="$bin/quante-worker" sbatch --parsable --cpus-per-task=1 \
+         --output="$work/logs/$name.log" "$@")
+  qc_wait 60 bash -c "[ -z \"\$(squeue -h -j $id -o %i 2>/dev/null)\" ]" || fail "$name: job $id did not end"
+  grep -q -- "$message" "$work/logs/$name.log" || fail "$name: no '$message' in its log: $(cat "$work/logs/$name.log")"
+  scontrol show job "$id" | grep -q "ExitCode=2:0" || fail "$name: job $id did not exit 2: $(scontrol show job "$id" | grep -o 'ExitCode=[^ ]*')"
+  echo "ok: $name refused: $message"
+}
+refused gpu-option "leave --gpu/--gpus out" "$src/deploy/slurm/quante-worker.sbatch" --config "$work/worker.toml" --gpu 1
+refused two-gpus "one worker uses one GPU" --gres=gpu:2 "$src/deploy/slurm/quante-worker.sbatch" --config "$work/worker.toml"
+
 # The workers: what a user types, with this build's binary and a CPU each (the script asks 4).
 job=$(cd "$work" && QUANTE_WORKER="$bin/quante-worker" sbatch --parsable --array=0-3 --cpus-per-task=1 \
         --output="$work/logs/worker-%A_%a.log" "$src/deploy/slurm/quante-worker.sbatch" --config "$work/worker.toml")
@@ -123,6 +137,11 @@ for task in 0 1 2 3; do
   grep -q "worker qcnode/job${job}_$task ready (" "$work/broker.log" || fail "task $task did not register as qcnode/job${job}_$task"
   gpu=$(sed -n 's/.*CUDA_VISIBLE_DEVICES=\([0-9]*\)$/\1/p' "$log" | head -1)
   [ -n "$gpu" ] || fail "task $task was given no GPU by Slurm: $(head -3 "$log")"
+  # The worker, started without --gpu, reports the GPU it inherited (-1: a worker that does not
+  # read CUDA_VISIBLE_DEVICES yet; it still runs on Slurm's GPU, which the variable selects).
+  reported=$(sed -n "s/.*worker qcnode\/job${job}_$task ready (host [^,]*, gpu \(-\?[0-9]*\),.*/\1/p" "$work/broker.log" | head -1)
+  if [ "$reported" = -1 ]; then echo "note: task $task's worker reports no GPU (Slurm's is $gpu)"
+  elif [ "$reported" != "$gpu" ]; then fail "task $task's worker reports GPU '$reported', Slurm gave it $gpu"; fi
   gpus+="$gpu "
 done
 [ "$(tr ' ' '\n' <<<"$gpus" | sed '/^$/d' | sort -u | wc -l)" -eq 4 ] || fail "the tasks share GPUs: $gpus"
