@@ -8,16 +8,17 @@
 #     DURATION_MS, on W workers submitted as an array, then on W workers started directly, with
 #     the same broker (CURVE over the host's address), config and names; evaluations per second
 #     from the history's first start to its last finish, and the tuner's wall time.
-# Usage: bench_slurm.sh BUILD_DIR [--workers W] [--repeats R] [--budget B] [--duration-ms D]
+# Usage: bench_slurm.sh BUILD_DIR [--workers W] [--repeats R] [--budget B] [--duration-ms D] [--rounds N]
 set -euo pipefail
 build=$1; shift
-workers=4 repeats=5 budget=40 duration=500
+workers=4 repeats=5 budget=40 duration=500 rounds=3
 while [ $# -gt 0 ]; do
   case $1 in
     --workers) workers=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
     --budget) budget=$2; shift 2 ;;
     --duration-ms) duration=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     *) echo "bench_slurm.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -126,24 +127,34 @@ rows = [json.loads(l) for l in open(path) if l.strip()]
 assert all(r["status"] == "ok" for r in rows) and len({r["job"] for r in rows}) == len(rows)
 span = max(r["finished_at"] for r in rows) - min(r["started_at"] for r in rows)
 ideal = len(rows) * duration / 1000 / workers
+by_worker = {}
+for r in rows:
+    by_worker.setdefault(r["worker"], []).append(r)
+gaps = sorted(b["started_at"] - a["finished_at"] for runs in by_worker.values()
+              for a, b in zip(sorted(runs, key=lambda r: r["started_at"]), sorted(runs, key=lambda r: r["started_at"])[1:]))
+median_gap = gaps[len(gaps) // 2] * 1000 if gaps else float("nan")
 print(f"  {label}: {len(rows)} evaluations, {len(rows) / span:.2f}/s over {span:.2f} s (ideal {ideal:.2f} s: "
-      f"{100 * ideal / span:.1f} % busy); tuner wall {end - start:.2f} s")
+      f"{100 * ideal / span:.1f} % busy), median idle between a worker's jobs {median_gap:.0f} ms; "
+      f"tuner wall {end - start:.2f} s")
 PY
 }
 
-echo "throughput ($budget x ${duration} ms on $workers workers):"
-before=$(ready_count)
-job=$(submit study)
-qc_wait 120 bash -c "[ \$(grep -c ' ready (' '$work/broker.log') -ge $((before + workers)) ]"
-run_study slurm
-scancel "$job"
-qc_wait 60 no_tasks "$job"
-before=$(ready_count)
-direct=()
-for ((i = 0; i < workers; i++)); do
-  "$bin/quante-worker" --config "$work/worker.toml" --name "direct/$i" >"$work/logs/direct-$i.log" 2>&1 &
-  pids+=($!) direct+=($!)
+echo "throughput ($budget x ${duration} ms on $workers workers, $rounds rounds, Slurm then direct):"
+for ((round = 0; round < rounds; round++)); do
+  before=$(ready_count)
+  job=$(submit study)
+  qc_wait 120 bash -c "[ \$(grep -c ' ready (' '$work/broker.log') -ge $((before + workers)) ]"
+  run_study slurm
+  scancel "$job"
+  qc_wait 60 no_tasks "$job"
+  before=$(ready_count)
+  direct=()
+  for ((i = 0; i < workers; i++)); do
+    "$bin/quante-worker" --config "$work/worker.toml" --name "direct/$i" >"$work/logs/direct-$i.log" 2>&1 &
+    pids+=($!) direct+=($!)
+  done
+  qc_wait 60 bash -c "[ \$(grep -c ' ready (' '$work/broker.log') -ge $((before + workers)) ]"
+  run_study direct
+  kill -TERM "${direct[@]}"
+  wait "${direct[@]}" 2>/dev/null || true
 done
-qc_wait 60 bash -c "[ \$(grep -c ' ready (' '$work/broker.log') -ge $((before + workers)) ]"
-run_study direct
-kill -TERM "${direct[@]}"
