@@ -27,6 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 [ "$(id -u)" -eq 0 ] || { echo "bench_slurm.sh: needs root (it runs its own Slurm cluster)" >&2; exit 2; }
 bash "$src/tests/slurm/install_slurm.sh"
+# shellcheck source-path=SCRIPTDIR source=../../tests/slurm/slurm_cluster.sh
 source "$src/tests/slurm/slurm_cluster.sh"
 
 work=$(mktemp -d /tmp/quante-slurm-bench.XXXXXX)
@@ -39,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$work"  # for munged, which runs as the munge user under it
+# shellcheck disable=SC2034  # read by slurm_cluster_start
 QC_SLURM_CPUS=$((workers * 2)) QC_SLURM_GPUS=$workers
 slurm_cluster_start "$work/cluster"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A private one-host Slurm cluster for tests and benchmarks, sourced by tests/slurm/slurm_farm.sh
 # and bench/slurm/bench_slurm.sh. It starts its own munged (as the munge user, with its own key
 # and socket), slurmctld and slurmd (as root, from a slurm.conf it writes under the given folder,

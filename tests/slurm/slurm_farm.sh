@@ -20,7 +20,7 @@ bash "$here/install_slurm.sh" || exit $?
 for b in quante-broker quante-worker quante-tuner quante-keygen; do
   [ -x "$bin/$b" ] || fail "$bin/$b is not built"
 done
-# shellcheck source=slurm_cluster.sh
+# shellcheck source-path=SCRIPTDIR source=slurm_cluster.sh
 source "$here/slurm_cluster.sh"
 
 work=$(mktemp -d /tmp/quante-slurm.XXXXXX)
@@ -40,6 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$work"  # for munged, which runs as the munge user under it
+# shellcheck disable=SC2034  # read by slurm_cluster_start
 QC_SLURM_CPUS=8 QC_SLURM_GPUS=4
 slurm_cluster_start "$work/cluster" || exit $?
 
@@ -72,7 +73,7 @@ pids+=($!)
 wait_for 20 "$work/broker.log" "workers on tcp://"
 frontend_port=$(sed -n 's/.*tuners on tcp:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$work/broker.log" | head -1)
 backend_port=$(sed -n 's/.*workers on tcp:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$work/broker.log" | head -1)
-[ -n "$frontend_port" ] && [ -n "$backend_port" ] || fail "no ports in the broker's log"
+{ [ -n "$frontend_port" ] && [ -n "$backend_port" ]; } || fail "no ports in the broker's log"
 grep -q "CURVE on" "$work/broker.log" || fail "the broker does not use CURVE"
 # Workers reach the broker as compute nodes would: by the host's network address, not loopback
 # (where plaintext would be allowed).
@@ -150,7 +151,7 @@ echo "ok: 4 array tasks registered over CURVE on $address:$backend_port, GPUs $g
 "$bin/quante-tuner" run "$work/study.toml" --config "$work/tuner.toml" --history "$work/history.jsonl" \
   >"$work/tuner.log" 2>&1 &
 tuner=$!
-pids+=($tuner)
+pids+=("$tuner")
 
 # Cancel task 2 just after it starts its second job (the job has 2 s to run: it is in flight).
 victim="$work/logs/worker-${job}_2.log"
