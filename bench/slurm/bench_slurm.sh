@@ -10,7 +10,7 @@
 #     from the history's first start to its last finish, and the tuner's wall time.
 # Usage: bench_slurm.sh BUILD_DIR [--workers W] [--repeats R] [--budget B] [--duration-ms D] [--rounds N]
 set -euo pipefail
-build=$1; shift
+build=$(cd "$1" && pwd); shift
 workers=4 repeats=5 budget=40 duration=500 rounds=3
 while [ $# -gt 0 ]; do
   case $1 in

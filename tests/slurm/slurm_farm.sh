@@ -10,7 +10,7 @@
 # the reason when they cannot run here.
 # Usage: slurm_farm.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
-src=$1 build=$2
+src=$(cd "$1" && pwd) build=$(cd "$2" && pwd)
 bin="$build/bin"
 here=$(cd "$(dirname "$0")" && pwd)
 skip() { echo "SKIP: $*"; exit 77; }
