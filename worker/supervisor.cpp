@@ -15,6 +15,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service_notify.hpp"
+
 namespace quante::worker {
 
 namespace {
@@ -47,6 +49,10 @@ pid_t spawn(const std::string& executable, const std::vector<std::string>& args)
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGPIPE, SIG_DFL);
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    // Under systemd the supervisor is the service's main process and speaks for its children.
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
+    ::unsetenv("WATCHDOG_PID");
     if (::getppid() != parent) ::_exit(1);  // the supervisor died before prctl
     ::execv(executable.c_str(), raw.data());
     ::_exit(127);
@@ -141,7 +147,9 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
   };
   int exit_status = 0;
   bool stopping = false;
+  bool notified = false;
   while (true) {
+    notify_watchdog();
     const auto now = Clock::now();
     // Start whatever is due.
     if (!stopping) {
@@ -154,6 +162,10 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
         spdlog::info("supervisor: worker for {} started (pid {}){}", label(c), c.pid,
                      c.restarts ? " (restart " + std::to_string(c.restarts) + ")" : std::string());
       }
+    }
+    if (!notified) {
+      notify_ready();  // every child is started (systemd's Type=notify)
+      notified = true;
     }
     // Reap.
     int status = 0;
@@ -184,6 +196,7 @@ int run_supervisor(const SupervisorSettings& settings, StopSignal& stop) {
     }
     if (stop.requested() && !stopping) {
       stopping = true;
+      notify_stopping();
       spdlog::info("supervisor: stopping; SIGTERM to {} worker(s)", by_pid.size());
       for (const auto& [child_pid, index] : by_pid) ::kill(child_pid, SIGTERM);
       const auto deadline = Clock::now() + settings.stop_grace;

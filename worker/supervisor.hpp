@@ -9,7 +9,9 @@
 // status 2 (a usage or configuration error, which a restart would only repeat) stops the
 // supervisor with status 2. SIGTERM or SIGINT is forwarded to every child as SIGTERM; the
 // supervisor waits for them (SIGKILL after a grace period) and exits 0. Children get
-// PR_SET_PDEATHSIG, so they do not outlive a supervisor that is killed outright.
+// PR_SET_PDEATHSIG, so they do not outlive a supervisor that is killed outright. Under systemd
+// (Type=notify) the supervisor is the main process: it sends READY=1 once its children are
+// started and the watchdog pings, and its children do not see NOTIFY_SOCKET.
 //
 // Test hook: QUANTE_FAKE_GPUS=N (gpu_info.hpp) makes the host look as if it had N GPUs.
 #pragma once
