@@ -157,7 +157,7 @@ Response Server::answer(const std::string& head) const {
 void Server::serve() {
   std::vector<std::unique_ptr<Connection>> connections;
   std::vector<pollfd> fds;
-  spdlog::info("{}: serving http://{}/", options_.name, address());
+  spdlog::debug("{}: serving http://{}/", options_.name, address());
   for (;;) {
     // Fixed slots first: the wake fd, then the listening socket while there is room.
     fds.clear();
