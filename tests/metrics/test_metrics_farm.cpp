@@ -145,3 +145,50 @@ TEST_CASE("a metrics address that is malformed or not loopback stops the broker 
   allowed.signal(SIGTERM);
   CHECK(allowed.wait(10s) == 0);
 }
+
+TEST_CASE("the tuner's --metrics endpoint shows the study's progress and passes promtool", "[metrics][integration]") {
+  const std::string promtool = tool("promtool");
+  Farm farm;
+  farm.start_broker();
+  // Jobs of 200 ms, one worker: the study runs long enough to be scraped in the middle.
+  farm.start_worker({"slow=builtin:delay:branin"});
+  REQUIRE(farm.wait_for_workers(1));
+  const std::string study_text =
+      "name = \"tuner-metrics\"\nobjective = \"slow\"\nbudget = 10\nbatch = 1\ninitial = 3\nseed = 2\n"
+      "[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\n"
+      "x1 = { type = \"float\", low = 0.0, high = 15.0 }\n"
+      "duration_ms = { type = \"int\", low = 200, high = 201 }\n";
+  auto tuner = farm.start_tuner(study_text, farm.history_path(), {"--metrics", "127.0.0.1:0"});
+  REQUIRE(wait_until([&] { return logged_metrics_port(*tuner) != 0; }, 20s));
+  const std::uint16_t port = logged_metrics_port(*tuner);
+  std::optional<HttpReply> scraped;
+  const bool progressed = wait_until(
+      [&] {
+        scraped = http_get(port, "/metrics", 2s);
+        if (!scraped) return false;
+        const std::string name = "\nquante_tuner_evaluations_done ";
+        const auto at = scraped->body.find(name);
+        return at != std::string::npos && std::stoi(scraped->body.substr(at + name.size())) >= 2;
+      },
+      60s);
+  INFO(tuner->log());
+  REQUIRE(progressed);
+  const std::string& text = scraped->body;
+  CHECK(text.find("quante_tuner_info{study=\"tuner-metrics\",objective=\"slow\"} 1\n") != std::string::npos);
+  CHECK(text.find("\nquante_tuner_budget 10\n") != std::string::npos);
+  CHECK(text.find("\nquante_tuner_evaluations_failed 0\n") != std::string::npos);
+  CHECK(text.find("\nquante_tuner_best_loss NaN\n") == std::string::npos);  // losses were recorded
+  CHECK(text.find("\nquante_tuner_best_loss ") != std::string::npos);
+  CHECK(text.find("\nquante_tuner_workers 1\n") != std::string::npos);
+  const std::string text_path = farm.dir().file("tuner-scraped.txt");
+  write_file(text_path, text);
+  ChildProcess lint({"/bin/sh", "-c", promtool + " check metrics < " + text_path}, farm.dir().file("promtool.log"));
+  const auto lint_code = lint.wait(60s);
+  INFO("promtool: " << lint.log());
+  INFO(text);
+  CHECK(lint_code == 0);
+  CHECK(lint.log().empty());
+  REQUIRE(tuner->wait(120s) == 0);
+  // The proposal histogram counted every proposal: at least the one after the initial design.
+  CHECK(text.find("quante_tuner_proposal_seconds_count ") != std::string::npos);
+}
