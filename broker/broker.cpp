@@ -44,6 +44,22 @@ Broker::Broker(BrokerSettings settings)
   backend_.bind(settings_.backend);
   spdlog::info("broker epoch {:016x}: tuners on {}, workers on {}", state_.epoch(), frontend_endpoint(),
                backend_endpoint());
+  start_time_seconds_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (!settings_.metrics.empty()) {
+    metrics_ = std::make_unique<MetricsEndpoint>(settings_.metrics, settings_.metrics_allow_remote);
+    publish_metrics();
+    spdlog::info("metrics on http://{}/metrics", metrics_->address());
+  }
+}
+
+void Broker::publish_metrics() {
+  if (!metrics_) return;
+  BrokerMetrics m = state_.metrics();
+  m.start_time_seconds = start_time_seconds_;
+  m.malformed = malformed_;
+  m.unauthenticated = unauthenticated_;
+  m.connections_refused = security_.curve() ? security_.refused() : 0;
+  metrics_->publish(m);
 }
 
 std::string Broker::frontend_endpoint() const { return last_endpoint(frontend_); }
@@ -59,13 +75,17 @@ void Broker::receive(zmq::socket_t& socket, Link link) {
     const std::size_t body_frames = frames->size() - 1;
     auto decoded = decode(link, frames->data() + 1, body_frames);
     if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      ++malformed_;
       if (g_bad_message_log.allow())
         spdlog::warn("dropped a bad message from a {} ({} frames): {}", link == Link::Worker ? "worker" : "tuner",
                      body_frames, error->what);
       continue;
     }
     const auto now = Clock::now();
-    if (security_.curve() && !admitted(link, identity, (*frames)[1], std::get<Message>(decoded), now)) continue;
+    if (security_.curve() && !admitted(link, identity, (*frames)[1], std::get<Message>(decoded), now)) {
+      ++unauthenticated_;
+      continue;
+    }
     try {
       if (link == Link::Worker) state_.on_worker(identity, std::get<Message>(decoded), now, outgoing_);
       else state_.on_tuner(identity, std::get<Message>(decoded), now, outgoing_);
@@ -144,6 +164,7 @@ void Broker::run(const StopSignal& stop) {
       flush();
       const auto s = state_.stats();
       peak_state_size_ = std::max(peak_state_size_, s.workers + s.jobs);
+      publish_metrics();  // once a heartbeat: scrapes read this copy, never the state
     }
     if (now - last_stats > std::chrono::seconds(30)) {
       last_stats = now;

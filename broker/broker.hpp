@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "broker_settings.hpp"
+#include "metrics_endpoint.hpp"
 #include "broker_state.hpp"
 #include "stop_signal.hpp"
 
@@ -23,6 +24,8 @@ class Broker {
   std::string frontend_endpoint() const;
   std::string backend_endpoint() const;
   BrokerStats stats() const { return state_.stats(); }
+  // ADDR:PORT of the /metrics endpoint (the port actually bound); empty without one.
+  std::string metrics_address() const { return metrics_ ? metrics_->address() : std::string(); }
 
  private:
   void receive(zmq::socket_t& socket, protocol::Link link);
@@ -42,6 +45,12 @@ class Broker {
   std::vector<Outgoing> sending_;  // what flush() is sending now
   PeerBindings bindings_;
   std::size_t peak_state_size_ = 0;   // workers + jobs at their most since the heap was last trimmed
+  // Prometheus: what the state machine does not see, and the endpoint the loop publishes to.
+  void publish_metrics();
+  std::uint64_t malformed_ = 0;
+  std::uint64_t unauthenticated_ = 0;
+  double start_time_seconds_ = 0;
+  std::unique_ptr<MetricsEndpoint> metrics_;
 };
 
 }  // namespace quante::broker

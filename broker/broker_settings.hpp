@@ -25,6 +25,8 @@ struct BrokerSettings {
   int job_silence_beats = 3;                  // worker heartbeats naming another job before its job is re-queued
   int send_high_water_mark = 10000;           // per peer, on both sockets
   ServerSecurity security;                    // plaintext unless keys are configured
+  std::string metrics;                        // ADDR:PORT of the Prometheus endpoint; empty: none
+  bool metrics_allow_remote = false;          // serve it on a non-loopback address
 };
 
 }  // namespace quante::broker

@@ -172,6 +172,7 @@ void BrokerState::handle_result(const std::string& identity, const Result& resul
   }
   Outcome outcome = result.outcome;
   if (outcome.worker.empty()) outcome.worker = w.ready.name;
+  counters_.round_trip.observe(std::chrono::duration<double>(now - job.dispatched_at).count());
   const std::uint32_t limit = job.submit.max_attempts ? job.submit.max_attempts : settings_.max_attempts;
   if (outcome.failure == FailureClass::OutOfMemory && job.attempt < limit) {
     // Another trial on the same GPU may have taken the memory: try another worker first.
@@ -348,6 +349,7 @@ void BrokerState::finish(JobEntry& job, Outcome outcome, TimePoint now, std::vec
   job.result.attempts = job.attempt;
   job.done_at = now;  // a job finishes once: its resends are still 0
   ++stats_.completed;
+  counters_.count_outcome(job.result.outcome);
   send_result(job, now, out);
 }
 
@@ -429,6 +431,7 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
       job.worker = *worker;
       ++job.attempt;
       ++stats_.dispatched;
+      job.dispatched_at = now;
       last_served_study_ = study;
       out.push_back({Link::Worker, *worker,
                      Job{job_id, job.submit.study, job.submit.objective, job.submit.params, job.attempt, epoch_,

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker_metrics.hpp"
 #include "broker_settings.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
@@ -75,6 +76,8 @@ class BrokerState {
 
   std::uint64_t epoch() const { return epoch_; }
   BrokerStats stats() const;
+  // Counters and gauges for /metrics (defined in broker_metrics.cpp).
+  BrokerMetrics metrics() const;
 
  private:
   enum class JobState { Queued, Running, Done };
@@ -88,6 +91,7 @@ class BrokerState {
     bool cancelled = false;
     protocol::JobResult result;       // when done
     TimePoint done_at{};
+    TimePoint dispatched_at{};        // of the current attempt (round-trip metric)
     TimePoint result_sent{};
     int resends = 0;                  // of the held result, bounded by max_result_resends
     std::string avoid;                // the worker it last ran out of GPU memory on
@@ -142,6 +146,7 @@ class BrokerState {
   std::unordered_map<std::string, TunerEntry> tuners_;
   TimePoint last_heartbeat_{};
   BrokerStats stats_;
+  BrokerCounters counters_;  // outcomes by class, round-trip latency (broker_metrics.hpp)
   // Lines a peer can provoke at will (stale results, messages of the wrong direction) are
   // rate-limited so that a misbehaving or hostile peer cannot flood the log.
   RateLimit peer_noise_log_{10};

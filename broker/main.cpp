@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
   app.add_option("--worker-keys-file", config.security.worker_keys_file, "allow-list of worker public keys");
   app.add_flag("--allow-plaintext-remote", config.security.allow_plaintext_remote,
                "allow plaintext on endpoints that are not loopback or ipc");
+  app.add_option("--metrics", config.metrics,
+                 "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; port 0: any free port)");
+  app.add_flag("--metrics-allow-remote", config.metrics_allow_remote,
+               "allow --metrics on an address that is not loopback (anyone who reaches it can read the farm's counters)");
   app.add_option("--log-level", config.log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
   QUANTE_CLI_PARSE(app, argc, argv);
   if (auto error = quante::validate_broker_config(config, config_path.empty() ? "command line" : config_path)) {
@@ -64,6 +68,8 @@ int main(int argc, char** argv) {
   settings.max_result_resends = config.max_result_resends;
   settings.send_high_water_mark = config.send_high_water_mark;
   settings.security = config.security;
+  settings.metrics = config.metrics;
+  settings.metrics_allow_remote = config.metrics_allow_remote;
 
   quante::setup_logging("broker", config.log_level);
   try {

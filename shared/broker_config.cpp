@@ -1,5 +1,7 @@
 #include "broker_config.hpp"
 
+#include "listen_address.hpp"
+
 namespace quante {
 
 using namespace config_detail;
@@ -27,6 +29,10 @@ void check(const BrokerConfig& c, const std::string& source) {
   range("max_result_resends", c.max_result_resends, 0, 1000);
   range("send_high_water_mark", c.send_high_water_mark, 1, 1000000);
   check_log_level(source, "log_level", c.log_level);
+  if (!c.metrics.empty())
+    if (auto refusal = http::check_listen_address(c.metrics, c.metrics_allow_remote, "--metrics-allow-remote (metrics_allow_remote = true)");
+        !refusal.empty())
+      fail(source, "metrics", refusal);
   const auto& s = c.security;
   if (s.secret_key_file.empty() && (!s.tuner_keys_file.empty() || !s.worker_keys_file.empty()))
     fail(source, "security.secret_key_file", "is required when allow-lists are given");
@@ -44,7 +50,7 @@ std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& t
     TableReader r(root, source, "");
     r.allow_only({"frontend", "backend", "heartbeat_ms", "liveness", "max_attempts", "result_resend_ms",
                   "orphan_timeout_s", "max_jobs", "max_jobs_per_tuner", "max_workers", "max_result_resends",
-                  "send_high_water_mark", "log_level", "security"});
+                  "send_high_water_mark", "log_level", "metrics", "metrics_allow_remote", "security"});
     if (auto v = r.string("frontend")) c.frontend = *v;
     if (auto v = r.string("backend")) c.backend = *v;
     if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
@@ -58,6 +64,8 @@ std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& t
     if (auto v = r.integer("max_result_resends", 0, 1000)) c.max_result_resends = static_cast<int>(*v);
     if (auto v = r.integer("send_high_water_mark", 1, 1000000)) c.send_high_water_mark = static_cast<int>(*v);
     if (auto v = r.string("log_level")) c.log_level = *v;
+    if (auto v = r.string("metrics")) c.metrics = *v;
+    if (auto v = r.boolean("metrics_allow_remote")) c.metrics_allow_remote = *v;
     if (const toml::table* security = r.table("security")) {
       TableReader s(*security, source, "security.");
       s.allow_only({"secret_key_file", "tuner_keys_file", "worker_keys_file", "allow_plaintext_remote"});

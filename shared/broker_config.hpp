@@ -28,6 +28,8 @@ struct BrokerConfig {
   int max_result_resends = 10;
   int send_high_water_mark = 10000;
   std::string log_level;                          // empty: SPDLOG_LEVEL or info
+  std::string metrics;                            // ADDR:PORT of the Prometheus endpoint; empty: none
+  bool metrics_allow_remote = false;              // serve metrics on a non-loopback address
   ServerSecurity security;                        // [security]
 };
 

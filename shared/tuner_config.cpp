@@ -1,5 +1,7 @@
 #include "tuner_config.hpp"
 
+#include "listen_address.hpp"
+
 namespace quante {
 
 using namespace config_detail;
@@ -13,6 +15,10 @@ void check(const TunerConfig& c, const std::string& source) {
   if (c.progress != "auto" && c.progress != "live" && c.progress != "lines")
     fail(source, "progress", "must be auto, live or lines, not '" + c.progress + "'");
   check_log_level(source, "log_level", c.log_level);
+  if (!c.metrics.empty())
+    if (auto refusal = http::check_listen_address(c.metrics, c.metrics_allow_remote, "--metrics-allow-remote (metrics_allow_remote = true)");
+        !refusal.empty())
+      fail(source, "metrics", refusal);
   check_z85_key(source, "security.broker_public_key", c.security.server_public_key);
   if (!c.security.server_public_key.empty() && !c.security.server_public_key_file.empty())
     fail(source, "security.broker_public_key_file", "give the broker's key once: broker_public_key or broker_public_key_file");
@@ -28,12 +34,14 @@ std::variant<TunerConfig, ConfigError> parse_tuner_config(const std::string& tex
   return parse_with<TunerConfig>(text, source, [&](const toml::table& root) {
     TunerConfig c;
     TableReader r(root, source, "");
-    r.allow_only({"broker", "heartbeat_ms", "liveness", "progress", "log_level", "security"});
+    r.allow_only({"broker", "heartbeat_ms", "liveness", "progress", "log_level", "metrics", "metrics_allow_remote", "security"});
     if (auto v = r.string("broker")) c.broker = *v;
     if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
     if (auto v = r.integer("liveness", 2, 100)) c.liveness = static_cast<int>(*v);
     if (auto v = r.string("progress")) c.progress = *v;
     if (auto v = r.string("log_level")) c.log_level = *v;
+    if (auto v = r.string("metrics")) c.metrics = *v;
+    if (auto v = r.boolean("metrics_allow_remote")) c.metrics_allow_remote = *v;
     if (const toml::table* security = r.table("security")) {
       TableReader s(*security, source, "security.");
       s.allow_only({"broker_public_key", "broker_public_key_file", "secret_key_file"});

@@ -18,6 +18,8 @@ struct TunerConfig {
   int liveness = 5;
   std::string progress = "auto";   // live, lines or auto
   std::string log_level;
+  std::string metrics;             // ADDR:PORT of the Prometheus endpoint; empty: none
+  bool metrics_allow_remote = false;
   ClientSecurity security;         // [security]: broker_public_key(_file), secret_key_file
 };
 

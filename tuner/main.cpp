@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   settings.broker = config.broker;
   settings.liveness = config.liveness;
   settings.security = config.security;
+  settings.metrics = config.metrics;
+  settings.metrics_allow_remote = config.metrics_allow_remote;
   heartbeat_ms = config.heartbeat_ms;
   progress = config.progress;
   log_level = config.log_level;
@@ -112,6 +114,9 @@ int main(int argc, char** argv) {
   run->add_option("--secret-key-file", settings.security.secret_key_file, "this tuner's CURVE secret key (quante-keygen)");
   run->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
   run->add_option("--broker", settings.broker, "the broker's tuner endpoint")->capture_default_str();
+  run->add_option("--metrics", settings.metrics,
+                  "serve the study's progress as Prometheus metrics at http://ADDR:PORT/metrics (port 0: any free port)");
+  run->add_flag("--metrics-allow-remote", settings.metrics_allow_remote, "allow --metrics on an address that is not loopback");
   run->add_option("--history", settings.history_path, "history file (default NAME.history.jsonl)");
   run->add_option("--seed", seed, "override the study's seed");
   run->add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval in milliseconds")->capture_default_str()->check(CLI::Range(10, 60000));
@@ -145,6 +150,8 @@ int main(int argc, char** argv) {
     config.progress = progress;
     config.log_level = log_level;
     config.security = settings.security;
+    config.metrics = settings.metrics;
+    config.metrics_allow_remote = settings.metrics_allow_remote;
     if (auto error = quante::validate_tuner_config(config, config_path.empty() ? "command line" : config_path)) {
       std::cerr << "quante-tuner: " << error->message << "\n";
       return 2;

@@ -11,6 +11,7 @@
 #include "proposal_thread.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
+#include "tuner_metrics.hpp"
 #include "service_notify.hpp"
 #include "zmq_util.hpp"
 
@@ -54,6 +55,8 @@ struct StudyRunner::Impl {
   Clock::time_point unservable_logged{};
   ProgressDisplay display;
   RateLimit bad_log{10};
+  std::unique_ptr<TunerMetricsEndpoint> metrics_endpoint;
+  TunerMetrics metrics;
 
   Impl(Study s, RunSettings r)
       : study(std::move(s)), settings(std::move(r)), proposals(engine_proposer(study)), display(settings.live_progress) {}
@@ -71,6 +74,28 @@ struct StudyRunner::Impl {
     p.elapsed_s = unix_now() - state->started_at();
     p.workers = workers;
     return p;
+  }
+
+  // Renders the progress for /metrics: on each heartbeat, result and proposal (a few lines).
+  void publish_metrics() {
+    if (!metrics_endpoint) return;
+    metrics.recorded = static_cast<int>(state->evaluations().size());
+    metrics.failed = state->failed();
+    metrics.running = state->in_flight();
+    metrics.workers = workers;
+    if (auto best = state->best()) metrics.best_loss = best->loss;
+    metrics_endpoint->publish(render_tuner_metrics(metrics));
+  }
+
+  void start_metrics() {
+    if (settings.metrics.empty()) return;
+    metrics_endpoint = std::make_unique<TunerMetricsEndpoint>(settings.metrics, settings.metrics_allow_remote);
+    metrics.study = study.name;
+    metrics.objective = study.objective;
+    metrics.budget = study.budget;
+    metrics.start_time_seconds = unix_now();
+    publish_metrics();
+    spdlog::info("metrics on http://{}/metrics", metrics_endpoint->address());
   }
 
   void resume() {
@@ -133,6 +158,7 @@ struct StudyRunner::Impl {
               log->finished(act.record);  // on disk before the broker is told to forget it
               const auto& r = act.record;
               display.result_line(result_line(r), snapshot());
+              publish_metrics();
             } else if constexpr (std::is_same_v<T, action::Ack>) {
               send(ResultAck{act.job});
             } else if constexpr (std::is_same_v<T, action::Cancel>) {
@@ -164,9 +190,11 @@ struct StudyRunner::Impl {
       spdlog::info("a proposal of {} points by {} took {:.0f} s", b.points.size(), b.method, finished->seconds);
     else
       spdlog::debug("proposed {} points by {} in {:.2f} s", b.points.size(), b.method, finished->seconds);
+    metrics.proposal_seconds.observe(finished->seconds);
     Actions out;
     state->on_proposal(finished->id, std::move(finished->batch), unix_now(), out);
     apply(out);
+    publish_metrics();
   }
 
   void handle(const Message& message) {
@@ -223,6 +251,7 @@ struct StudyRunner::Impl {
                  study.budget, study.batch,
                  study.mode == ProposalMode::Async ? fmt::format("async, {} queued ahead", study.queue_ahead) : "sync",
                  study.seed, settings.history_path);
+    start_metrics();
     connect();
     notify_ready();
     Actions out;
@@ -266,6 +295,7 @@ struct StudyRunner::Impl {
         state->tick(unix_now(), out);  // re-submits unacknowledged jobs, max_seconds
         apply(out);
         display.update(snapshot());
+        publish_metrics();
       }
       if (!state->done() && after >= last_heard + settings.heartbeat * settings.liveness) {
         spdlog::warn("broker at {} silent for {} heartbeats; reconnecting", settings.broker, settings.liveness);

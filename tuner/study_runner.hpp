@@ -26,6 +26,8 @@ struct RunSettings {
   int liveness = 5;
   bool live_progress = false;   // a redrawn status line (terminal) instead of log lines
   ClientSecurity security;      // plaintext unless keys are configured
+  std::string metrics;          // ADDR:PORT of the Prometheus endpoint (tuner_metrics.hpp); empty: none
+  bool metrics_allow_remote = false;
 };
 
 struct RunSummary {

@@ -281,3 +281,23 @@ TEST_CASE("find_config_argument: the --config value is found before the command 
   const char* c[] = {"prog", "--frontend", "x"};
   CHECK_FALSE(config_detail::find_config_argument(3, c));
 }
+
+TEST_CASE("metrics: an address to serve, loopback unless allowed, in both configs", "[config]") {
+  const auto broker = ok(parse_broker_config("metrics = \"127.0.0.1:9464\"", "broker.toml"));
+  CHECK(broker.metrics == "127.0.0.1:9464");
+  CHECK_FALSE(broker.metrics_allow_remote);
+  CHECK(ok(parse_broker_config("metrics = \"0.0.0.0:9464\"\nmetrics_allow_remote = true", "broker.toml")).metrics_allow_remote);
+  CHECK_THAT(refusal(parse_broker_config("metrics = \"0.0.0.0:9464\"", "broker.toml")),
+             Catch::Contains("key 'metrics' (--metrics)") && Catch::Contains("--metrics-allow-remote"));
+  CHECK_THAT(refusal(parse_broker_config("metrics = \"127.0.0.1\"", "broker.toml")), Catch::Contains("not ADDR:PORT"));
+  CHECK_THAT(refusal(parse_broker_config("metrics = \"[::1]:99999\"", "broker.toml")), Catch::Contains("port"));
+  CHECK_THAT(refusal(parse_broker_config("metrics_allow_remote = 1", "broker.toml")), Catch::Contains("true or false"));
+  const auto tuner = ok(parse_tuner_config("metrics = \"[::1]:0\"", "tuner.toml"));
+  CHECK(tuner.metrics == "[::1]:0");
+  CHECK_THAT(refusal(parse_tuner_config("metrics = \"10.0.0.1:9465\"", "tuner.toml")), Catch::Contains("--metrics-allow-remote"));
+  BrokerConfig c;
+  c.metrics = "example.com:80";
+  auto error = validate_broker_config(c, "command line");
+  REQUIRE(error);
+  CHECK_THAT(error->message, Catch::Contains("numeric"));
+}
