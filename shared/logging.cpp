@@ -14,7 +14,15 @@ void setup_logging(const std::string& process_name, const std::string& level) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::info);
   spdlog::cfg::load_env_levels();
-  if (!level.empty()) spdlog::set_level(spdlog::level::from_str(level));
+  // spdlog reads an unknown name as "off": never let a typo silence a process (the mains refuse
+  // unknown levels with exit 2 before this; this is the last guard).
+  if (!level.empty()) {
+    const auto parsed = spdlog::level::from_str(level);
+    if (parsed == spdlog::level::off && level != "off")
+      spdlog::warn("unknown log level '{}' (trace, debug, info, warn, error, critical, off): logging at info", level);
+    else
+      spdlog::set_level(parsed);
+  }
   spdlog::flush_on(spdlog::level::info);
 }
 

@@ -138,7 +138,7 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
 Study parse(const toml::table& root, const std::string& file) {
   Reader r(root, file + ": ");
   r.allow_only({"name", "objective", "direction", "budget", "batch", "initial", "mode", "queue_ahead", "seed", "timeout", "retries",
-                "space", "model", "stop", "fidelity", "resources"});
+                "space", "model", "stop", "fidelity", "resources", "objective_metric"});
   Study s;
   s.name = r.string("name").value_or("");
   if (s.name.empty()) throw Fail{file + ": missing key 'name'"};
@@ -149,6 +149,11 @@ Study parse(const toml::table& root, const std::string& file) {
     if (*d == "minimize") s.direction = Direction::Minimize;
     else if (*d == "maximize") s.direction = Direction::Maximize;
     else throw Fail{file + ": 'direction' must be \"minimize\" or \"maximize\", not \"" + *d + "\""};
+  }
+  if (auto m = r.string("objective_metric")) {
+    if (m->empty() || m->size() > 200)
+      throw Fail{file + ": 'objective_metric' must name a metric the objective reports (1 to 200 characters)"};
+    s.objective_metric = *m;
   }
   const auto budget = r.integer("budget");
   if (!budget) throw Fail{file + ": missing key 'budget' (evaluations in all)"};
@@ -220,7 +225,7 @@ Study parse(const toml::table& root, const std::string& file) {
   }
   if (const toml::table* stop = r.table("stop")) {
     Reader st(*stop, file + ": [stop]: ");
-    st.allow_only({"max_seconds", "target", "patience", "min_qei"});
+    st.allow_only({"max_seconds", "target", "patience", "min_qei", "max_failures_in_a_row"});
     if (auto v = st.number("max_seconds")) {
       if (!(*v > 0)) throw Fail{st.where() + "'max_seconds' must be positive"};
       s.stop.max_seconds = *v;
@@ -234,6 +239,10 @@ Study parse(const toml::table& root, const std::string& file) {
       if (!(*q >= 0)) throw Fail{st.where() + "'min_qei' must be non-negative"};
       s.stop.min_qei = *q;
     }
+    if (auto f = st.integer("max_failures_in_a_row")) {
+      if (*f > 1000000) throw Fail{st.where() + "'max_failures_in_a_row' must be at most 1000000 (0: never stop)"};
+      s.stop.max_failures_in_a_row = static_cast<int>(positive(*f, st.where(), "max_failures_in_a_row", 0));
+    }
   }
   if (const toml::table* fidelity = r.table("fidelity")) s.fidelity = parse_fidelity(*fidelity, file);
   if (const toml::table* resources = r.table("resources")) {
@@ -244,6 +253,9 @@ Study parse(const toml::table& root, const std::string& file) {
       s.min_gpu_memory_mib = static_cast<std::int64_t>(std::ceil(*gib * 1024.0));
     }
   }
+  if (s.fidelity && !s.objective_metric.empty())
+    throw Fail{file + ": 'objective_metric' cannot be used with [fidelity]: rung reports carry the loss, which the "
+                      "early-stopping scheduler compares; optimise the loss, or drop [fidelity]"};
   return s;
 }
 
@@ -251,7 +263,7 @@ Study parse(const toml::table& root, const std::string& file) {
 
 std::string Study::fingerprint() const {
   return "objective=" + objective + ";direction=" + (direction == Direction::Minimize ? "minimize" : "maximize") +
-         ";space=" + space.fingerprint();
+         ";space=" + space.fingerprint() + (objective_metric.empty() ? "" : ";metric=" + objective_metric);
 }
 
 std::variant<Study, StudyError> parse_study(const std::string& toml_text, const std::string& source_name) {

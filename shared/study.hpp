@@ -28,6 +28,9 @@ struct StoppingRules {
   std::optional<double> target;        // stop once a loss at least this good is seen
   std::optional<int> patience;         // stop after this many evaluations without improvement
   std::optional<double> min_qei;       // stop when the best batch's qEI falls below this
+  // Stop after this many evaluations in a row failed with the same error (a broken objective
+  // would otherwise burn the whole budget); 0: never.
+  int max_failures_in_a_row = 10;
 };
 
 struct ModelSettings {
@@ -42,6 +45,10 @@ struct Study {
   std::string name;
   std::string objective;
   Direction direction = Direction::Minimize;
+  // Optimise this reported metric (an objective's "metrics": {...}) instead of its loss; `direction`
+  // applies to it. A record's `loss` then holds the metric's value, the reported loss is kept as
+  // metrics["loss"], and a result without the metric is recorded as failed. Empty: the loss.
+  std::string objective_metric;
   int budget = 0;
   int batch = 4;
   int initial = 0;                      // 0 in the file means "2 * number of parameters"

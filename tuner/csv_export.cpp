@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <set>
 
 namespace quante::tuner {
 
@@ -50,6 +51,15 @@ void write_csv(const Study& study, const std::vector<EvaluationRecord>& records,
   std::string line = "index,job,status,loss";
   for (const auto& spec : study.space.params()) line += "," + csv_field(spec.name);
   line += ",worker,proposed_at,started_at,finished_at,error,stopped_at,curve";
+  // One column per metric any record reports, after the fixed ones (readers by position keep
+  // working); named after the metric, or metric:NAME where that would repeat a column's name.
+  std::set<std::string> metric_set;
+  for (const auto& r : records)
+    for (const auto& [name, value] : r.metrics) metric_set.insert(name);
+  std::set<std::string> taken = {"index", "job", "status", "loss", "worker", "proposed_at", "started_at",
+                                 "finished_at", "error", "stopped_at", "curve"};
+  for (const auto& spec : study.space.params()) taken.insert(spec.name);
+  for (const auto& name : metric_set) line += "," + csv_field(taken.count(name) ? "metric:" + name : name);
   out << line << eol;
 
   std::vector<const EvaluationRecord*> sorted;
@@ -65,6 +75,10 @@ void write_csv(const Study& study, const std::vector<EvaluationRecord>& records,
     line += "," + csv_field(r->worker) + "," + csv_number(r->proposed_at) + "," + csv_number(r->started_at) + "," +
             csv_number(r->finished_at) + "," + csv_field(r->error) + "," +
             (r->stopped() ? std::to_string(r->stopped_at) : std::string()) + "," + csv_field(csv_curve(r->curve));
+    for (const auto& name : metric_set) {
+      const auto it = r->metrics.find(name);
+      line += "," + (it == r->metrics.end() ? std::string() : csv_number(it->second));
+    }
     out << line << eol;
   }
 }

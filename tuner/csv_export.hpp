@@ -1,6 +1,8 @@
 // A study's history as CSV (RFC 4180), for spreadsheets and pandas: one row per evaluation, in
 // index order, with each parameter in its own column in the study's space order:
-//   index,job,status,loss,<param...>,worker,proposed_at,started_at,finished_at,error,stopped_at,curve
+//   index,job,status,loss,<param...>,worker,proposed_at,started_at,finished_at,error,stopped_at,curve,<metric...>
+// with one column per metric any record reports (sorted by name; empty where a record lacks it;
+// "metric:NAME" when NAME is already a column, as "loss" is under objective_metric).
 // Reals are written in their shortest round-trip form, times as Unix seconds, a missing loss
 // (failed evaluation) or parameter as an empty field. A field is quoted when it holds a comma, a
 // double quote, a line break or leading/trailing space; quotes inside are doubled. Lines end in

@@ -10,8 +10,9 @@
 
 namespace quante::tuner {
 
-std::vector<JsonLine> read_json_lines(const std::string& path) {
+std::vector<JsonLine> read_json_lines(const std::string& path, int* torn_line) {
   std::vector<JsonLine> out;
+  if (torn_line) *torn_line = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) return out;
   std::stringstream buffer;
@@ -33,7 +34,8 @@ std::vector<JsonLine> read_json_lines(const std::string& path) {
     nlohmann::json value = nlohmann::json::parse(line, nullptr, false);
     if (value.is_discarded() || !value.is_object()) {
       if (next >= text.size()) break;  // a torn last line: cut below
-      throw std::runtime_error(path + ":" + std::to_string(line_number) + ": not a JSON object");
+      throw HistoryError(path + ":" + std::to_string(line_number) + ": not a JSON object (a corrupt line: " +
+                         "fix or delete it; every line must be one JSON object)");
     }
     if (!complete) break;  // parsed, but no newline: treat as torn too
     out.push_back({line_number, std::move(value)});
@@ -41,6 +43,7 @@ std::vector<JsonLine> read_json_lines(const std::string& path) {
     start = next;
   }
   if (good_end < text.size()) {
+    if (torn_line) *torn_line = line_number;
     if (::truncate(path.c_str(), static_cast<off_t>(good_end)) != 0)
       throw std::runtime_error(path + ": cannot cut off a torn last line: " + std::strerror(errno));
   }

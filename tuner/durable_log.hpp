@@ -3,6 +3,7 @@
 // Reading tolerates a torn last line (a crash in the middle of a write) and cuts it off.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -15,10 +16,18 @@ struct JsonLine {
   nlohmann::json value;
 };
 
-// Reads every complete line; a torn final line (no newline, or not JSON) is dropped and the file
-// truncated to the last complete line. Throws std::runtime_error naming the file and line for a
-// malformed line elsewhere. A missing file reads as empty.
-std::vector<JsonLine> read_json_lines(const std::string& path);
+// A history or journal that cannot be read as one: the message names the file and line. The
+// commands report it and exit 2 (bad input), unlike a failing disk (std::runtime_error).
+class HistoryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads every complete line; a torn final line (no newline, or not JSON) is dropped, its line
+// number stored in *torn_line (0 when none), and the file truncated to the last complete line.
+// Throws HistoryError naming the file and line for a malformed line elsewhere. A missing file
+// reads as empty.
+std::vector<JsonLine> read_json_lines(const std::string& path, int* torn_line = nullptr);
 
 class DurableLog {
  public:

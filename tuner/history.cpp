@@ -93,7 +93,16 @@ std::string journal_path(const std::string& history_path) { return history_path 
 StudyRecords load_study_records(const std::string& history_path, const Study& study) {
   StudyRecords records;
   const std::string journal = journal_path(history_path);
-  for (const auto& line : read_json_lines(journal)) {
+  auto note_torn = [&](const std::string& path, int line, const char* consequence) {
+    if (line > 0)
+      records.warnings.push_back(path + ":" + std::to_string(line) +
+                                 ": dropped an incomplete last line (a write cut short by a crash or a full disk); " +
+                                 consequence);
+  };
+  int torn = 0;
+  const auto journal_lines = read_json_lines(journal, &torn);
+  note_torn(journal, torn, "the proposal or report it held is forgotten");
+  for (const auto& line : journal_lines) {
     const auto& j = line.value;
     const std::string where = journal + ":" + std::to_string(line.line_number) + ": ";
     // j.value() throws nlohmann's type_error for a key of the wrong type (found by
@@ -103,35 +112,46 @@ StudyRecords load_study_records(const std::string& history_path, const Study& st
     if (type == "study") {
       const std::string fingerprint = j.value("fingerprint", "");
       if (fingerprint != study.fingerprint())
-        throw std::runtime_error(where + "this history belongs to another study (" + j.value("name", "?") +
+        throw HistoryError(where + "this history belongs to another study (" + j.value("name", "?") +
                                  ": " + fingerprint + "), not to " + study.name + " (" + study.fingerprint() +
                                  "); use another --history file");
     } else if (type == "proposed") {
       std::string error;
       auto params = j.contains("params") ? params_from_json(j["params"], &error) : std::nullopt;
       if (!params || !j.contains("job") || !j["job"].is_string())
-        throw std::runtime_error(where + "malformed proposal" + (error.empty() ? "" : ": " + error));
+        throw HistoryError(where + "malformed proposal" + (error.empty() ? "" : ": " + error));
       records.proposals.push_back({j["job"], *params, j.value("proposed_at", 0.0), j.value("retry", 0)});
     } else if (type == "cancelled") {
       records.cancelled[j.value("job", "")] = true;
     } else if (type == "report") {
       if (!j.contains("job") || !j["job"].is_string() || !j.contains("step") || !j["step"].is_number_integer())
-        throw std::runtime_error(where + "malformed rung report");
+        throw HistoryError(where + "malformed rung report");
       const double loss = j.contains("loss") && j["loss"].is_number() ? j["loss"].get<double>() : std::nan("");
       records.reports.push_back({j["job"], j["step"], loss, j.value("continue", true)});
     } else {
-      throw std::runtime_error(where + "unknown journal line type '" + type + "'");
+      throw HistoryError(where + "unknown journal line type '" + type + "'");
     }
     } catch (const nlohmann::json::exception& e) {
-      throw std::runtime_error(where + "malformed journal line: " + e.what());
+      throw HistoryError(where + "malformed journal line: " + e.what());
     }
   }
-  for (const auto& line : read_json_lines(history_path)) {
+  const auto history_lines = read_json_lines(history_path, &torn);
+  note_torn(history_path, torn, "the result it held is not counted (its job is pending again: `run` evaluates it again)");
+  for (const auto& line : history_lines) {
     std::string error;
-    auto record = record_from_json(line.value, &error);
-    if (!record) throw std::runtime_error(history_path + ":" + std::to_string(line.line_number) + ": " + error);
+    std::optional<EvaluationRecord> record;
+    try {
+      record = record_from_json(line.value, &error);
+    } catch (const nlohmann::json::exception& e) {
+      error = std::string("malformed record: ") + e.what();
+    }
+    if (!record) throw HistoryError(history_path + ":" + std::to_string(line.line_number) + ": " + error);
+    if (!study.objective_metric.empty() && record->ok() && !record->metrics.count(study.objective_metric))
+      throw HistoryError(history_path + ":" + std::to_string(line.line_number) + ": an ok record without metric '" +
+                         study.objective_metric + "', which the study's key objective_metric names: this history was " +
+                         "not written for objective_metric = \"" + study.objective_metric + "\"");
     if (auto invalid = study.space.validate(record->params))
-      throw std::runtime_error(history_path + ":" + std::to_string(line.line_number) + ": " + *invalid +
+      throw HistoryError(history_path + ":" + std::to_string(line.line_number) + ": " + *invalid +
                                ": this history does not belong to study " + study.name);
     records.evaluations.push_back(std::move(*record));
   }

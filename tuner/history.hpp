@@ -65,11 +65,13 @@ struct StudyRecords {
   std::vector<Proposal> proposals;          // in order
   std::map<std::string, bool> cancelled;    // job ids cancelled without a result
   std::vector<RungReport> reports;          // in order
+  // Torn last lines dropped while loading ("FILE:LINE: ..."), for the command to show.
+  std::vector<std::string> warnings;
 };
 
-// Loads HISTORY and HISTORY.journal (either may be missing). Throws std::runtime_error with a
-// clear message when they belong to another study (other objective, direction or space) or a
-// line is malformed.
+// Loads HISTORY and HISTORY.journal (either may be missing). Throws HistoryError (durable_log.hpp)
+// with a message naming the file and line when they belong to another study (other objective,
+// direction, space or objective_metric) or a line is malformed.
 StudyRecords load_study_records(const std::string& history_path, const Study& study);
 
 std::string journal_path(const std::string& history_path);

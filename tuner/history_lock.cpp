@@ -40,6 +40,40 @@ std::variant<HistoryLock, std::string> HistoryLock::acquire(const std::string& h
   return HistoryLock(fd);
 }
 
+void HistoryLock::note(const std::string& text) {
+  if (fd_ < 0) return;
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] auto written = ::pwrite(fd_, text.data(), text.size(), 0);
+  }
+}
+
+namespace {
+std::string read_text(int fd) {
+  std::string text;
+  char buffer[512] = {};
+  const auto n = ::pread(fd, buffer, sizeof buffer - 1, 0);
+  if (n > 0) text.assign(buffer, static_cast<std::size_t>(n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  return text;
+}
+}  // namespace
+
+LockProbe probe_lock(const std::string& history_path) {
+  LockProbe probe;
+  // O_RDONLY: looking must not create the file. A shared flock conflicts with run's exclusive one.
+  const int fd = ::open(lock_path(history_path).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return probe;
+  probe.exists = true;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    probe.held = errno == EWOULDBLOCK;
+  } else {
+    ::flock(fd, LOCK_UN);
+  }
+  probe.text = read_text(fd);
+  ::close(fd);
+  return probe;
+}
+
 HistoryLock::HistoryLock(HistoryLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
 
 HistoryLock::~HistoryLock() {

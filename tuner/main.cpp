@@ -1,6 +1,8 @@
-// quante-tuner: `run` a study against a broker, `suggest` the next points from a history.
+// quante-tuner: `run` a study against a broker; `suggest` the next points from a history and
+// `tell` it their results (ask_tell.hpp); `report` on a history; `list` the histories in a folder.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -10,11 +12,13 @@
 #include "history_lock.hpp"
 #include <spdlog/spdlog.h>
 
+#include "ask_tell.hpp"
 #include "json_params.hpp"
 #include "logging.hpp"
 #include "proposal_engine.hpp"
 #include "proposal_thread.hpp"
 #include "report.hpp"
+#include "study_list.hpp"
 #include "study_runner.hpp"
 #include "tuner_state.hpp"
 #include "tuner_config.hpp"
@@ -43,34 +47,133 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
     std::cerr << "quante-tuner: " << *refused << "\n";
     return 2;
   }
+  auto& held = std::get<quante::tuner::HistoryLock>(lock);
   quante::StopSignal stop;
   quante::tuner::StudyRunner runner(*study, settings);
   const auto summary = runner.run(stop);
+  // For `quante-tuner list`: how this run ended, in the lock file it still holds.
+  held.note(std::string(quante::tuner::finished_normally(summary.stop_reason) ? "finished " : "stopped ") +
+            summary.stop_reason + " at " + quante::tuner::format_time(quante::unix_now()) + "\n");
   std::cout << "study " << study->name << ": " << summary.evaluations << " evaluations (" << summary.failed
             << " failed), stopped by " << summary.stop_reason << "\n";
+  if (summary.stop_reason == "failures")
+    std::cout << "the last " << summary.failure_streak << " evaluations all failed with: " << summary.repeated_error
+              << "\n";
   if (summary.best)
     std::cout << "best loss " << *summary.best->loss << " at " << quante::to_json(summary.best->params).dump() << " (job "
               << summary.best->job << ")\n";
   else
     std::cout << "no successful evaluation yet\n";
   std::cout << "history: " << settings.history_path << "\n";
+  std::cout << "report:  quante-tuner report " << study_path << " --history " << settings.history_path << "\n";
   // A stop by signal is a clean stop too (systemd must not count it as a failure): the
-  // history holds everything, and the next run resumes.
-  return 0;
+  // history holds everything, and the next run resumes. A stop by repeated failures is not: the
+  // objective (or the study's objective_metric) must be fixed first, so it exits 2, which the
+  // units' RestartPreventExitStatus=2 does not restart.
+  return summary.stop_reason == "failures" ? 2 : 0;
 }
+
+// suggest and tell write the journal, so they take the history's lock as `run` does; they leave
+// "idle" in it for `quante-tuner list`.
+std::optional<quante::tuner::HistoryLock> lock_for(const std::string& history, const char* command) {
+  auto lock = quante::tuner::HistoryLock::acquire(history);
+  if (auto* refused = std::get_if<std::string>(&lock)) {
+    std::cerr << "quante-tuner " << command << ": " << *refused << "\n";
+    return std::nullopt;
+  }
+  return std::move(std::get<quante::tuner::HistoryLock>(lock));
+}
+
+// Says "idle" in the lock file when the command ends, refused or not.
+struct IdleOnExit {
+  quante::tuner::HistoryLock& lock;
+  const char* command;
+  ~IdleOnExit() { lock.note(std::string("idle ") + command + " at " + quante::tuner::format_time(quante::unix_now()) + "\n"); }
+};
 
 int suggest_command(const std::string& study_path, const std::string& history, int q, std::optional<std::uint64_t> seed) {
   auto study = load_or_report(study_path, seed);
   if (!study) return 2;
-  // The same view of the history as `run` takes on resume: jobs proposed and neither recorded
-  // nor cancelled are pending, and the round follows the journal.
-  const quante::tuner::TunerState state(*study, quante::tuner::load_study_records(history, *study), quante::unix_now());
-  const auto request = state.request_for(q);
-  quante::tuner::ProposalEngine engine(*study);
-  const auto batch = engine.propose(request.evaluations, request.pending, request.count, request.round);
-  for (const auto& point : batch.points) std::cout << nlohmann::json{{"params", quante::to_json(point)}}.dump() << "\n";
-  spdlog::info("suggested {} points by {}{}", batch.points.size(), batch.method,
-               batch.qei ? fmt::format(" (qEI {:.4g})", *batch.qei) : "");
+  auto lock = lock_for(history, "suggest");
+  if (!lock) return 2;
+  const IdleOnExit idle{*lock, "suggest"};
+  const auto suggestion = quante::tuner::suggest(*study, history, q);
+  for (const auto& warning : suggestion.warnings) spdlog::warn("{}", warning);
+  if (!suggestion.stop_reason.empty())
+    spdlog::warn("`run` would stop this study now (stopped by {}); suggesting anyway", suggestion.stop_reason);
+  for (const auto& point : suggestion.points)
+    std::cout << nlohmann::json{{"job", point.job}, {"params", quante::to_json(point.params)}}.dump() << "\n";
+  spdlog::info("suggested {} points by {}{}; they are pending in {} until told (quante-tuner tell)",
+               suggestion.points.size(), suggestion.method,
+               suggestion.qei ? fmt::format(" (qEI {:.4g})", *suggestion.qei) : "", quante::tuner::journal_path(history));
+  return 0;
+}
+
+struct TellArguments {
+  std::string job, params, metrics, failed;
+  std::optional<double> loss;
+};
+
+int tell_command(const std::string& study_path, const std::string& history, const TellArguments& a) {
+  auto study = load_or_report(study_path, std::nullopt);
+  if (!study) return 2;
+  quante::tuner::TellInput input;
+  input.job = a.job;
+  input.loss = a.loss;
+  if (!a.failed.empty()) input.failed = a.failed;
+  if (!a.params.empty()) {
+    const auto json = nlohmann::json::parse(a.params, nullptr, false);
+    std::string error;
+    auto params = json.is_discarded() ? std::nullopt : quante::params_from_json(json, &error);
+    if (!params) {
+      std::cerr << "quante-tuner tell: --params: " << (error.empty() ? "not JSON" : error)
+                << " (give the object `suggest` printed, e.g. '{\"x\": 0.5}')\n";
+      return 2;
+    }
+    input.params = std::move(*params);
+  }
+  if (!a.metrics.empty()) {
+    const auto json = nlohmann::json::parse(a.metrics, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) {
+      std::cerr << "quante-tuner tell: --metrics: not a JSON object of numbers (e.g. '{\"accuracy\": 0.93}')\n";
+      return 2;
+    }
+    for (const auto& [name, value] : json.items()) {
+      if (!value.is_number()) {
+        std::cerr << "quante-tuner tell: --metrics: '" << name << "' is not a number\n";
+        return 2;
+      }
+      input.metrics[name] = value.get<double>();
+    }
+  }
+  if (input.loss && !std::isfinite(*input.loss)) {
+    std::cerr << "quante-tuner tell: --loss must be a finite number (give --failed REASON for a failed evaluation)\n";
+    return 2;
+  }
+  auto lock = lock_for(history, "tell");
+  if (!lock) return 2;
+  const IdleOnExit idle{*lock, "tell"};
+  try {
+    const auto told = quante::tuner::tell(*study, history, input);
+    for (const auto& warning : told.warnings) spdlog::warn("{}", warning);
+    const auto& r = told.record;
+    std::cout << "recorded job " << r.job << " (index " << r.index << "): "
+              << (r.ok() ? fmt::format("loss {:.6g}", *r.loss) : "failed: " + r.error)
+              << (told.suggested ? "" : " (a point not suggested)") << "; " << told.pending << " points pending\n";
+  } catch (const quante::tuner::TellError& e) {
+    std::cerr << "quante-tuner tell: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+int list_command(const std::string& dir) {
+  try {
+    quante::tuner::print_study_list(quante::tuner::list_studies(dir), std::cout);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "quante-tuner list: " << e.what() << "\n";
+    return 2;
+  }
   return 0;
 }
 
@@ -81,7 +184,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "quante-tuner 0.1.0");
   app.require_subcommand(1);
   std::string log_level;
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off (default: SPDLOG_LEVEL or info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
   std::string study_path, history, progress = "auto";
   std::optional<std::uint64_t> seed;
@@ -131,6 +235,22 @@ int main(int argc, char** argv) {
   suggest->add_option("--q", q, "how many points")->capture_default_str()->check(CLI::Range(1, quante::kMaxBatch));
   suggest->add_option("--seed", seed, "override the study's seed");
 
+  TellArguments tell_arguments;
+  auto* tell = app.add_subcommand("tell", "record the result of a point `suggest` handed out (or of any point)");
+  tell->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
+  tell->add_option("--history", history, "history file")->required();
+  auto* tell_job = tell->add_option("--job", tell_arguments.job, "the job id `suggest` printed");
+  auto* tell_params = tell->add_option("--params", tell_arguments.params, "the point, as JSON (the \"params\" `suggest` printed)");
+  tell_job->excludes(tell_params);
+  auto* tell_loss = tell->add_option("--loss", tell_arguments.loss, "the loss (or the value of objective_metric, with --metrics)");
+  auto* tell_failed = tell->add_option("--failed", tell_arguments.failed, "the evaluation failed, for this reason");
+  tell_loss->excludes(tell_failed);
+  tell->add_option("--metrics", tell_arguments.metrics, "reported metrics, a JSON object of numbers");
+
+  std::string list_dir;
+  auto* list = app.add_subcommand("list", "list the studies in a folder of histories: state (running, finished, stopped, idle) and best");
+  list->add_option("dir", list_dir, "the folder")->required();
+
   quante::tuner::ReportOptions report_options;
   auto* report = app.add_subcommand("report", "summarize a study's history: best point, top-k, parameters, early stopping, plots, CSV");
   report->add_option("study", report_options.study_path, "the study file (TOML)")->required();
@@ -162,9 +282,24 @@ int main(int argc, char** argv) {
   try {
     if (*run) status = run_command(study_path, settings, seed, progress);
     else if (*suggest) status = suggest_command(study_path, history, q, seed);
+    else if (*tell) {
+      if (tell_arguments.job.empty() == tell_arguments.params.empty()) {
+        std::cerr << "quante-tuner tell: give --job ID or --params JSON\n";
+        status = 2;
+      } else if (!tell_arguments.loss && tell_arguments.failed.empty()) {
+        std::cerr << "quante-tuner tell: give --loss X or --failed REASON\n";
+        status = 2;
+      } else {
+        status = tell_command(study_path, history, tell_arguments);
+      }
+    } else if (*list) status = list_command(list_dir);
     else if (*report) status = quante::tuner::run_report(report_options, std::cout, std::cerr);
+  } catch (const quante::tuner::HistoryError& e) {
+    std::cerr << "quante-tuner: " << e.what() << "\n";
+    status = 2;
   } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
+    // On stderr itself: a --log-level of off must not make a failure silent.
+    std::cerr << "quante-tuner: error: " << e.what() << "\n";
     status = 1;
   }
   // A proposal abandoned at a stop still computes on a detached thread: end without running

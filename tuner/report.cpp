@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -170,6 +171,13 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
   data.objective = study.objective;
   data.direction = study.direction;
   data.top_k = std::max(0, top);
+  data.objective_metric = study.objective_metric;
+  {
+    std::set<std::string> names;
+    for (const auto& r : sorted)
+      for (const auto& [name, value] : r.metrics) names.insert(name);
+    data.metrics.assign(names.begin(), names.end());
+  }
   data.evaluations = static_cast<int>(sorted.size());
   std::vector<EvaluationRecord> ok;
   for (const auto& r : sorted) {
@@ -249,7 +257,8 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
 
 void print_report(const ReportData& data, std::ostream& out) {
   const bool minimize = data.direction == Direction::Minimize;
-  out << "study        " << data.study_name << " (objective " << data.objective << ", " << direction_name(data.direction)
+  out << "study        " << data.study_name << " (objective " << data.objective << ", "
+      << (data.objective_metric.empty() ? "" : "metric " + data.objective_metric + ", ") << direction_name(data.direction)
       << ")\n";
   out << "evaluations  " << data.evaluations << ": " << data.ok << " ok, ";
   if (data.stopped) out << data.stopped << " stopped, ";
@@ -279,6 +288,11 @@ void print_report(const ReportData& data, std::ostream& out) {
   if (!best.worker.empty()) out << ", worker " << best.worker;
   if (best.finished_at > 0) out << ", finished " << format_time(best.finished_at);
   out << ")\n";
+  if (!best.metrics.empty()) {
+    std::string metrics;
+    for (const auto& [name, value] : best.metrics) metrics += (metrics.empty() ? "" : ", ") + name + "=" + number(value);
+    out << "             " << metrics << "\n";
+  }
   std::string point;
   for (const auto& p : data.params) point += (point.empty() ? "" : ", ") + p.spec.name + "=" + param_text(best, p.spec.name);
   out << "             " << point << "\n";
@@ -287,7 +301,12 @@ void print_report(const ReportData& data, std::ostream& out) {
       << " loss first)\n";
   std::vector<std::vector<std::string>> rows;
   std::vector<bool> right = {true, true};
-  rows.push_back({"rank", "loss"});
+  rows.push_back({"rank", data.objective_metric.empty() ? "loss" : data.objective_metric});
+  for (const auto& m : data.metrics) {
+    if (m == data.objective_metric) continue;  // it is the "loss" column already
+    rows[0].push_back(m);
+    right.push_back(true);
+  }
   for (const auto& p : data.params) {
     rows[0].push_back(p.spec.name);
     right.push_back(p.spec.type != ParamType::Categorical);
@@ -297,6 +316,11 @@ void print_report(const ReportData& data, std::ostream& out) {
   for (std::size_t i = 0; i < data.top.size(); ++i) {
     const auto& r = data.top[i];
     std::vector<std::string> row = {std::to_string(i + 1), number(*r.loss)};
+    for (const auto& m : data.metrics) {
+      if (m == data.objective_metric) continue;
+      const auto it = r.metrics.find(m);
+      row.push_back(it == r.metrics.end() ? "-" : number(it->second));
+    }
     for (const auto& p : data.params) row.push_back(param_text(r, p.spec.name));
     row.push_back(r.job);
     rows.push_back(std::move(row));
@@ -354,14 +378,17 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   StudyRecords records;
   try {
     const Snapshot snapshot(options.history_path);
+    auto users_names = [&](std::string message) {  // name the user's files, not the snapshot's
+      replace_all(message, journal_path(snapshot.history()), journal_path(options.history_path));
+      replace_all(message, snapshot.history(), options.history_path);
+      return message;
+    };
     try {
       records = load_study_records(snapshot.history(), study);
     } catch (const std::exception& e) {
-      std::string message = e.what();  // name the user's files, not the snapshot's
-      replace_all(message, journal_path(snapshot.history()), journal_path(options.history_path));
-      replace_all(message, snapshot.history(), options.history_path);
-      throw std::runtime_error(message);
+      throw std::runtime_error(users_names(e.what()));
     }
+    for (const auto& warning : records.warnings) err << "quante-tuner report: warning: " << users_names(warning) << "\n";
   } catch (const std::exception& e) {
     err << "quante-tuner report: " << e.what() << "\n";
     return 2;

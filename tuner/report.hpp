@@ -59,6 +59,8 @@ struct ReportData {
   int top_k = 0;                                // as asked
   std::vector<EvaluationRecord> top;            // best first; ties keep index order
   std::vector<ParamSummary> params;             // in the space's order
+  std::vector<std::string> metrics;             // names of the metrics any record reports, sorted
+  std::string objective_metric;                 // the study's, when it optimises a metric (then "loss" is it)
   std::optional<double> first_time, last_time;  // first proposed_at, last finished_at (Unix seconds)
   std::optional<double> elapsed_s;              // last_time - first_time
   std::optional<double> evaluations_per_hour;   // evaluations / elapsed, when elapsed > 0

@@ -70,6 +70,7 @@ struct StudyRunner::Impl {
     if (auto best = state->best()) {
       p.best = best->loss;
       p.best_params = best->params;
+      p.best_metrics = best->metrics;
     }
     p.elapsed_s = unix_now() - state->started_at();
     p.workers = workers;
@@ -174,7 +175,9 @@ struct StudyRunner::Impl {
   }
 
   static std::string result_line(const EvaluationRecord& r) {
-    if (r.ok()) return fmt::format("#{} loss {:.6g} at {} ({})", r.index, *r.loss, quante::to_string(r.params), r.worker);
+    if (r.ok())
+      return fmt::format("#{} loss {:.6g}{} at {} ({})", r.index, *r.loss, format_metrics(r.metrics),
+                         quante::to_string(r.params), r.worker);
     if (r.stopped())
       return fmt::format("#{} stopped at step {} (loss {}) at {}", r.index, r.stopped_at,
                          r.loss ? fmt::format("{:.6g}", *r.loss) : std::string("not finite"), quante::to_string(r.params));
@@ -247,6 +250,7 @@ struct StudyRunner::Impl {
 
   RunSummary run(const StopSignal& stop) {
     resume();
+    for (const auto& warning : state->records().warnings) spdlog::warn("{}", warning);
     spdlog::info("study {}: objective {}, budget {}, batch {} ({}), seed {}, history {}", study.name, study.objective,
                  study.budget, study.batch,
                  study.mode == ProposalMode::Async ? fmt::format("async, {} queued ahead", study.queue_ahead) : "sync",
@@ -316,6 +320,8 @@ struct StudyRunner::Impl {
     summary.duplicates = state->duplicates();
     summary.best = state->best();
     summary.stop_reason = state->stop_reason();
+    summary.failure_streak = state->failure_streak();
+    summary.repeated_error = state->repeated_error();
     return summary;
   }
 };

@@ -35,7 +35,10 @@ struct RunSummary {
   int failed = 0;
   int duplicates = 0;           // results that arrived again for an already recorded job
   std::optional<EvaluationRecord> best;
-  std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "exhausted", "signal"
+  std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "exhausted", "signal",
+                                // "failures" ([stop] max_failures_in_a_row)
+  int failure_streak = 0;       // failures in a row at the end, all with repeated_error
+  std::string repeated_error;
   // A proposal was still being computed at the stop; its thread runs on, detached. The process
   // must end with std::_Exit after flushing (proposal_thread.hpp says why).
   bool proposal_abandoned = false;

@@ -294,6 +294,20 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
     r.status = "stopped";  // ended early by the scheduler: its loss is the last it reported
     r.stopped_at = o.stopped_at;
     if (std::isfinite(o.loss)) r.loss = o.loss;
+  } else if (o.ok && !study_.objective_metric.empty()) {
+    // The study optimises a reported metric: it becomes the record's loss (the value the model and
+    // the direction see) and the reported loss is kept beside the other metrics.
+    const auto metric = o.metrics.find(study_.objective_metric);
+    if (!r.metrics.count("loss")) r.metrics["loss"] = o.loss;
+    if (metric == o.metrics.end() || !std::isfinite(metric->second)) {
+      r.status = "failed";
+      r.failure = "objective";
+      r.error = metric == o.metrics.end()
+                    ? "the result has no metric '" + study_.objective_metric + "' (the study's objective_metric)"
+                    : "metric '" + study_.objective_metric + "' (the study's objective_metric) is not finite";
+    } else {
+      r.loss = metric->second;
+    }
   } else if (o.ok && std::isfinite(o.loss)) {
     r.loss = o.loss;
   } else {
@@ -307,7 +321,15 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
 void TunerState::note_record(std::size_t index) {
   const EvaluationRecord& r = records_.evaluations[index];
   recorded_jobs_.insert(r.job);
-  if (r.failed()) ++failed_;
+  if (r.failed()) {
+    ++failed_;
+    const std::string error = (r.failure.empty() ? "" : r.failure + ": ") + r.error;
+    failure_streak_ = error == streak_error_ ? failure_streak_ + 1 : 1;
+    streak_error_ = error;
+  } else {
+    failure_streak_ = 0;
+    streak_error_.clear();
+  }
   if (study_.fidelity) finished_steps_ += r.steps_run(study_.fidelity->step_max);
   if (r.ok() && (!best_loss_ || study_.better(*r.loss, *best_loss_))) {
     best_loss_ = r.loss;
@@ -326,6 +348,11 @@ void TunerState::check_stopping_rules(double now) {
     stop_reason_ = "patience";
   } else if (study_.stop.max_seconds && now - started_at_ >= *study_.stop.max_seconds) {
     stop_reason_ = "max_seconds";
+  } else if (study_.stop.max_failures_in_a_row > 0 && failure_streak_ >= study_.stop.max_failures_in_a_row) {
+    stop_reason_ = "failures";
+    spdlog::error("{} evaluations in a row failed with the same error: {}; the study stops (fix the objective and run "
+                  "again; [stop] max_failures_in_a_row = {}, 0 turns this off)",
+                  failure_streak_, streak_error_, study_.stop.max_failures_in_a_row);
   }
   if (!stop_reason_.empty()) spdlog::info("stopping rule '{}' met after {} evaluations", stop_reason_, n);
 }
@@ -335,6 +362,8 @@ void TunerState::finish(Actions& out) {
   outstanding_.reset();
   out.emplace_back(action::Done{stop_reason_});
 }
+
+bool finished_normally(const std::string& stop_reason) { return stop_reason != "failures" && stop_reason != "signal"; }
 
 std::string TunerState::next_job_id() { return settings_.new_job_id(); }
 

@@ -81,7 +81,7 @@ struct RecordResult { EvaluationRecord record; };  // append to the history, fsy
 struct Ack { std::string job; };                // tell the broker it may forget the result
 struct Cancel { std::string job; };             // journal the cancellation, then tell the broker
 struct Done { std::string reason; };            // "budget", "target", "patience", "max_seconds",
-                                                // "min_qei", "exhausted", "signal"
+                                                // "min_qei", "exhausted", "signal", "failures"
 }  // namespace action
 
 using Action = std::variant<action::RequestProposal, action::Journal, action::Submit, action::RecordResult,
@@ -163,6 +163,10 @@ class TunerState {
   bool done() const { return done_; }
   const std::string& stop_reason() const { return stop_reason_; }
   double started_at() const { return started_at_; }
+  // The evaluations at the end of the records that failed in a row with the same error, and that
+  // error ("class: reason"); [stop] max_failures_in_a_row ends the study when it is reached.
+  int failure_streak() const { return failure_streak_; }
+  const std::string& repeated_error() const { return streak_error_; }
 
  private:
   struct InFlight {
@@ -213,7 +217,13 @@ class TunerState {
   std::vector<std::int64_t> levels_;                   // the rungs of step_min, step_max, eta
   std::uint64_t ordinal_ = 0;                          // trials added to the scheduler
   std::int64_t finished_steps_ = 0;                    // steps run by the recorded trials
+  int failure_streak_ = 0;
+  std::string streak_error_;
 };
+
+// "failures" (max_failures_in_a_row) is a stop for want of a working objective; the others end
+// a study that ran as asked ("signal": interrupted, resumable).
+bool finished_normally(const std::string& stop_reason);
 
 // Best ok record for the study's direction.
 std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records);

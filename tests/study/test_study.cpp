@@ -2,6 +2,8 @@
 // and each kind of bad file is refused with a message naming the key.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "study.hpp"
 
 using namespace quante;
@@ -190,4 +192,42 @@ TEST_CASE("settings whose proposals could not finish are refused with the key na
   CHECK_THAT(parse_error(minimal(top + "retries = 4294967296")), Catch::Contains("'retries' must be at most 100"));
   CHECK_THAT(parse_error(minimal(top + "[model]\ncandidates = 1000000000")), Catch::Contains("'candidates' must be at most 100000"));
   CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 4294967297")), Catch::Contains("'patience' must be at most"));
+}
+
+TEST_CASE("objective_metric and max_failures_in_a_row are read and checked", "[study]") {
+  const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
+  const Study plain = parse_ok(minimal(top));
+  CHECK(plain.objective_metric.empty());
+  CHECK(plain.stop.max_failures_in_a_row == 10);
+  const Study metric = parse_ok(minimal(top + "objective_metric = \"accuracy\"\ndirection = \"maximize\"\n[stop]\nmax_failures_in_a_row = 0\n"));
+  CHECK(metric.objective_metric == "accuracy");
+  CHECK(metric.stop.max_failures_in_a_row == 0);
+  // Optimising a metric is another study: a history of the loss is not taken for it.
+  CHECK(metric.fingerprint() != parse_ok(minimal(top + "direction = \"maximize\"\n")).fingerprint());
+  CHECK(plain.fingerprint().find("metric") == std::string::npos);  // old histories keep their fingerprint
+  CHECK_THAT(parse_error(minimal(top + "objective_metric = \"\"")), Catch::Contains("'objective_metric'"));
+  CHECK_THAT(parse_error(minimal(top + "objective_metric = 3")), Catch::Contains("'objective_metric'"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\nmax_failures_in_a_row = -1\n")), Catch::Contains("'max_failures_in_a_row'"));
+  CHECK_THAT(parse_error(minimal(top + "objective_metric = \"acc\"\n[fidelity]\nstep_max = 9\n")),
+             Catch::Contains("'objective_metric'") && Catch::Contains("[fidelity]"));
+}
+
+TEST_CASE("every example study parses; the mlp and PyTorch examples have theirs, with [fidelity]", "[study][examples]") {
+  const std::string examples = std::string(QUANTE_SOURCE_DIR) + "/examples/";
+  int studies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(examples)) {
+    if (entry.path().extension() != ".toml") continue;
+    INFO(entry.path().string());
+    auto loaded = load_study(entry.path().string());
+    if (const auto* error = std::get_if<StudyError>(&loaded)) FAIL(error->message);
+    ++studies;
+  }
+  CHECK(studies >= 5);
+  for (const char* name : {"mlp-digits.toml", "pytorch.toml"}) {
+    auto loaded = load_study(examples + name);
+    REQUIRE(std::holds_alternative<Study>(loaded));
+    CHECK(std::get<Study>(loaded).fidelity);
+  }
+  CHECK(std::get<Study>(load_study(examples + "mlp-digits.toml")).objective == "digits");
+  CHECK(std::get<Study>(load_study(examples + "pytorch.toml")).objective == "digits_torch");
 }

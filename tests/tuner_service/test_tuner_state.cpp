@@ -622,3 +622,103 @@ TEST_CASE("request_for (suggest) sees the journal's pending points and round wit
   CHECK(r.round == 2);
   CHECK_FALSE(state.proposal_outstanding());
 }
+
+TEST_CASE("max_failures_in_a_row ends the study after N identical failures in a row, naming the error",
+          "[tuner_state][failures]") {
+  SECTION("identical failures in a row stop the study") {
+    Study s = make_study(50, 1);
+    s.stop.max_failures_in_a_row = 3;
+    Harness h(s);
+    h.start();
+    for (int i = 1; i <= 3; ++i) {
+      h.answer(*h.request());
+      h.result("J" + std::to_string(i), std::nullopt);  // "objective: diverged" each time
+    }
+    CHECK(h.done() == "failures");
+    CHECK(h.state.failure_streak() == 3);
+    CHECK(h.state.repeated_error() == "objective: diverged");
+  }
+  SECTION("a success or another error starts the count again") {
+    Study s = make_study(50, 1);
+    s.stop.max_failures_in_a_row = 3;
+    Harness h(s);
+    h.start();
+    h.answer(*h.request());
+    h.result("J1", std::nullopt);
+    h.answer(*h.request());
+    h.result("J2", std::nullopt);
+    h.answer(*h.request());
+    h.result("J3", 1.0);
+    CHECK(h.state.failure_streak() == 0);
+    h.answer(*h.request());
+    h.result("J4", std::nullopt);
+    h.answer(*h.request());
+    h.result("J5", std::nullopt);
+    CHECK_FALSE(h.done());
+    CHECK(h.state.failure_streak() == 2);
+  }
+  SECTION("0 turns the rule off") {
+    Study s = make_study(12, 1);
+    s.stop.max_failures_in_a_row = 0;
+    Harness h(s);
+    h.start();
+    for (int i = 1; i <= 12; ++i) {
+      h.answer(*h.request());
+      h.result("J" + std::to_string(i), std::nullopt);
+    }
+    CHECK(h.done() == "budget");
+  }
+  SECTION("a resumed history that ends in N identical failures stops at once") {
+    Study s = make_study(50, 1);
+    s.stop.max_failures_in_a_row = 2;
+    StudyRecords records;
+    for (int i = 0; i < 2; ++i) {
+      EvaluationRecord r;
+      r.index = i;
+      r.job = "old" + std::to_string(i);
+      r.params = point(i);
+      r.status = "failed";
+      r.failure = "objective";
+      r.error = "boom";
+      records.evaluations.push_back(r);
+    }
+    Harness h(s, records);
+    h.start();
+    CHECK(h.done() == "failures");
+  }
+}
+
+TEST_CASE("objective_metric: the metric becomes the record's loss; a result without it fails",
+          "[tuner_state][metric]") {
+  Study s = make_study(10, 1);
+  s.objective_metric = "accuracy";
+  s.direction = Direction::Maximize;
+  Harness h(s);
+  h.start();
+  h.answer(*h.request());
+  JobOutcome o;
+  o.job = "J1";
+  o.ok = true;
+  o.loss = 0.4;
+  o.metrics = {{"accuracy", 0.91}};
+  h.out.clear();
+  h.state.on_result(o, h.now, h.out);
+  auto records = h.taken<action::RecordResult>();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].record.ok());
+  CHECK(*records[0].record.loss == 0.91);
+  CHECK(records[0].record.metrics.at("loss") == 0.4);
+  CHECK(records[0].record.metrics.at("accuracy") == 0.91);
+
+  h.answer(*h.request());
+  o.job = "J2";
+  o.metrics = {{"f1", 0.5}};
+  h.out.clear();
+  h.state.on_result(o, h.now, h.out);
+  records = h.taken<action::RecordResult>();
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].record.failed());
+  CHECK(records[0].record.error.find("no metric 'accuracy'") != std::string::npos);
+  CHECK(records[0].record.error.find("objective_metric") != std::string::npos);
+  CHECK(*h.state.best()->loss == 0.91);
+}
