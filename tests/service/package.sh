@@ -46,7 +46,7 @@ DESTDIR="$work/local" cmake --install "$build" --prefix /usr/local >/dev/null
 r="$work/local/usr/local"
 for b in quante-broker quante-worker quante-tuner quante-keygen; do need "$r/bin/$b"; done
 need "$r/lib/systemd/system/quante-broker.service" "ExecStart=/usr/local/bin/quante-broker --config /usr/local/etc/quante/broker.toml"
-need "$r/lib/systemd/system/quante-worker@.service" "ExecStart=/usr/local/bin/quante-worker --config /usr/local/etc/quante/worker.toml --gpu %i"
+need "$r/lib/systemd/system/quante-worker@.service" "ExecStart=/usr/local/bin/quante-worker --config /usr/local/etc/quante/worker.toml --gpus %i"
 need "$r/lib/systemd/system/quante-tuner@.service" "/usr/local/etc/quante/studies/%i.toml"
 need "$r/etc/quante/broker.toml"
 need "$r/etc/quante/worker.toml"
@@ -116,7 +116,7 @@ for b in quante-broker quante-worker quante-tuner quante-keygen; do
 done
 [ "$(stat -c %a "$work/root/etc/quante/keys")" = 700 ] || fail "/etc/quante/keys is not 0700"
 need "$work/root$unit_dir/quante-broker.service" "ExecStart=/usr/bin/quante-broker --config /etc/quante/broker.toml"
-need "$work/root$unit_dir/quante-worker@.service" "ExecStart=/usr/bin/quante-worker --config /etc/quante/worker.toml --gpu %i"
+need "$work/root$unit_dir/quante-worker@.service" "ExecStart=/usr/bin/quante-worker --config /etc/quante/worker.toml --gpus %i"
 need "$work/root$unit_dir/quante-tuner@.service" "ExecStart=/usr/bin/quante-tuner run /etc/quante/studies/%i.toml"
 for f in broker.toml worker.toml tuner.toml studies/branin-demo.toml.example; do need "$work/root/etc/quante/$f"; done
 doc="$work/root/usr/share/doc/quante-carlo"
