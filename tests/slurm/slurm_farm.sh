@@ -138,11 +138,9 @@ for task in 0 1 2 3; do
   grep -q "worker qcnode/job${job}_$task ready (" "$work/broker.log" || fail "task $task did not register as qcnode/job${job}_$task"
   gpu=$(sed -n 's/.*CUDA_VISIBLE_DEVICES=\([0-9]*\)$/\1/p' "$log" | head -1)
   [ -n "$gpu" ] || fail "task $task was given no GPU by Slurm: $(head -3 "$log")"
-  # The worker, started without --gpu, reports the GPU it inherited (-1: a worker that does not
-  # read CUDA_VISIBLE_DEVICES yet; it still runs on Slurm's GPU, which the variable selects).
+  # The worker, started without --gpu, reports the GPU it inherited from CUDA_VISIBLE_DEVICES.
   reported=$(sed -n "s/.*worker qcnode\/job${job}_$task ready (host [^,]*, gpu \(-\?[0-9]*\),.*/\1/p" "$work/broker.log" | head -1)
-  if [ "$reported" = -1 ]; then echo "note: task $task's worker reports no GPU (Slurm's is $gpu)"
-  elif [ "$reported" != "$gpu" ]; then fail "task $task's worker reports GPU '$reported', Slurm gave it $gpu"; fi
+  [ "$reported" = "$gpu" ] || fail "task $task's worker reports GPU '$reported', Slurm gave it $gpu"
   gpus+="$gpu "
 done
 [ "$(tr ' ' '\n' <<<"$gpus" | sed '/^$/d' | sort -u | wc -l)" -eq 4 ] || fail "the tasks share GPUs: $gpus"
