@@ -269,6 +269,19 @@ TEST_CASE("exec: a missing command fails its jobs with the shell's message", "[e
   CHECK_THAT(evaluation.error, Catch::Contains("not found"));
 }
 
+TEST_CASE("exec: make_objective refuses a command whose child dies at once", "[exec]") {
+  auto missing = make_objective("exec:nonexistent_command_for_quante_tests", {});
+  CHECK_FALSE(missing.objective);
+  CHECK_THAT(missing.error, Catch::Contains("exited with status 127"));
+  CHECK_THAT(missing.error, Catch::Contains("right after it started"));
+  auto quits = make_objective("exec:sh -c 'echo no such model >&2; exit 3'", {});
+  CHECK_FALSE(quits.objective);
+  CHECK_THAT(quits.error, Catch::Contains("exited with status 3"));
+  CHECK_THAT(quits.error, Catch::Contains("no such model"));
+  auto fine = make_objective("exec:sh " + kChildren + "answer42.sh", {});  // waits for jobs: accepted
+  CHECK(fine.objective);
+}
+
 TEST_CASE("exec: writing to a child that closed its stdin raises no SIGPIPE", "[exec]") {
   quante::test::LogCapture log;
   // (The log also shows the command, so the marker is spelled differently there.)

@@ -406,6 +406,11 @@ ExecObjective::~ExecObjective() {
   }
 }
 
+std::optional<std::string> ExecObjective::died_at_start(std::chrono::milliseconds within) {
+  if (!child_ || !child_->wait_exit(Clock::now() + within)) return std::nullopt;
+  return stop_child(false);  // reaps it and forgets it
+}
+
 void ExecObjective::start_child() {
   auto [in_read, in_write] = make_pipe();
   auto [out_read, out_write] = make_pipe();

@@ -37,6 +37,8 @@
 
 #include <atomic>
 #include <memory>
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include "objective.hpp"
@@ -60,6 +62,11 @@ class ExecObjective final : public Objective {
   std::vector<int> processes() const override;
 
   static constexpr std::size_t kMaxLineBytes = std::size_t{1} << 20;
+  static constexpr std::chrono::milliseconds kStartCheck{500};
+
+  // Waits up to `within` for the child to die; how it ended ("exited with status 127 (last stderr
+  // line: ...)") if it did, nullopt if it still runs. make_objective refuses such a command.
+  std::optional<std::string> died_at_start(std::chrono::milliseconds within);
 
  protected:
   Evaluation run(const std::string& job_id, const Params& params, TrialReporter& reporter) override;

@@ -137,7 +137,12 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
       const std::string command = spec.substr(kExec.size());
       if (is_blank(command))
         return {nullptr, "exec objective has an empty command: \"" + spec + "\""};
-      return {std::make_unique<ExecObjective>(command, context), {}};
+      auto exec = std::make_unique<ExecObjective>(command, context);
+      // A child that dies at once (a command that does not exist, a script that does not parse)
+      // would fail every job the same way: refuse it now instead of serving it.
+      if (auto died = exec->died_at_start(ExecObjective::kStartCheck))
+        return {nullptr, "exec objective \"" + command + "\": the child " + *died + " right after it started"};
+      return {std::move(exec), {}};
     }
     if (text.starts_with(kPlugin))
       return PluginObjective::make(spec.substr(kPlugin.size()), context);
