@@ -3,6 +3,7 @@
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -54,14 +55,20 @@ class Pool {
     {
       std::lock_guard lock(mutex_);
       queue_.push_back(p);
+      order_.push_back(p.job);
     }
     work_ready_.notify_one();
   }
+  // The oldest job's outcome, once it has finished: outcomes come back in the order the jobs were
+  // submitted, whatever order the threads finish them in, so that the optimizer sees the same
+  // sequence of results, and proposes the same points, on every run with the same seed.
   tuner::JobOutcome next() {
     std::unique_lock lock(mutex_);
-    result_ready_.wait(lock, [&] { return !finished_.empty(); });
-    auto outcome = std::move(finished_.front());
-    finished_.pop_front();
+    result_ready_.wait(lock, [&] { return !order_.empty() && finished_.count(order_.front()); });
+    auto it = finished_.find(order_.front());
+    auto outcome = std::move(it->second);
+    finished_.erase(it);
+    order_.pop_front();
     return outcome;
   }
 
@@ -92,7 +99,8 @@ class Pool {
       o.finished_at = unix_now();
       {
         std::lock_guard lock(mutex_);
-        finished_.push_back(std::move(o));
+        const std::string job_id = o.job;
+        finished_.emplace(job_id, std::move(o));
       }
       result_ready_.notify_one();
     }
@@ -102,7 +110,8 @@ class Pool {
   std::mutex mutex_;
   std::condition_variable work_ready_, result_ready_;
   std::deque<tuner::Proposal> queue_;
-  std::deque<tuner::JobOutcome> finished_;
+  std::deque<std::string> order_;                    // submitted jobs not yet handed back, oldest first
+  std::map<std::string, tuner::JobOutcome> finished_;  // by job id
   bool quit_ = false;
   std::vector<std::thread> threads_;
 };

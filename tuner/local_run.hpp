@@ -1,7 +1,9 @@
 // Embedding in C++: tune a C++ function on a local thread pool with the same optimizer the
 // farm uses, in the spirit of the original tool's quante.carlo(f, limits, kernel, n_batches,
 // n_processors, n_iterations). No broker, no sockets: the function runs on `threads` threads,
-// `batch` evaluations in flight, new points proposed as each one finishes (async).
+// `batch` evaluations in flight, new points proposed as each one finishes (async). Results reach
+// the optimizer in the order their points were proposed, so a run is the same for the same seed
+// (a fast evaluation waits for the slower ones proposed before it; the threads keep working).
 //
 //   quante::SearchSpace space({{"x", quante::ParamType::Float, -5, 5}, ...});
 //   auto history = quante::carlo([](const quante::Params& p) { return f(p); }, space,
