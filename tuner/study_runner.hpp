@@ -12,6 +12,7 @@
 #include <string>
 
 #include "history.hpp"
+#include "live_view.hpp"
 #include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
@@ -26,6 +27,7 @@ struct RunSettings {
   int liveness = 5;
   bool live_progress = false;   // a redrawn status line (terminal) instead of log lines
   ClientSecurity security;      // plaintext unless keys are configured
+  RunObserver observer;         // e.g. the live dashboard: called on changes and heartbeats (live_view.hpp)
 };
 
 struct RunSummary {
