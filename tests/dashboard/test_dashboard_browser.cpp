@@ -13,7 +13,10 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cmath>
+#include <iostream>
+#include <sstream>
 #include <limits>
 #include <regex>
 
@@ -96,10 +99,13 @@ nlohmann::json api_state(std::uint16_t port) {
   return nlohmann::json::parse(reply->body);
 }
 
+// Trials report a learning curve (250 ms a step, ASHA decides at steps 3 and 9), so the tuner
+// hears which worker runs them; the budget outlasts the test, which stops the tuner itself.
 const std::string kStudy =
-    "name = \"dashboard-test\"\nobjective = \"slow\"\nbudget = 40\nbatch = 2\ninitial = 6\nseed = 5\n"
+    "name = \"dashboard-test\"\nobjective = \"curve\"\nbudget = 300\nbatch = 2\ninitial = 6\nseed = 5\n"
     "[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\nx1 = { type = \"float\", low = 0.0, high = 15.0 }\n"
-    "duration_ms = { type = \"int\", low = 400, high = 401 }\n";
+    "step_ms = { type = \"int\", low = 250, high = 251 }\n"
+    "[fidelity]\nstep_max = 9\nstep_min = 3\neta = 3\nscheduler = \"asha\"\n";
 
 // What the page rendered, checked against the API and the history.
 int check_page(Farm& farm, std::uint16_t port, int run) {
@@ -135,8 +141,8 @@ int check_page(Farm& farm, std::uint16_t port, int run) {
   CHECK(count(dom, "class=\"pc-best\"") == 1);
   const int plotted = std::stoi(attribute_after(dom, "class=\"plots\"", "data-evaluations"));
   CHECK(plotted >= shown - 1);  // fetched in the same poll as the count, or the one before
-  CHECK(dom.find("(not reported yet)") != std::string::npos || dom.find("gpu") != std::string::npos ||
-        api_state(port)["running"].get<int>() == 0);
+  // The running trials' table is rendered (its workers are named once they report a step).
+  CHECK(dom.find("id=\"running-rows\"") != std::string::npos);
 
   const std::string png = farm.dir().file("page-" + std::to_string(run) + ".png");
   REQUIRE(chromium(farm.dir(), "--screenshot=" + quote(png) + " --window-size=1200,900", url, farm.dir().file("shot.out"), 10 + run) == 0);
@@ -170,8 +176,9 @@ TEST_CASE("the live dashboard in headless chromium while a study runs, and the H
   if (skip_without_chromium()) return;
   Farm farm;
   farm.start_broker();
-  farm.start_worker({"slow=builtin:delay:branin"});
-  farm.start_worker({"slow=builtin:delay:branin"});
+  // --gpu names the workers HOST/gpu0 and HOST/gpu1 (the builtin objective uses no GPU).
+  farm.start_worker({"curve=builtin:curve:branin"}, {"--gpu", "0"});
+  farm.start_worker({"curve=builtin:curve:branin"}, {"--gpu", "1"});
   REQUIRE(farm.wait_for_workers(2));
   auto tuner = farm.start_tuner(kStudy, farm.history_path(), {"--dashboard", "127.0.0.1:0"});
   // The port the system picked, from the tuner's log.
@@ -186,17 +193,30 @@ TEST_CASE("the live dashboard in headless chromium while a study runs, and the H
   }, 30s));
   INFO(tuner->log());
   REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 6; }, 60s));
+  // A running trial that reported a step shows its worker and GPU.
+  REQUIRE(wait_until([&] {
+    const auto state = api_state(port);
+    for (const auto& t : state["running_trials"])
+      if (t["gpu"].is_number() && t["worker"].get<std::string>().find("/gpu") != std::string::npos && t["step"].is_number())
+        return true;
+    return false;
+  }, 30s));
 
   const int first = check_page(farm, port, 1);
   // More results, then the page again: the count went up.
   REQUIRE(wait_until([&] { return static_cast<int>(count_lines(farm.history_path())) >= first + 4; }, 60s));
   const int second = check_page(farm, port, 2);
   CHECK(second > first);
-  CHECK(second < 40);  // both looks were taken while the study ran
+  const std::string dom = read_file(farm.dir().file("dom-2.html"));
+  CHECK(dom.find("id=\"plot-curves\"") != std::string::npos);  // trials reported steps
 
-  REQUIRE(tuner->wait(120s) == 0);
+  tuner->signal(SIGTERM);  // a clean stop: the history holds every result so far
+  REQUIRE(tuner->wait(60s) == 0);
+  const auto recorded = count_lines(farm.history_path());
+  CHECK(static_cast<int>(recorded) >= second);
 
-  // The HTML report of the finished study: every plot, no address, rendered by chromium.
+  write_file(farm.dir().file("study.toml"), kStudy);
+  // The HTML report of the stopped study: every plot, no address, rendered by chromium.
   const std::string html = farm.dir().file("report.html");
   ChildProcess report({std::string(QUANTE_BIN_DIR) + "/quante-tuner", "report", farm.dir().file("study.toml"), "--history",
                        farm.history_path(), "--plot", "none", "--html", html},
@@ -209,8 +229,8 @@ TEST_CASE("the live dashboard in headless chromium while a study runs, and the H
   CHECK(page.find("https://") == std::string::npos);
   const std::string dom_path = farm.dir().file("report-dom.html");
   REQUIRE(chromium(farm.dir(), "--dump-dom", "file://" + html, dom_path, 3) == 0);
-  const std::string dom = read_file(dom_path);
-  CHECK(dom.find("<span id=\"count\">40</span>") != std::string::npos);
-  CHECK(count(dom, "<svg") == 5);  // convergence twice, parallel, slices, importance
-  CHECK(count(dom, "class=\"importance-bar\"") == 3);
+  const std::string report_dom = read_file(dom_path);
+  CHECK(report_dom.find("<span id=\"count\">" + std::to_string(recorded) + "</span>") != std::string::npos);
+  CHECK(count(report_dom, "<svg") == 6);  // convergence twice, parallel, slices, importance, curves
+  CHECK(count(report_dom, "class=\"importance-bar\"") == 3);
 }
