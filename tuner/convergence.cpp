@@ -48,7 +48,7 @@ std::vector<ConvergencePoint> convergence(const Study& study, const std::vector<
   return points;
 }
 
-std::string convergence_svg(const Study& study, const std::vector<EvaluationRecord>& records) {
+std::string convergence_svg(const Study& study, const std::vector<EvaluationRecord>& records, LossAxis axis) {
   const auto points = convergence(study, records);
   const bool maximize = study.direction == Direction::Maximize;
 
@@ -91,9 +91,11 @@ std::string convergence_svg(const Study& study, const std::vector<EvaluationReco
   Figure figure;
   figure.title = fmt::format("{}: convergence ({} of {} evaluations ok, {})", study.name, points.size(), records.size(),
                              maximize ? "maximize" : "minimize");
-  figure.panels.push_back({"best loss against evaluation", "evaluation index", "loss", make_series(false), empty, true});
+  const bool symlog_allowed = axis != LossAxis::Linear, symlog_forced = axis == LossAxis::Log;
+  figure.panels.push_back({"best loss against evaluation", "evaluation index", "loss", make_series(false), empty,
+                           symlog_allowed, symlog_forced});
   figure.panels.push_back({"best loss against elapsed time", fmt::format("elapsed since the first proposal ({})", unit), "loss",
-                           make_series(true), empty, true});
+                           make_series(true), empty, symlog_allowed, symlog_forced});
   return render_svg(figure);
 }
 

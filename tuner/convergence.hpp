@@ -33,7 +33,12 @@ struct ConvergencePoint {
 // One point per ok record, in index order.
 std::vector<ConvergencePoint> convergence(const Study& study, const std::vector<EvaluationRecord>& records);
 
+// The loss axis: Auto (linear, symlog when the losses span three decades or more), Linear, or
+// Log (symlog at any span: logarithmic for every non-zero loss, still defined at 0 and below).
+enum class LossAxis { Auto, Linear, Log };
+
 // The self-contained SVG document of the plot.
-std::string convergence_svg(const Study& study, const std::vector<EvaluationRecord>& records);
+std::string convergence_svg(const Study& study, const std::vector<EvaluationRecord>& records,
+                            LossAxis axis = LossAxis::Auto);
 
 }  // namespace quante::tuner

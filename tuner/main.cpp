@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_exit.hpp"
+#include "dashboard.hpp"
 #include "history_lock.hpp"
 #include <spdlog/spdlog.h>
 
@@ -37,9 +38,17 @@ std::optional<quante::Study> load_or_report(const std::string& path, std::option
 }
 
 int run_command(const std::string& study_path, quante::tuner::RunSettings settings, std::optional<std::uint64_t> seed,
-                const std::string& progress) {
+                const std::string& progress, const quante::tuner::dashboard::DashboardOptions* dashboard_options) {
   auto study = load_or_report(study_path, seed);
   if (!study) return 2;
+  if (dashboard_options) {
+    const auto refused = quante::http::check_listen_address(dashboard_options->address, dashboard_options->allow_remote,
+                                                             "--dashboard-allow-remote");
+    if (!refused.empty()) {
+      std::cerr << "quante-tuner: --dashboard " << refused << "\n";
+      return 2;
+    }
+  }
   if (settings.history_path.empty()) settings.history_path = study->name + ".history.jsonl";
   settings.live_progress = progress == "live" || (progress == "auto" && ::isatty(STDERR_FILENO));
   auto lock = quante::tuner::HistoryLock::acquire(settings.history_path);
@@ -48,6 +57,11 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
     return 2;
   }
   auto& held = std::get<quante::tuner::HistoryLock>(lock);
+  std::unique_ptr<quante::tuner::dashboard::Dashboard> dashboard;
+  if (dashboard_options) {
+    dashboard = std::make_unique<quante::tuner::dashboard::Dashboard>(*study, *dashboard_options);
+    settings.observer = [&dashboard](const quante::tuner::LiveView& view) { dashboard->publish(view); };
+  }
   quante::StopSignal stop;
   quante::tuner::StudyRunner runner(*study, settings);
   const auto summary = runner.run(stop);
@@ -227,6 +241,11 @@ int main(int argc, char** argv) {
   run->add_option("--liveness", settings.liveness, "missed broker heartbeats before reconnecting")->capture_default_str()->check(CLI::Range(2, 100));
   run->add_option("--progress", progress, "live (status line), lines (one per result) or auto")->capture_default_str()
       ->check(CLI::IsMember({"auto", "live", "lines"}));
+  quante::tuner::dashboard::DashboardOptions dashboard_options;
+  auto* dashboard = run->add_option("--dashboard", dashboard_options.address,
+                                    "serve a live dashboard of the study at ADDR:PORT (loopback unless allowed)");
+  run->add_flag("--dashboard-allow-remote", dashboard_options.allow_remote,
+                "let --dashboard bind a non-loopback address (anyone who reaches it sees the study)");
 
   int q = 1;
   auto* suggest = app.add_subcommand("suggest", "print the next q points (JSON lines) for a history, and exit");
@@ -260,6 +279,8 @@ int main(int argc, char** argv) {
   report->add_option("--curves", report_options.curves_path,
                      "learning-curves plot, SVG, when trials report curves (default HISTORY.curves.svg; \"none\": no plot)");
   report->add_option("--csv", report_options.csv_path, "also write every evaluation to this CSV file");
+  report->add_option("--html", report_options.html_path,
+                     "also write the whole report, with every plot, as one self-contained HTML file");
 
   QUANTE_CLI_PARSE(app, argc, argv);
   settings.heartbeat = std::chrono::milliseconds(heartbeat_ms);
@@ -280,7 +301,7 @@ int main(int argc, char** argv) {
   quante::setup_logging("tuner", log_level);
   int status = 0;
   try {
-    if (*run) status = run_command(study_path, settings, seed, progress);
+    if (*run) status = run_command(study_path, settings, seed, progress, *dashboard ? &dashboard_options : nullptr);
     else if (*suggest) status = suggest_command(study_path, history, q, seed);
     else if (*tell) {
       if (tell_arguments.job.empty() == tell_arguments.params.empty()) {

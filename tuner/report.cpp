@@ -17,6 +17,7 @@
 
 #include "convergence.hpp"
 #include "csv_export.hpp"
+#include "html_report.hpp"
 #include "study_runner.hpp"
 
 namespace quante::tuner {
@@ -410,6 +411,12 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
     const std::string svg = learning_curves_svg(study, records.evaluations);
     if (write_file(plot, "learning-curves plot", [&](std::ostream& file) { file << svg; }, err))
       out << "learning curves   " << plot << "\n";
+    else
+      status = 1;
+  }
+  if (!options.html_path.empty()) {
+    if (write_html_report(options.html_path, study, records.evaluations, options.top, err))
+      out << "html report       " << options.html_path << "\n";
     else
       status = 1;
   }

@@ -27,6 +27,7 @@ struct ReportOptions {
   std::string plot_path;      // default HISTORY.convergence.svg; "none": no plot
   std::string curves_path;    // default HISTORY.curves.svg; "none": no plot; written only when a trial has a curve
   std::string csv_path;       // empty: no CSV
+  std::string html_path;      // empty: no HTML report (html_report.hpp)
 };
 
 struct ChoiceSummary {

@@ -57,6 +57,11 @@ struct StudyRunner::Impl {
   RateLimit bad_log{10};
   std::unique_ptr<TunerMetricsEndpoint> metrics_endpoint;
   TunerMetrics metrics;
+  // For the observer: jobs' workers as step reports name them, the broker's queue, what it last saw.
+  std::map<std::string, std::string> workers_of;
+  int queued = 0;
+  std::uint64_t reports_seen = 0;
+  std::tuple<std::size_t, int, std::uint64_t> observed{};
 
   Impl(Study s, RunSettings r)
       : study(std::move(s)), settings(std::move(r)), proposals(engine_proposer(study)), display(settings.live_progress) {}
@@ -158,6 +163,7 @@ struct StudyRunner::Impl {
             } else if constexpr (std::is_same_v<T, action::RecordResult>) {
               log->finished(act.record);  // on disk before the broker is told to forget it
               const auto& r = act.record;
+              workers_of.erase(r.job);
               display.result_line(result_line(r), snapshot());
               publish_metrics();
             } else if constexpr (std::is_same_v<T, action::Ack>) {
@@ -213,7 +219,10 @@ struct StudyRunner::Impl {
     } else if (const auto* heartbeat = std::get_if<Heartbeat>(&message)) {
       observe_epoch(heartbeat->epoch);
       workers = static_cast<int>(heartbeat->workers);
+      queued = static_cast<int>(heartbeat->queued);
     } else if (const auto* report = std::get_if<TrialReport>(&message)) {
+      if (!report->worker.empty()) workers_of[report->job_id] = report->worker;
+      ++reports_seen;
       const auto decision = state->on_report(report->job_id, report->attempt, report->step, report->loss, unix_now(), out);
       apply(out);  // the report is journalled before the decision leaves
       send(TrialDecision{report->job_id, report->attempt, report->step, decision == ReportDecision::Continue});
@@ -246,6 +255,15 @@ struct StudyRunner::Impl {
       apply(out);
     }
     epoch = broker_epoch;
+  }
+
+  // Hands the observer a view when results, reports or jobs in flight changed (or when forced).
+  void observe(bool force, bool finished = false) {
+    if (!settings.observer) return;
+    const auto now = std::make_tuple(state->evaluations().size(), state->in_flight(), reports_seen);
+    if (!force && now == observed) return;
+    observed = now;
+    settings.observer(LiveView{study, *state, workers_of, workers, queued, unix_now(), finished});
   }
 
   RunSummary run(const StopSignal& stop) {
@@ -291,6 +309,7 @@ struct StudyRunner::Impl {
           handle(std::get<Message>(decoded));
         }
       }
+      observe(false);
       if (state->done()) break;
       const auto after = Clock::now();
       if (after >= next_heartbeat) {
@@ -300,6 +319,7 @@ struct StudyRunner::Impl {
         apply(out);
         display.update(snapshot());
         publish_metrics();
+        observe(true);
       }
       if (!state->done() && after >= last_heard + settings.heartbeat * settings.liveness) {
         spdlog::warn("broker at {} silent for {} heartbeats; reconnecting", settings.broker, settings.liveness);
@@ -313,6 +333,7 @@ struct StudyRunner::Impl {
       spdlog::info("stopped during a proposal: it is abandoned (the optimizer cannot be interrupted)");
       summary.proposal_abandoned = true;
     }
+    observe(true, true);
     notify_stopping();
     display.finish();
     summary.evaluations = static_cast<int>(state->evaluations().size());

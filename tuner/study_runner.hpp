@@ -12,6 +12,7 @@
 #include <string>
 
 #include "history.hpp"
+#include "live_view.hpp"
 #include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
@@ -28,6 +29,7 @@ struct RunSettings {
   ClientSecurity security;      // plaintext unless keys are configured
   std::string metrics;          // ADDR:PORT of the Prometheus endpoint (tuner_metrics.hpp); empty: none
   bool metrics_allow_remote = false;
+  RunObserver observer;         // e.g. the live dashboard: called on changes and heartbeats (live_view.hpp)
 };
 
 struct RunSummary {

@@ -66,7 +66,7 @@ std::vector<double> Axis::ticks(int target) const {
   return ticks;
 }
 
-Axis fit_axis(const std::vector<double>& values, bool allow_symlog) {
+Axis fit_axis(const std::vector<double>& values, bool allow_symlog, bool force_symlog) {
   Axis axis;
   double low = std::numeric_limits<double>::infinity(), high = -low;
   double max_abs = 0, min_nonzero = std::numeric_limits<double>::infinity();
@@ -78,9 +78,9 @@ Axis fit_axis(const std::vector<double>& values, bool allow_symlog) {
     if (v != 0) min_nonzero = std::min(min_nonzero, std::abs(v));
   }
   if (!(low <= high)) return axis;  // no values: [0, 1]
-  if (allow_symlog && std::isfinite(min_nonzero) && max_abs >= 1000 * min_nonzero) {
+  if (allow_symlog && std::isfinite(min_nonzero) && (force_symlog || max_abs >= 1000 * min_nonzero)) {
     axis.scale = AxisScale::SymLog;
-    axis.linthresh = std::max(min_nonzero, max_abs * 1e-9);
+    axis.linthresh = force_symlog ? std::max(min_nonzero * 1e-2, max_abs * 1e-12) : std::max(min_nonzero, max_abs * 1e-9);
     const double tlow = symlog(low, axis.linthresh), thigh = symlog(high, axis.linthresh);
     const double pad = 0.05 * (thigh - tlow);
     axis.low = symlog_inverse(tlow - pad, axis.linthresh);
@@ -143,7 +143,7 @@ void render_panel(std::string& svg, const Panel& panel, double top, double width
     return;
   }
   const Axis xa = fit_axis(xs, false);
-  const Axis ya = fit_axis(ys, panel.y_symlog_allowed);
+  const Axis ya = fit_axis(ys, panel.y_symlog_allowed || panel.y_symlog_forced, panel.y_symlog_forced);
   const double txl = xa.transform(xa.low), txh = xa.transform(xa.high);
   const double tyl = ya.transform(ya.low), tyh = ya.transform(ya.high);
   auto px = [&](double v) { return x0 + (xa.transform(v) - txl) / (txh - txl) * (x1 - x0); };

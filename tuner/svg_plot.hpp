@@ -31,7 +31,9 @@ std::vector<double> nice_ticks(double low, double high, int target);
 // An axis that shows every value with a margin. Symlog (when allowed) is chosen when the largest
 // magnitude is at least 1000 times the smallest non-zero one; c is then that smallest magnitude,
 // but at least 1e-9 of the largest. A single value (or none) gets a padded range around it.
-Axis fit_axis(const std::vector<double>& values, bool allow_symlog);
+// force_symlog (a log axis chosen by the reader): symlog whatever the span, with c a hundredth of
+// the smallest magnitude, so that every non-zero value sits on the logarithmic part.
+Axis fit_axis(const std::vector<double>& values, bool allow_symlog, bool force_symlog = false);
 
 struct Series {
   enum class Kind { Dots, Line, Step };
@@ -52,6 +54,7 @@ struct Panel {
   std::vector<Series> series;
   std::string empty_message = "no data";   // drawn instead of the axes when no series has a point
   bool y_symlog_allowed = true;
+  bool y_symlog_forced = false;            // a log loss axis by choice (fit_axis's force_symlog)
 };
 
 struct Figure {
