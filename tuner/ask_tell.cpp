@@ -27,6 +27,10 @@ Suggestion suggest(const Study& study, const std::string& history_path, int q) {
     probe.start(now, ignored);
     if (probe.done()) out.stop_reason = probe.stop_reason();
   }
+  // Points handed out and still without a result once this one is recorded (a retry the state
+  // would queue for a failure is not handed out until the next `suggest`).
+  for (const auto& p : records.proposals)
+    if (p.job != match->job && pending(p)) ++told.pending;
   TunerState state(study, std::move(records), now);
   const auto request = state.request_for(q);
   ProposalEngine engine(study);
@@ -82,6 +86,10 @@ Told tell(const Study& study, const std::string& history_path, const TellInput& 
     told.suggested = false;
   }
 
+  // Points handed out and still without a result once this one is recorded (a retry the state
+  // would queue for a failure is not handed out until the next `suggest`).
+  for (const auto& p : records.proposals)
+    if (p.job != match->job && pending(p)) ++told.pending;
   TunerState state(study, std::move(records), now);
   JobOutcome outcome;
   outcome.job = match->job;
@@ -102,8 +110,6 @@ Told tell(const Study& study, const std::string& history_path, const TellInput& 
       log.finished(record->record);
       told.record = record->record;
     }
-  for (const auto& p : state.records().proposals)
-    if (state.extras(p.job)) ++told.pending;
   return told;
 }
 

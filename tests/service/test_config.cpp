@@ -173,7 +173,12 @@ rosen = { spec = "plugin:/opt/lib/rosen.so", config = "noise=0.1" }
 
 TEST_CASE("worker config: bad values are refused with the key named", "[config]") {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"gpus = 1", "unknown key 'gpus'"},
+      {"gpus = 1", "key 'gpus' (--gpus): must be a string"},
+      {"per_gpu = 0", "key 'per_gpu' (--per-gpu)"},
+      {"per_gpu = 65", "key 'per_gpu' (--per-gpu)"},
+      {"gpu_memory_growth_mib = -1", "key 'gpu_memory_growth_mib' (--gpu-memory-growth-mib)"},
+      {"gpus = \"all\"\ngpu = 1", "key 'gpus' (--gpus): give either gpus"},
+      {"gpu_count = 2", "unknown key 'gpu_count'"},
       {"gpu = -2", "key 'gpu' (--gpu)"},
       {"timeout = 0", "key 'timeout' (--timeout)"},
       {"timeout = \"1h\"", "key 'timeout' (--timeout): must be a number"},
