@@ -20,6 +20,9 @@
 #   P/share/doc/quante-carlo       README.md, copyright, changelog.Debian.gz
 #   P/share/man/man1               man pages from --help, when help2man is installed
 #   P/share/lintian/overrides      lintian's overrides (the 0700 keys folder is meant)
+#   P/include/quante, P/lib/libquante_*.a, P/lib/cmake/quante-carlo   the embedding API
+#                                  (install component dev, cmake/install_library.cmake): in the
+#                                  .deb too, one package rather than a separate -dev one
 include(GNUInstallDirs)
 
 install(TARGETS quante-broker quante-worker quante-tuner RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
