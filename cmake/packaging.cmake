@@ -20,6 +20,10 @@
 #   P/share/doc/quante-carlo       README.md, copyright, changelog.Debian.gz
 #   P/share/man/man1               man pages from --help, when help2man is installed
 #   P/share/lintian/overrides      lintian's overrides (the 0700 keys folder is meant)
+#   P/include/quante, P/lib/libquante_*.a, P/lib/cmake/quante-carlo   the embedding API, only with
+#                                  `cmake --install build --component dev` (EXCLUDE_FROM_ALL in
+#                                  cmake/install_library.cmake): not in the .deb, whose static
+#                                  libraries with debug info would make it 47 MB
 include(GNUInstallDirs)
 
 install(TARGETS quante-broker quante-worker quante-tuner RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
