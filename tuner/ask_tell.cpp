@@ -27,10 +27,6 @@ Suggestion suggest(const Study& study, const std::string& history_path, int q) {
     probe.start(now, ignored);
     if (probe.done()) out.stop_reason = probe.stop_reason();
   }
-  // Points handed out and still without a result once this one is recorded (a retry the state
-  // would queue for a failure is not handed out until the next `suggest`).
-  for (const auto& p : records.proposals)
-    if (p.job != match->job && pending(p)) ++told.pending;
   TunerState state(study, std::move(records), now);
   const auto request = state.request_for(q);
   ProposalEngine engine(study);
