@@ -64,7 +64,7 @@ for k in "${ks[@]}"; do
   pids+=("$worker")
   start=$(date +%s.%N)
   "$bin/quante-tuner" run "$work/study.toml" --broker "ipc://$work/f.sock" --history "$work/history.jsonl" \
-    --log-level warn >/dev/null 2>"$work/tuner.log" || { cat "$work/tuner.log" "$work/worker.log" >&2; exit 1; }
+    >/dev/null 2>"$work/tuner.log" || { cat "$work/tuner.log" "$work/worker.log" >&2; exit 1; }
   end=$(date +%s.%N)
   kill "$worker" "$broker" 2>/dev/null || true
   wait "$worker" "$broker" 2>/dev/null || true
