@@ -12,29 +12,13 @@
 #include <set>
 
 #include "farm.hpp"
+#include "scoped_env.hpp"
 
 using namespace quante::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 std::string study(int budget, const std::string& objective, const std::string& extra = "") {
   return "name = \"sharing\"\nobjective = \"" + objective + "\"\nbudget = " + std::to_string(budget) +

@@ -12,6 +12,9 @@
 #include "memory_guard.hpp"
 #include "objectives/objective.hpp"
 #include "process.hpp"
+#include "scoped_env.hpp"
+
+using quante::test::ScopedEnv;
 
 using namespace quante::worker;
 
@@ -48,24 +51,6 @@ TEST_CASE("out of memory is read from the error texts of CUDA, PyTorch, cuBLAS, 
   CHECK_FALSE(looks_like_out_of_memory("MemoryError"));  // the host's memory, not the GPU's
 }
 
-namespace {
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-}  // namespace
 
 TEST_CASE("fake GPUs: total memory per GPU and per-process holdings from files", "[gpu-sharing]") {
   quante::test::TempDir dir;

@@ -12,28 +12,13 @@
 #include <regex>
 
 #include "farm.hpp"
+#include "scoped_env.hpp"
 
 using namespace quante::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Sets an environment variable for the scope of a test (children inherit it).
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnv() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // The pids the supervisor logged for GPU `gpu`, in order.
 std::vector<pid_t> child_pids(const std::string& log, int gpu) {
