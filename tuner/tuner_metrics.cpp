@@ -27,17 +27,10 @@ std::string render_tuner_metrics(const TunerMetrics& m) {
 }
 
 TunerMetricsEndpoint::TunerMetricsEndpoint(const std::string& address, bool allow_remote)
-    : server_([&] {
-        http::ServerOptions o;
-        o.address = address;
-        o.allow_remote = allow_remote;
-        o.allow_option = "--metrics-allow-remote";
-        o.name = "metrics";
-        return o;
-      }()) {
+    : server_(metrics_server_options(address, allow_remote)) {
   server_.route("/metrics", [this](const http::Request&) {
     std::lock_guard lock(mutex_);
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", text_};
+    return http::Response{200, kPrometheusContentType, text_};
   });
   server_.start();
 }

@@ -143,9 +143,13 @@ void Worker::check_gpu_memory(const std::string& name) {
   auto guard = guards_.find(name);
   Objective* objective = objectives_.find(name);
   if (guard == guards_.end() || !guard->second.enabled() || !objective) return;
-  auto processes = objective->processes();
-  processes.push_back(::getpid());
-  const auto held = gpu_memory_held_mib(settings_.gpu, processes);
+  // The objective's own processes and this one (where an in-process objective's CUDA context lives).
+  auto held_by = [&](const Objective& o) {
+    auto processes = o.processes();
+    processes.push_back(::getpid());
+    return gpu_memory_held_mib(settings_.gpu, processes);
+  };
+  const auto held = held_by(*objective);
   if (!held) return;  // cannot be told here (no NVML): the guard stays quiet
   const auto verdict = guard->second.after_job(*held);
   if (!verdict.restart) return;
@@ -157,9 +161,7 @@ void Worker::check_gpu_memory(const std::string& name) {
     if (socket_) send(ready_message());  // registers again without it
     return;
   }
-  auto fresh_processes = objectives_.find(name)->processes();
-  fresh_processes.push_back(::getpid());
-  const auto after = gpu_memory_held_mib(settings_.gpu, fresh_processes);
+  const auto after = held_by(*objectives_.find(name));
   if (after && guard->second.still_held(*after)) {
     // Memory held by this very process (an in-process objective's leak) only goes with it.
     spdlog::error("GPU memory stays held after the restart ({} MiB); this worker process restarts", *after);
