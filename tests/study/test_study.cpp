@@ -181,6 +181,25 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
 }
 
+TEST_CASE("[resources] gpu_memory_gib: MiB for the broker, refused out of range or misspelt", "[study]") {
+  const std::string base =
+      "name = \"f\"\nobjective = \"o\"\nbudget = 10\n[space]\nx = { type = \"float\", low = 0.0, high = 1.0 }\n";
+  CHECK(std::get<quante::Study>(quante::parse_study(base, "s.toml")).min_gpu_memory_mib == 0);
+  CHECK(std::get<quante::Study>(quante::parse_study(base + "[resources]\ngpu_memory_gib = 16\n", "s.toml")).min_gpu_memory_mib ==
+        16384);
+  CHECK(std::get<quante::Study>(quante::parse_study(base + "[resources]\ngpu_memory_gib = 0.5\n", "s.toml")).min_gpu_memory_mib ==
+        512);
+  auto error_of = [&](const std::string& table) {
+    auto parsed = quante::parse_study(base + "[resources]\n" + table, "s.toml");
+    REQUIRE(std::holds_alternative<quante::StudyError>(parsed));
+    return std::get<quante::StudyError>(parsed).message;
+  };
+  CHECK_THAT(error_of("gpu_memory_gib = -1\n"),
+             Catch::Contains("s.toml: [resources]: 'gpu_memory_gib' must be between 0 and 65536"));
+  CHECK_THAT(error_of("gpu_memory_gib = \"16G\"\n"), Catch::Contains("'gpu_memory_gib' must be a number"));
+  CHECK_THAT(error_of("gpu_memory = 16\n"), Catch::Contains("gpu_memory"));
+}
+
 TEST_CASE("settings whose proposals could not finish are refused with the key named", "[study]") {
   const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
   CHECK(parse_ok(minimal(top + "batch = 256\nqueue_ahead = 256")).batch == 256);
