@@ -78,13 +78,4 @@ std::string escape_label(const std::string& value) {
   return out;
 }
 
-http::ServerOptions metrics_server_options(const std::string& address, bool allow_remote) {
-  http::ServerOptions options;
-  options.address = address;
-  options.allow_remote = allow_remote;
-  options.allow_option = "--metrics-allow-remote";
-  options.name = "metrics";
-  return options;
-}
-
 }  // namespace quante

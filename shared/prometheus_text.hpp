@@ -8,15 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "http_server.hpp"
-
 namespace quante {
-
-// The HTTP side of an exporter (the broker's and the tuner's /metrics): the content type of this
-// format, and the server options for `address`, a non-loopback one only with
-// --metrics-allow-remote (named in the refusal).
-inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
-http::ServerOptions metrics_server_options(const std::string& address, bool allow_remote);
 
 // Counts per bucket (upper bounds, "le"), kept non-cumulative; cumulated when written.
 class Histogram {

@@ -197,6 +197,7 @@ int main(int argc, char** argv) {
   CLI::App app{"quante-tuner: batch Bayesian optimisation of hyperparameters over a quante-carlo farm"};
   app.set_version_flag("--version", "quante-tuner 0.1.0");
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level before or after the subcommand (inherited by the subcommands below)
   std::string log_level;
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off (default: SPDLOG_LEVEL or info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "metrics_server.hpp"
+
 namespace quante::tuner {
 
 std::string render_tuner_metrics(const TunerMetrics& m) {
@@ -27,10 +29,10 @@ std::string render_tuner_metrics(const TunerMetrics& m) {
 }
 
 TunerMetricsEndpoint::TunerMetricsEndpoint(const std::string& address, bool allow_remote)
-    : server_(metrics_server_options(address, allow_remote)) {
+    : server_(http::metrics_server_options(address, allow_remote)) {
   server_.route("/metrics", [this](const http::Request&) {
     std::lock_guard lock(mutex_);
-    return http::Response{200, kPrometheusContentType, text_};
+    return http::Response{200, http::kPrometheusContentType, text_};
   });
   server_.start();
 }

@@ -124,7 +124,9 @@ TEST_CASE("suggest hands out pending points, tell records them, report counts th
   REQUIRE(third.status == 0);
   for (const auto& s : suggested(third.output)) CHECK_FALSE(points.count(s["params"].dump()));
 
-  const Ran report = tuner(dir, {"report", study, "--history", history, "--plot", "none", "--csv", dir.file("h.csv")});
+  // --log-level is taken after the subcommand as well as before it.
+  const Ran report = tuner(dir, {"report", study, "--history", history, "--plot", "none", "--csv", dir.file("h.csv"),
+                                 "--log-level", "warn"});
   CHECK(report.status == 0);
   CHECK_THAT(report.output, Catch::Contains("evaluations  3: 2 ok, 1 failed"));
   CHECK_THAT(report.output, Catch::Contains("best         loss 0.25"));
@@ -139,7 +141,8 @@ TEST_CASE("refused input exits 2 naming what is wrong; a torn last line is dropp
   for (const auto& command : std::vector<std::vector<std::string>>{
            {"--log-level", "verbose", "suggest", study, "--history", history},
            {"--log-level", "verbose", "report", study, "--history", history},
-           {"--log-level", "loud", "run", study, "--broker", "ipc://" + dir.file("none")}}) {
+           {"--log-level", "loud", "run", study, "--broker", "ipc://" + dir.file("none")},
+           {"run", study, "--broker", "ipc://" + dir.file("none"), "--log-level", "loud"}}) {
     const Ran r = tuner(dir, command);
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains("--log-level"));
