@@ -127,6 +127,7 @@ class BrokerState {
   void finish(JobEntry& job, protocol::Outcome outcome, TimePoint now, std::vector<Outgoing>& out);
   void send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out);
   void dispatch(TimePoint now, std::vector<Outgoing>& out);
+  protocol::JobStarted started_message(const std::string& job_id, const JobEntry& job) const;
   // Serves the job's objective and has the GPU memory its study asks for.
   static bool can_run(const WorkerEntry& worker, const protocol::Submit& submit);
   std::optional<std::string> idle_worker_for(const JobEntry& job) const;

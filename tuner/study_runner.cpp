@@ -57,10 +57,10 @@ struct StudyRunner::Impl {
   RateLimit bad_log{10};
   std::unique_ptr<TunerMetricsEndpoint> metrics_endpoint;
   TunerMetrics metrics;
-  // For the observer: jobs' workers as step reports name them, the broker's queue, what it last saw.
-  std::map<std::string, std::string> workers_of;
+  // For the observer: where jobs run (JOB_STARTED, step reports), the broker's queue, what it last saw.
+  std::map<std::string, RunningOn> running_on;
   int queued = 0;
-  std::uint64_t reports_seen = 0;
+  std::uint64_t changes_seen = 0;
   std::tuple<std::size_t, int, std::uint64_t> observed{};
 
   Impl(Study s, RunSettings r)
@@ -157,13 +157,14 @@ struct StudyRunner::Impl {
               s.max_steps = act.max_steps;
               s.rungs = act.rungs;
               s.min_gpu_memory_mib = study.min_gpu_memory_mib;
+              s.notify_started = static_cast<bool>(settings.observer);  // only a live view needs it
               send(s);
             } else if constexpr (std::is_same_v<T, action::JournalReport>) {
               log->reported(act.report);  // fsynced before the decision is sent
             } else if constexpr (std::is_same_v<T, action::RecordResult>) {
               log->finished(act.record);  // on disk before the broker is told to forget it
               const auto& r = act.record;
-              workers_of.erase(r.job);
+              running_on.erase(r.job);
               display.result_line(result_line(r), snapshot());
               publish_metrics();
             } else if constexpr (std::is_same_v<T, action::Ack>) {
@@ -220,9 +221,15 @@ struct StudyRunner::Impl {
       observe_epoch(heartbeat->epoch);
       workers = static_cast<int>(heartbeat->workers);
       queued = static_cast<int>(heartbeat->queued);
+    } else if (const auto* started = std::get_if<JobStarted>(&message)) {
+      if (state->is_in_flight(started->job_id)) {
+        running_on[started->job_id] = RunningOn{started->worker, static_cast<int>(started->gpu), unix_now()};
+        ++changes_seen;
+      }
     } else if (const auto* report = std::get_if<TrialReport>(&message)) {
-      if (!report->worker.empty()) workers_of[report->job_id] = report->worker;
-      ++reports_seen;
+      auto& on = running_on[report->job_id];
+      if (!report->worker.empty() && on.worker != report->worker) on = RunningOn{report->worker, -1, 0};
+      ++changes_seen;
       const auto decision = state->on_report(report->job_id, report->attempt, report->step, report->loss, unix_now(), out);
       apply(out);  // the report is journalled before the decision leaves
       send(TrialDecision{report->job_id, report->attempt, report->step, decision == ReportDecision::Continue});
@@ -260,10 +267,10 @@ struct StudyRunner::Impl {
   // Hands the observer a view when results, reports or jobs in flight changed (or when forced).
   void observe(bool force, bool finished = false) {
     if (!settings.observer) return;
-    const auto now = std::make_tuple(state->evaluations().size(), state->in_flight(), reports_seen);
+    const auto now = std::make_tuple(state->evaluations().size(), state->in_flight(), changes_seen);
     if (!force && now == observed) return;
     observed = now;
-    settings.observer(LiveView{study, *state, workers_of, workers, queued, unix_now(), finished});
+    settings.observer(LiveView{study, *state, running_on, workers, queued, unix_now(), finished});
   }
 
   RunSummary run(const StopSignal& stop) {
