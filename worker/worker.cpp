@@ -263,6 +263,25 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
   return true;
 }
 
+void Worker::receive_all() {
+  while (socket_) {
+    auto frames = try_recv(*socket_);
+    if (!frames) break;
+    liveness_.heard(Clock::now());
+    auto decoded = decode(Link::Worker, *frames);
+    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
+      continue;
+    }
+    try {
+      handle(std::get<Message>(decoded));
+      if (!refused_) backoff_.reset();  // a refusal keeps doubling it
+    } catch (const std::exception& e) {
+      if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
+    }
+  }
+}
+
 int Worker::run(const StopSignal& stop) {
   connect();
   notify_ready();
@@ -281,22 +300,7 @@ int Worker::run(const StopSignal& stop) {
     if (items[2].revents & ZMQ_POLLIN) break;
     if (items[3].revents & ZMQ_POLLIN) on_report();
     if (items[1].revents & ZMQ_POLLIN) on_finished(stop);
-    if (items[0].revents & ZMQ_POLLIN) {
-      while (auto frames = try_recv(*socket_)) {
-        liveness_.heard(Clock::now());
-        auto decoded = decode(Link::Worker, *frames);
-        if (auto* error = std::get_if<DecodeError>(&decoded)) {
-          if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
-          continue;
-        }
-        try {
-          handle(std::get<Message>(decoded));
-          if (!refused_) backoff_.reset();  // a refusal keeps doubling it
-        } catch (const std::exception& e) {
-          if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
-        }
-      }
-    }
+    if (items[0].revents & ZMQ_POLLIN) receive_all();
     const auto after = Clock::now();
     if (after >= job_deadline_ && !deadline_hit_) {
       deadline_hit_ = true;
@@ -310,7 +314,9 @@ int Worker::run(const StopSignal& stop) {
       send(beat);
       liveness_.beat_sent(after);
     }
-    const bool broker_silent = liveness_.silent(after);
+    // What waits unread counts as heard: the loop may have been held (a crashed job's stop grace).
+    if (liveness_.silent(after) && socket_) receive_all();
+    const bool broker_silent = liveness_.silent(Clock::now());
     if (broker_silent || refused_) {
       if (broker_silent)
         spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.current().count());

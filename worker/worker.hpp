@@ -36,6 +36,8 @@ class Worker {
   void connect();
   void send(const protocol::Message& message);
   void handle(const protocol::Message& message);
+  // Reads and handles every message waiting on the socket (each one counts as hearing the broker).
+  void receive_all();
   void on_job(const protocol::Job& job);
   void on_finished(const StopSignal& stop);
   // True when a stop has come or comes within kStopGrace.
