@@ -314,10 +314,6 @@ class CommandLine {
   PendingNumbers pending_ = std::make_shared<PendingNumbers::element_type>();
 };
 
-}  // namespace quante::config_detail
-
-namespace quante::config_detail {
-
 // Fills `config` from the file that --config names in argv, if any, before the command line is
 // parsed (so that the file gives the defaults the command line then overrides). On a refused
 // file it prints "PROGRAM: bad config: ..." and returns false (the main then exits 2).
