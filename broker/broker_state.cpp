@@ -4,13 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "liveness.hpp"
 #include "printable.hpp"
 
 namespace quante::broker {
 
 using namespace quante::protocol;
 
-BrokerState::BrokerState(BrokerSettings settings, std::uint64_t epoch) : settings_(std::move(settings)), epoch_(epoch) {}
+BrokerState::BrokerState(BrokerConfig settings, std::uint64_t epoch) : settings_(std::move(settings)), epoch_(epoch) {}
 
 void BrokerState::on_worker(const std::string& identity, const Message& message, TimePoint now, std::vector<Outgoing>& out) {
   if (const auto* ready = std::get_if<Ready>(&message)) {
@@ -453,10 +454,9 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
 }
 
 void BrokerState::tick(TimePoint now, std::vector<Outgoing>& out) {
-  const auto liveness = settings_.heartbeat * settings_.liveness;
   std::vector<std::string> expired;
   for (const auto& [identity, w] : workers_)
-    if (now - w.last_seen > liveness) expired.push_back(identity);
+    if (Liveness::silent_since(w.last_seen, now, settings_.heartbeat, settings_.liveness)) expired.push_back(identity);
   for (const auto& identity : expired) forget_worker(identity, true, now, out);
 
   // Held results: re-sent until acknowledged, at most max_result_resends times (then only held,

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "json_params.hpp"
+#include "liveness.hpp"
 #include "progress.hpp"
 #include "proposal_thread.hpp"
 #include "protocol.hpp"
@@ -21,6 +22,9 @@ using namespace quante::protocol;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// A silent broker is reconnected to after one heartbeat, then 2, 4, ... up to this (reliability.md).
+constexpr std::chrono::milliseconds kReconnectMax{32000};
 
 JobOutcome outcome_of(const Outcome& o) {
   JobOutcome r;
@@ -48,7 +52,9 @@ struct StudyRunner::Impl {
   ProposalThread proposals;
   zmq::context_t context{1};
   std::unique_ptr<zmq::socket_t> socket;
-  Clock::time_point last_heard{}, next_heartbeat{};
+  Liveness liveness{settings.heartbeat, settings.liveness};  // the broker's, and our next heartbeat
+  Backoff backoff{settings.heartbeat, kReconnectMax};          // before reconnecting to a silent broker
+  std::optional<Clock::time_point> reconnect_at;               // a reconnect waiting out its back-off
   std::uint64_t epoch = 0;
   int workers = 0;
   std::string unservable;                // why no worker can run the study's jobs, as last told
@@ -118,13 +124,9 @@ struct StudyRunner::Impl {
 
   void connect() {
     if (socket) socket->close();
-    socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
-    socket->set(zmq::sockopt::linger, 0);
-    socket->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
-    apply_client_security(*socket, settings.security);
-    socket->connect(settings.broker);
-    last_heard = Clock::now();
-    next_heartbeat = last_heard;
+    socket = make_dealer(context, settings.security, settings.broker);
+    liveness.connected(Clock::now());
+    reconnect_at.reset();
     epoch = 0;
   }
 
@@ -294,8 +296,7 @@ struct StudyRunner::Impl {
         break;
       }
       const auto now = Clock::now();
-      const auto liveness_deadline = last_heard + settings.heartbeat * settings.liveness;
-      const auto wake = std::min(next_heartbeat, liveness_deadline);
+      const auto wake = reconnect_at ? std::min(liveness.next_beat(), *reconnect_at) : liveness.next_deadline();
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
       zmq::pollitem_t items[] = {{socket->handle(), 0, ZMQ_POLLIN, 0},
                                  {nullptr, stop.fd(), ZMQ_POLLIN, 0},
@@ -307,7 +308,9 @@ struct StudyRunner::Impl {
         while (!state->done()) {
           auto frames = try_recv(*socket);
           if (!frames) break;
-          last_heard = Clock::now();
+          liveness.heard(Clock::now());
+          backoff.reset();
+          reconnect_at.reset();  // the broker is back: no reconnect
           auto decoded = decode(Link::Tuner, *frames);
           if (auto* error = std::get_if<DecodeError>(&decoded)) {
             if (bad_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
@@ -319,17 +322,22 @@ struct StudyRunner::Impl {
       observe(false);
       if (state->done()) break;
       const auto after = Clock::now();
-      if (after >= next_heartbeat) {
+      if (liveness.beat_due(after)) {
         send(Heartbeat{});
-        next_heartbeat = after + settings.heartbeat;
+        liveness.beat_sent(after);
         state->tick(unix_now(), out);  // re-submits unacknowledged jobs, max_seconds
         apply(out);
         display.update(snapshot());
         publish_metrics();
         observe(true);
       }
-      if (!state->done() && after >= last_heard + settings.heartbeat * settings.liveness) {
-        spdlog::warn("broker at {} silent for {} heartbeats; reconnecting", settings.broker, settings.liveness);
+      if (!state->done() && !reconnect_at && liveness.silent(after)) {
+        const auto wait = backoff.next();
+        spdlog::warn("broker at {} silent for {} heartbeats; reconnecting in {} ms", settings.broker, settings.liveness,
+                     wait.count());
+        reconnect_at = after + wait;
+      }
+      if (!state->done() && reconnect_at && after >= *reconnect_at) {
         connect();
         state->on_broker_restart(unix_now(), out);
         apply(out);

@@ -18,7 +18,7 @@ namespace {
 constexpr std::uint64_t kEpoch = 42;
 
 struct Fixture {
-  BrokerSettings settings;
+  BrokerConfig settings;
   TimePoint now = TimePoint{} + 1000s;
   std::unique_ptr<BrokerState> state;
   std::vector<Outgoing> out;
