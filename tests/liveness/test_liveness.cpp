@@ -58,7 +58,7 @@ TEST_CASE("backoff: the first value, doubling, capped, and back to the first aft
   CHECK(backoff.current() == 2000ms);
 }
 
-TEST_CASE("backoff: a ceiling below the first value is the first value; a ceiling that is not a power of two holds", "[liveness]") {
+TEST_CASE("backoff: a ceiling below the first value is the first value, a ceiling that is not a power of two holds", "[liveness]") {
   Backoff low(500ms, 100ms);
   CHECK(low.next() == 500ms);
   CHECK(low.next() == 500ms);

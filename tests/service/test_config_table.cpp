@@ -64,7 +64,7 @@ std::optional<ConfigError> command_line(Sample& config, std::vector<std::string>
 
 }  // namespace
 
-TEST_CASE("config table: the struct's defaults stand when the file is empty; every key is read", "[config]") {
+TEST_CASE("config table: the struct's defaults stand when the file is empty, every key is read", "[config]") {
   const auto empty = std::get<Sample>(sample_table().parse("", "sample.toml"));
   CHECK(empty.beat == 250ms);
   CHECK(empty.slots == 4);
