@@ -242,7 +242,7 @@ void score_batch(const GaussianProcess& gp, const Eigen::MatrixXd& pending, std:
   result.qei_mc = mc.value;
   result.qei_mc_error = mc.std_error;
   result.log_qei = qlogei(p.mean, p.cov, gp.incumbent(), sobol_normal(options.mc_samples, m, derive_seed(seed, 3)), false).value;
-  if (options.report_exact) {
+  if (options.report_exact && m <= options.report_exact_max) {
     MvnCdfOptions mvn;
     mvn.abs_tolerance = options.report_tolerance;
     // Genz's cost grows with the batch: 2m CDFs of dimension m - 1 and m, each point of each
@@ -381,6 +381,13 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   if (any_continuous && options.max_iterations > 0) {
     LBFGSpp::LBFGSBParam<double> param;
     param.max_iterations = options.max_iterations;
+    if (options.joint_full_q > 0 && q > options.joint_full_q) {
+      param.max_iterations = std::max(std::min(options.joint_min_iterations, options.max_iterations),
+                                      options.max_iterations * options.joint_full_q / q);
+      // The starts beyond what the threads run at once, with the fewest screened value, go.
+      const auto keep = static_cast<std::size_t>(std::max(options.joint_large_starts, 1));
+      if (candidates.size() > keep) candidates.resize(keep);
+    }
     param.epsilon = 1e-6;
     param.epsilon_rel = 1e-6;
     param.past = 3;
