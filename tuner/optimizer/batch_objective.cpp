@@ -13,6 +13,10 @@ BatchObjective::BatchObjective(const GaussianProcess& gp, Eigen::MatrixXd pendin
     : pending_(gp, pending), samples_(std::move(base_samples)), kind_(kind),
       incumbent_(gp.incumbent()) {}
 
+BatchObjective::BatchObjective(PendingBlock pending, Eigen::MatrixXd base_samples, BatchAcquisitionKind kind)
+    : pending_(std::move(pending)), samples_(std::move(base_samples)), kind_(kind),
+      incumbent_(pending_.gp().incumbent()) {}
+
 double BatchObjective::value(const Eigen::MatrixXd& x_new) const {
   const Posterior p = pending_.posterior(x_new);
   const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());

@@ -23,6 +23,10 @@ class BatchObjective {
   // base_samples: N x (q + pending.rows()) standard normals, held fixed (common random numbers).
   BatchObjective(const GaussianProcess& gp, Eigen::MatrixXd pending, Eigen::MatrixXd base_samples,
                  BatchAcquisitionKind kind = BatchAcquisitionKind::QLogEI);
+  // The same with the pending block already computed (the batch optimizer shares it with its
+  // candidate pool's posterior).
+  BatchObjective(PendingBlock pending, Eigen::MatrixXd base_samples,
+                 BatchAcquisitionKind kind = BatchAcquisitionKind::QLogEI);
 
   int pending_count() const { return static_cast<int>(pending_.size()); }
   double value(const Eigen::MatrixXd& x_new) const;

@@ -13,6 +13,7 @@
 #include "batch_objective.hpp"
 #include "exclusion_zone.hpp"
 #include "parallel_for.hpp"
+#include "pending_block.hpp"
 #include "qei_exact.hpp"
 #include "qei_monte_carlo.hpp"
 #include "qlogei.hpp"
@@ -276,10 +277,11 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   // 1. Pool and its joint posterior with the pending points.
   const std::vector<Eigen::VectorXd> pool = candidate_pool(gp, space, evaluated, zone, seed, options);
   const int P = static_cast<int>(pool.size());
-  Eigen::MatrixXd pool_and_pending(P + p, d);
-  for (int i = 0; i < P; ++i) pool_and_pending.row(i) = pool[static_cast<std::size_t>(i)].transpose();
-  if (p > 0) pool_and_pending.bottomRows(p) = pending;
-  const Posterior joint = gp.posterior(pool_and_pending);
+  Eigen::MatrixXd pool_rows(P, d);
+  for (int i = 0; i < P; ++i) pool_rows.row(i) = pool[static_cast<std::size_t>(i)].transpose();
+  // The pending points' posterior terms, once: for the pool's joint posterior and every L-BFGS-B step.
+  const PendingBlock pending_block(gp, pending);
+  const Posterior joint = pending_block.posterior(pool_rows);
   const double incumbent = gp.incumbent();
   const PoolScreen screen(joint, P, p, incumbent,
                           sobol_normal(options.screen_mc_samples, q + p, derive_seed(seed, 4)));
@@ -377,7 +379,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     }
   }
   const Eigen::MatrixXd z_opt = sobol_normal(options.mc_samples, q + p, derive_seed(seed, 3));
-  const BatchObjective objective(gp, pending, z_opt, BatchAcquisitionKind::QLogEI);
+  const BatchObjective objective(pending_block, z_opt, BatchAcquisitionKind::QLogEI);
   if (any_continuous && options.max_iterations > 0) {
     LBFGSpp::LBFGSBParam<double> param;
     param.max_iterations = options.max_iterations;

@@ -24,6 +24,7 @@ class PendingBlock {
   // pending: p x d (may have no rows). The GP must outlive the block and not change.
   PendingBlock(const GaussianProcess& gp, const Eigen::MatrixXd& pending);
 
+  const GaussianProcess& gp() const { return gp_; }
   Eigen::Index size() const { return pending_.rows(); }
   const Eigen::MatrixXd& points() const { return pending_; }
 
