@@ -63,12 +63,16 @@ namespace {
 // path for a matrix right-hand side packs the whole n x n factor on every call (32 MB at
 // n = 2000), which made a solve with one column ~7 times slower than the vector path that
 // streams the factor once; an L-BFGS-B step on one or a few new points is exactly that case.
-// Up to kColumnwiseSolve columns go through the vector path one by one.
+// Up to kColumnwiseSolve columns go through the vector path one by one, from kColumnwiseRows
+// observations on: below, the packing costs little, and small models keep the exact rounding of
+// before (the two paths sum in different orders, and an optimisation trajectory amplifies the
+// last bit: bench_optimizer_quality's seeds would all move, by chance alone).
 constexpr Eigen::Index kColumnwiseSolve = 4;
+constexpr Eigen::Index kColumnwiseRows = 500;
 
 template <int Mode, class Factor>
 void triangular_solve_in_place(const Factor& L, Eigen::MatrixXd& B) {
-  if (B.cols() <= kColumnwiseSolve) {
+  if (B.cols() <= kColumnwiseSolve && L.rows() >= kColumnwiseRows) {
     for (Eigen::Index c = 0; c < B.cols(); ++c) {
       auto column = B.col(c);
       L.template triangularView<Mode>().solveInPlace(column);
