@@ -106,3 +106,25 @@ TEST_CASE("GaussianProcess::solve applies K^-1 and refuses a wrong height", "[gp
   CHECK((mean - gp.predict_mean(probe)).cwiseAbs().maxCoeff() < 1e-9);
   CHECK_THROWS_AS(gp.solve(Eigen::MatrixXd::Ones(3, 1)), std::invalid_argument);
 }
+
+TEST_CASE("GaussianProcess: the column-wise solves of large models agree with the matrix path", "[gp][scale]") {
+  // From 500 observations a posterior of at most 4 points solves column by column; 5 points or
+  // more take Eigen's matrix path. The first rows of a 6-point posterior are the reference.
+  const GaussianProcess gp = fitted_gp(600, 3, 21);
+  Rng rng(4);
+  const Eigen::MatrixXd six = uniform_rows(6, 3, rng);
+  const Posterior ref = gp.posterior(six);
+  const Posterior two = gp.posterior(six.topRows(2));
+  CHECK((two.mean - ref.mean.head(2)).cwiseAbs().maxCoeff() < 1e-9);
+  CHECK((two.cov - ref.cov.topLeftCorner(2, 2)).cwiseAbs().maxCoeff() < 1e-9);
+  const PosteriorWithGradient ref_g = gp.posterior_with_gradient(six, 2);
+  const PosteriorWithGradient two_g = gp.posterior_with_gradient(six.topRows(2));
+  CHECK((two_g.gradient.mean - ref_g.gradient.mean).cwiseAbs().maxCoeff() < 1e-9);
+  for (std::size_t i = 0; i < 2; ++i)
+    CHECK((two_g.gradient.cov[i] - ref_g.gradient.cov[i].leftCols(2)).cwiseAbs().maxCoeff() < 1e-9);
+  const Eigen::MatrixXd B = gp.kernel().cross(gp.inputs(), six);
+  // K^-1 B itself carries the conditioning of K (little noise: ~1e7 here), so two summation
+  // orders agree to ~cond(K) * eps relative, not to the 1e-9 of the posteriors above.
+  const Eigen::MatrixXd full = gp.solve(B).leftCols(3);
+  CHECK((gp.solve(B.leftCols(3)) - full).cwiseAbs().maxCoeff() < 1e-6 * full.cwiseAbs().maxCoeff());
+}
