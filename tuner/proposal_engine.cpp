@@ -174,7 +174,9 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.seed = study_.seed * 1000003 + round;
     const opt::Proposal proposal = impl_->proposer.propose(request);
     batch.method = proposal.method;
+    // The exact qEI where the optimizer computed it (small batches), else its MC estimate.
     if (std::isfinite(proposal.qei_exact)) batch.qei = proposal.qei_exact;
+    else if (std::isfinite(proposal.qei_mc)) batch.qei = proposal.qei_mc;
     take(proposal.points);
   }
   // Beyond the initial design, or where it ran out of distinct points: fresh Sobol draws.

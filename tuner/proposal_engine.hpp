@@ -17,7 +17,7 @@ namespace quante::tuner {
 struct ProposalBatch {
   std::vector<Params> points;
   std::string method;               // "initial", "qei", "random_batches", "random"
-  std::optional<double> qei;        // exact qEI of the batch (GP methods)
+  std::optional<double> qei;        // qEI of the batch (GP methods): exact for small batches, else MC
 };
 
 class ProposalEngine {

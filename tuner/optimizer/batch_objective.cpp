@@ -10,18 +10,15 @@ namespace quante::opt {
 
 BatchObjective::BatchObjective(const GaussianProcess& gp, Eigen::MatrixXd pending,
                                Eigen::MatrixXd base_samples, BatchAcquisitionKind kind)
-    : gp_(gp), pending_(std::move(pending)), samples_(std::move(base_samples)), kind_(kind),
+    : pending_(gp, pending), samples_(std::move(base_samples)), kind_(kind),
       incumbent_(gp.incumbent()) {}
 
-Eigen::MatrixXd BatchObjective::joint_inputs(const Eigen::MatrixXd& x_new) const {
-  Eigen::MatrixXd all(x_new.rows() + pending_.rows(), x_new.cols());
-  all.topRows(x_new.rows()) = x_new;
-  if (pending_.rows() > 0) all.bottomRows(pending_.rows()) = pending_;
-  return all;
-}
+BatchObjective::BatchObjective(PendingBlock pending, Eigen::MatrixXd base_samples, BatchAcquisitionKind kind)
+    : pending_(std::move(pending)), samples_(std::move(base_samples)), kind_(kind),
+      incumbent_(pending_.gp().incumbent()) {}
 
 double BatchObjective::value(const Eigen::MatrixXd& x_new) const {
-  const Posterior p = gp_.posterior(joint_inputs(x_new));
+  const Posterior p = pending_.posterior(x_new);
   const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());
   return kind_ == BatchAcquisitionKind::QLogEI ? qlogei(p.mean, p.cov, incumbent_, z, false).value
                                                : qei_monte_carlo(p.mean, p.cov, incumbent_, z, false).value;
@@ -29,7 +26,7 @@ double BatchObjective::value(const Eigen::MatrixXd& x_new) const {
 
 double BatchObjective::value_and_gradient(const Eigen::MatrixXd& x_new, Eigen::MatrixXd& gradient) const {
   // One call for the posterior and its input gradient: they share k(X, Xq) and the solves.
-  const PosteriorWithGradient pwg = gp_.posterior_with_gradient(joint_inputs(x_new), x_new.rows());
+  const PosteriorWithGradient pwg = pending_.posterior_with_gradient(x_new);
   const Posterior& p = pwg.posterior;
   const PosteriorGradient& pg = pwg.gradient;
   const Eigen::MatrixXd z = samples_.leftCols(p.mean.size());

@@ -4,12 +4,15 @@
 //               + sum_{b != i} 2 G_ib d Sigma_ib / d x_i + G_ii d Sigma_ii / d x_i,
 // G the symmetric covariance gradient of the MC acquisition (reparameterisation.hpp) and the
 // posterior derivatives from GaussianProcess::posterior_gradient. Pending points are rows of the
-// joint posterior that take part in the max but are not variables (no gradient flows to them).
+// joint posterior that take part in the max but are not variables (no gradient flows to them);
+// their own posterior terms are computed once (pending_block.hpp), so a step costs O(n^2 q) in
+// the GP, not O(n^2 (q + p)).
 #pragma once
 
 #include <Eigen/Core>
 
 #include "gaussian_process.hpp"
+#include "pending_block.hpp"
 
 namespace quante::opt {
 
@@ -20,17 +23,18 @@ class BatchObjective {
   // base_samples: N x (q + pending.rows()) standard normals, held fixed (common random numbers).
   BatchObjective(const GaussianProcess& gp, Eigen::MatrixXd pending, Eigen::MatrixXd base_samples,
                  BatchAcquisitionKind kind = BatchAcquisitionKind::QLogEI);
+  // The same with the pending block already computed (the batch optimizer shares it with its
+  // candidate pool's posterior).
+  BatchObjective(PendingBlock pending, Eigen::MatrixXd base_samples,
+                 BatchAcquisitionKind kind = BatchAcquisitionKind::QLogEI);
 
-  int pending_count() const { return static_cast<int>(pending_.rows()); }
+  int pending_count() const { return static_cast<int>(pending_.size()); }
   double value(const Eigen::MatrixXd& x_new) const;
   // Value, and d value / d x_new (q x d) in `gradient`.
   double value_and_gradient(const Eigen::MatrixXd& x_new, Eigen::MatrixXd& gradient) const;
 
  private:
-  Eigen::MatrixXd joint_inputs(const Eigen::MatrixXd& x_new) const;
-
-  const GaussianProcess& gp_;
-  Eigen::MatrixXd pending_;
+  PendingBlock pending_;
   Eigen::MatrixXd samples_;
   BatchAcquisitionKind kind_;
   double incumbent_;

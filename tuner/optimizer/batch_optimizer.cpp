@@ -13,6 +13,7 @@
 #include "batch_objective.hpp"
 #include "exclusion_zone.hpp"
 #include "parallel_for.hpp"
+#include "pending_block.hpp"
 #include "qei_exact.hpp"
 #include "qei_monte_carlo.hpp"
 #include "qlogei.hpp"
@@ -242,7 +243,7 @@ void score_batch(const GaussianProcess& gp, const Eigen::MatrixXd& pending, std:
   result.qei_mc = mc.value;
   result.qei_mc_error = mc.std_error;
   result.log_qei = qlogei(p.mean, p.cov, gp.incumbent(), sobol_normal(options.mc_samples, m, derive_seed(seed, 3)), false).value;
-  if (options.report_exact) {
+  if (options.report_exact && m <= options.report_exact_max) {
     MvnCdfOptions mvn;
     mvn.abs_tolerance = options.report_tolerance;
     // Genz's cost grows with the batch: 2m CDFs of dimension m - 1 and m, each point of each
@@ -276,10 +277,11 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   // 1. Pool and its joint posterior with the pending points.
   const std::vector<Eigen::VectorXd> pool = candidate_pool(gp, space, evaluated, zone, seed, options);
   const int P = static_cast<int>(pool.size());
-  Eigen::MatrixXd pool_and_pending(P + p, d);
-  for (int i = 0; i < P; ++i) pool_and_pending.row(i) = pool[static_cast<std::size_t>(i)].transpose();
-  if (p > 0) pool_and_pending.bottomRows(p) = pending;
-  const Posterior joint = gp.posterior(pool_and_pending);
+  Eigen::MatrixXd pool_rows(P, d);
+  for (int i = 0; i < P; ++i) pool_rows.row(i) = pool[static_cast<std::size_t>(i)].transpose();
+  // The pending points' posterior terms, once: for the pool's joint posterior and every L-BFGS-B step.
+  const PendingBlock pending_block(gp, pending);
+  const Posterior joint = pending_block.posterior(pool_rows);
   const double incumbent = gp.incumbent();
   const PoolScreen screen(joint, P, p, incumbent,
                           sobol_normal(options.screen_mc_samples, q + p, derive_seed(seed, 4)));
@@ -377,10 +379,17 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     }
   }
   const Eigen::MatrixXd z_opt = sobol_normal(options.mc_samples, q + p, derive_seed(seed, 3));
-  const BatchObjective objective(gp, pending, z_opt, BatchAcquisitionKind::QLogEI);
+  const BatchObjective objective(pending_block, z_opt, BatchAcquisitionKind::QLogEI);
   if (any_continuous && options.max_iterations > 0) {
     LBFGSpp::LBFGSBParam<double> param;
     param.max_iterations = options.max_iterations;
+    if (options.joint_full_q > 0 && q > options.joint_full_q) {
+      param.max_iterations = std::max(std::min(options.joint_min_iterations, options.max_iterations),
+                                      options.max_iterations * options.joint_full_q / q);
+      // The starts beyond what the threads run at once, with the fewest screened value, go.
+      const auto keep = static_cast<std::size_t>(std::max(options.joint_large_starts, 1));
+      if (candidates.size() > keep) candidates.resize(keep);
+    }
     param.epsilon = 1e-6;
     param.epsilon_rel = 1e-6;
     param.past = 3;

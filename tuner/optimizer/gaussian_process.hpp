@@ -101,6 +101,9 @@ class GaussianProcess {
   PosteriorWithGradient posterior_with_gradient(const Eigen::MatrixXd& Xq,
                                                 Eigen::Index gradient_rows = -1) const;
   Eigen::VectorXd predict_mean(const Eigen::MatrixXd& Xq) const;  // cheap, no covariance
+  // Added: K^-1 B for B with n rows (two triangular solves with the kept factor), for callers
+  // that cache posterior terms of fixed points (pending_block.hpp).
+  Eigen::MatrixXd solve(const Eigen::MatrixXd& B) const;
   double incumbent() const;      // min of the transformed training targets (EI threshold)
   double transform_loss(double y) const;  // raw loss -> transformed units (NaN outside domain)
   double untransform_loss(double z) const;  // transformed units -> raw loss
