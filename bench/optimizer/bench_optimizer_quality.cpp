@@ -16,6 +16,7 @@
 //   bench_optimizer_quality [--seeds N] [--functions a,b,...] [--methods a,b,...] [--variants a,b,...]
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
+//                           [--impute-failures 0|1]
 //                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
 //                           [--transform standardize|power|rank_normal|log] [--prior-mean max|mean]
 //                           [--per-seed 1]
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
   GpOptions gp;
   int refit_every = ProposerOptions{}.refit_every;
   double refit_growth = ProposerOptions{}.refit_growth;
+  bool impute_failures = ProposerOptions{}.impute_failures;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--raw-samples") == 0) batch.raw_samples = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--restarts") == 0) batch.restarts = std::atoi(argv[i + 1]);
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--refit-every") == 0) refit_every = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--refit-growth") == 0) refit_growth = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--gp-restarts") == 0) gp.restarts = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--impute-failures") == 0) impute_failures = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--prior-mean") == 0) {
       const auto m = parse_prior_mean(argv[i + 1]);
       if (!m) {
@@ -189,6 +192,7 @@ int main(int argc, char** argv) {
           opts.batch = batch;
           opts.refit_every = refit_every;
           opts.refit_growth = refit_growth;
+          opts.impute_failures = impute_failures;
           Proposer proposer(DesignSpace::continuous(d), gp, opts);
           Rng rng(static_cast<std::uint64_t>(s) * 7919 + 17);
           const int n0 = 2 * d;

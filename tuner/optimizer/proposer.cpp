@@ -124,16 +124,26 @@ Proposal Proposer::propose(const ProposalRequest& r) {
     return out;
   }
 
+  // The observations the model is fitted on: the successes, after the failed points imputed
+  // at the worst loss when there are any (see proposer.hpp).
+  Eigen::MatrixXd fit_X = X;
+  Eigen::VectorXd fit_y = r.y;
+  if (options_.impute_failures && failed.rows() > 0) {
+    fit_X.resize(failed.rows() + X.rows(), d);
+    fit_X << failed, X;
+    fit_y.resize(fit_X.rows());
+    fit_y << Eigen::VectorXd::Constant(failed.rows(), r.y.maxCoeff()), r.y;
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  update_model(X, r.y, derive_seed(r.seed, 13), out);
+  update_model(fit_X, fit_y, derive_seed(r.seed, 13), out);
   const auto t1 = std::chrono::steady_clock::now();
   out.fit_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   BatchResult b;
   if (options_.method == ProposalMethod::RandomBatches) {
-    b = random_batches(gp_, space_, X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
+    b = random_batches(gp_, space_, fit_X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
     out.method = "random_batches";
   } else {
-    b = optimize_batch(gp_, space_, X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
+    b = optimize_batch(gp_, space_, fit_X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
     out.method = "qei";
   }
   out.acquisition_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();

@@ -5,6 +5,12 @@
 // original tool: best of N random batches by MC qEI, random_baseline.hpp) and "random".
 // With fewer than two successful evaluations the model is not fitted: the points come from a
 // scrambled Sobol design (method "sobol").
+// Failed evaluations teach the model (issue 14; ProposerOptions::impute_failures): each enters
+// the fit as an observation at the worst loss seen, so the GP's mean is pulled to the worst and
+// its variance collapses around it, over the GP's own lengthscales (which grow with the
+// dimension) and through its kernel across categorical levels; qLogEI there drops accordingly.
+// The failed points go first, [failed; X], so that new successes still extend the model by
+// rank-one updates.
 #pragma once
 
 #include <Eigen/Core>
@@ -37,6 +43,9 @@ struct ProposerOptions {
   // every call that adds a point (no rank-one updates).
   int refit_every = 4;
   double refit_growth = 0.04;
+  // Failed points enter the fit at the worst successful loss seen (see the top of this file);
+  // false: they are only kept out of proposals by BatchOptimizerOptions::failed_radius.
+  bool impute_failures = true;
 };
 
 struct ProposalRequest {
