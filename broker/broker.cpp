@@ -29,7 +29,7 @@ constexpr std::size_t kFlushBurst = 64;
 
 }  // namespace
 
-Broker::Broker(BrokerSettings settings)
+Broker::Broker(BrokerConfig settings)
     : settings_(std::move(settings)),
       context_(1),
       security_(context_, settings_.security),

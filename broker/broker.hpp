@@ -8,7 +8,7 @@
 
 #include <zmq.hpp>
 
-#include "broker_settings.hpp"
+#include "broker_config.hpp"
 #include "metrics_endpoint.hpp"
 #include "broker_state.hpp"
 #include "stop_signal.hpp"
@@ -17,7 +17,7 @@ namespace quante::broker {
 
 class Broker {
  public:
-  explicit Broker(BrokerSettings settings);
+  explicit Broker(BrokerConfig settings);
   // Serves until `stop` fires.
   void run(const StopSignal& stop);
 
@@ -35,7 +35,7 @@ class Broker {
   bool admitted(protocol::Link link, const std::string& identity, zmq::message_t& first_frame,
                 const protocol::Message& message, std::chrono::steady_clock::time_point now);
 
-  BrokerSettings settings_;
+  BrokerConfig settings_;
   zmq::context_t context_;
   ServerSecurityContext security_;
   zmq::socket_t frontend_;

@@ -4,13 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "liveness.hpp"
 #include "printable.hpp"
 
 namespace quante::broker {
 
 using namespace quante::protocol;
 
-BrokerState::BrokerState(BrokerSettings settings, std::uint64_t epoch) : settings_(std::move(settings)), epoch_(epoch) {}
+BrokerState::BrokerState(BrokerConfig settings, std::uint64_t epoch) : settings_(std::move(settings)), epoch_(epoch) {}
 
 void BrokerState::on_worker(const std::string& identity, const Message& message, TimePoint now, std::vector<Outgoing>& out) {
   if (const auto* ready = std::get_if<Ready>(&message)) {
@@ -247,9 +248,12 @@ void BrokerState::handle_submit(const std::string& identity, const Submit& submi
   if (it != jobs_.end()) {
     // Re-submission (tuner restarted or lost track): rebind, and hand over a finished result.
     rebind_tuner(it->second, identity);
+    it->second.submit.notify_started = submit.notify_started;
     out.push_back({Link::Tuner, identity,
                    SubmitAck{submit.job_id, epoch_, true, "",
                              it->second.state == JobState::Queued ? why_unservable(it->second.submit) : ""}});
+    if (it->second.state == JobState::Running && submit.notify_started)  // a restarted tuner learns where it runs
+      out.push_back({Link::Tuner, identity, started_message(submit.job_id, it->second)});
     if (it->second.state == JobState::Done) {
       it->second.resends = 0;
       send_result(it->second, now, out);
@@ -399,6 +403,12 @@ std::string BrokerState::why_unservable(const Submit& submit) const {
          " MiB)";
 }
 
+JobStarted BrokerState::started_message(const std::string& job_id, const JobEntry& job) const {
+  const auto worker = workers_.find(job.worker);
+  if (worker == workers_.end()) return JobStarted{job_id, job.attempt, "", -1};
+  return JobStarted{job_id, job.attempt, worker->second.ready.name, worker->second.ready.gpu};
+}
+
 void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
   // Round robin over studies: start after the study served last, one job per study per pass.
   bool progress = true;
@@ -436,6 +446,7 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
       out.push_back({Link::Worker, *worker,
                      Job{job_id, job.submit.study, job.submit.objective, job.submit.params, job.attempt, epoch_,
                          job.submit.timeout_s, job.submit.max_steps, job.submit.rungs}});
+      if (job.submit.notify_started) out.push_back({Link::Tuner, job.tuner, started_message(job_id, job)});
       progress = true;
     }
   }
@@ -443,10 +454,9 @@ void BrokerState::dispatch(TimePoint now, std::vector<Outgoing>& out) {
 }
 
 void BrokerState::tick(TimePoint now, std::vector<Outgoing>& out) {
-  const auto liveness = settings_.heartbeat * settings_.liveness;
   std::vector<std::string> expired;
   for (const auto& [identity, w] : workers_)
-    if (now - w.last_seen > liveness) expired.push_back(identity);
+    if (Liveness::silent_since(w.last_seen, now, settings_.heartbeat, settings_.liveness)) expired.push_back(identity);
   for (const auto& identity : expired) forget_worker(identity, true, now, out);
 
   // Held results: re-sent until acknowledged, at most max_result_resends times (then only held,

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "broker_metrics.hpp"
-#include "broker_settings.hpp"
+#include "broker_config.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
 
@@ -63,7 +63,7 @@ struct BrokerStats {
 
 class BrokerState {
  public:
-  BrokerState(BrokerSettings settings, std::uint64_t epoch);
+  BrokerState(BrokerConfig settings, std::uint64_t epoch);
 
   void on_worker(const std::string& identity, const protocol::Message& message, TimePoint now, std::vector<Outgoing>& out);
   void on_tuner(const std::string& identity, const protocol::Message& message, TimePoint now, std::vector<Outgoing>& out);
@@ -127,6 +127,7 @@ class BrokerState {
   void finish(JobEntry& job, protocol::Outcome outcome, TimePoint now, std::vector<Outgoing>& out);
   void send_result(JobEntry& job, TimePoint now, std::vector<Outgoing>& out);
   void dispatch(TimePoint now, std::vector<Outgoing>& out);
+  protocol::JobStarted started_message(const std::string& job_id, const JobEntry& job) const;
   // Serves the job's objective and has the GPU memory its study asks for.
   static bool can_run(const WorkerEntry& worker, const protocol::Submit& submit);
   std::optional<std::string> idle_worker_for(const JobEntry& job) const;
@@ -137,7 +138,7 @@ class BrokerState {
   // a worker joins or leaves, so a tuner's status line shows the farm as it is).
   void heartbeat_tuners(std::vector<Outgoing>& out) const;
 
-  BrokerSettings settings_;
+  BrokerConfig settings_;
   std::uint64_t epoch_;
   std::unordered_map<std::string, JobEntry> jobs_;
   std::map<std::string, std::deque<std::string>> queues_;  // study -> queued job ids

@@ -39,7 +39,7 @@ foreach(dir shared http tuner tuner/optimizer tuner/scheduling tuner/optimizer/c
   file(GLOB headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
   list(APPEND quante_public_headers ${headers})
 endforeach()
-list(REMOVE_ITEM quante_public_headers ${PROJECT_SOURCE_DIR}/shared/cli_exit.hpp)
+list(REMOVE_ITEM quante_public_headers ${PROJECT_SOURCE_DIR}/shared/cli_exit.hpp ${PROJECT_SOURCE_DIR}/shared/config_table.hpp)
 install(FILES ${quante_public_headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/quante COMPONENT dev EXCLUDE_FROM_ALL)
 
 install(EXPORT quante-carlo-targets NAMESPACE quante:: DESTINATION ${quante_cmake_dir}

@@ -1,5 +1,7 @@
+// The broker's configuration table: one row per key of broker.toml and option of quante-broker.
 #include "broker_config.hpp"
 
+#include "config_table.hpp"
 #include "listen_address.hpp"
 
 namespace quante {
@@ -8,27 +10,10 @@ using namespace config_detail;
 
 namespace {
 
-constexpr std::int64_t kMaxJobsLimit = 10'000'000;
+constexpr double kMaxJobsLimit = 10'000'000;
 
-void check(const BrokerConfig& c, const std::string& source) {
-  check_endpoint(source, "frontend", c.frontend);
-  check_endpoint(source, "backend", c.backend);
+void check_across(const BrokerConfig& c, const std::string& source) {
   if (c.frontend == c.backend) fail(source, "backend", "must differ from frontend");
-  auto range = [&](const char* key, std::int64_t v, std::int64_t min, std::int64_t max) {
-    if (v < min || v > max)
-      fail(source, key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(v));
-  };
-  range("heartbeat_ms", c.heartbeat_ms, 10, 60000);
-  range("liveness", c.liveness, 2, 100);
-  range("max_attempts", c.max_attempts, 1, 100);
-  range("result_resend_ms", c.result_resend_ms, 10, 600000);
-  range("orphan_timeout_s", c.orphan_timeout_s, 1, 30 * 86400);
-  range("max_jobs", c.max_jobs, 1, kMaxJobsLimit);
-  range("max_jobs_per_tuner", c.max_jobs_per_tuner, 1, kMaxJobsLimit);
-  range("max_workers", c.max_workers, 1, 100000);
-  range("max_result_resends", c.max_result_resends, 0, 1000);
-  range("send_high_water_mark", c.send_high_water_mark, 1, 1000000);
-  check_log_level(source, "log_level", c.log_level);
   if (!c.metrics.empty())
     if (auto refusal = http::check_listen_address(c.metrics, c.metrics_allow_remote, "--metrics-allow-remote (metrics_allow_remote = true)");
         !refusal.empty())
@@ -42,49 +27,56 @@ void check(const BrokerConfig& c, const std::string& source) {
     fail(source, "security.worker_keys_file", "is required with CURVE (secret_key_file is set)");
 }
 
+Table<BrokerConfig> make_table() {
+  using C = BrokerConfig;
+  Table<C> t;
+  t.text("frontend", &C::frontend, "endpoint tuners connect to", check_endpoint)
+      .text("backend", &C::backend, "endpoint workers connect to", check_endpoint)
+      .integer("heartbeat_ms", &C::heartbeat, {10, 60000}, "heartbeat interval in milliseconds")
+      .integer("liveness", &C::liveness, {2, 100}, "missed heartbeats before a worker is lost")
+      .integer("max_attempts", &C::max_attempts, {1, 100}, "workers a job may lose before it fails")
+      .integer("result_resend_ms", &C::result_resend, {10, 600000}, "re-send an unacknowledged result after this")
+      .integer("orphan_timeout_s", &C::orphan_timeout, {1, 30 * 86400}, "forget the jobs of a tuner silent this long")
+      .integer("max_jobs", &C::max_jobs, {1, kMaxJobsLimit}, "jobs held at once (queued, running, unacknowledged)")
+      .integer("max_jobs_per_tuner", &C::max_jobs_per_tuner, {1, kMaxJobsLimit}, "of which one tuner may hold at most")
+      .integer("max_workers", &C::max_workers, {1, 100000}, "workers registered at once; more are refused")
+      .integer("max_result_resends", &C::max_result_resends, {0, 1000},
+               "re-sends of an unacknowledged result; then it is only held")
+      .integer("send_high_water_mark", &C::send_high_water_mark, {1, 1000000}, "messages queued per peer")
+      .text("log_level", &C::log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)", check_log_level)
+      .text("metrics", &C::metrics,
+            "serve Prometheus metrics at http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464; port 0: any free port)")
+      .flag("metrics_allow_remote", &C::metrics_allow_remote,
+            "allow --metrics on an address that is not loopback (anyone who reaches it can read the farm's counters)")
+      .text("security.secret_key_file", [](C& c) -> auto& { return c.security.secret_key_file; },
+            "the broker's CURVE secret key (quante-keygen); none: plaintext")
+      .text("security.tuner_keys_file", [](C& c) -> auto& { return c.security.tuner_keys_file; },
+            "allow-list of tuner public keys")
+      .text("security.worker_keys_file", [](C& c) -> auto& { return c.security.worker_keys_file; },
+            "allow-list of worker public keys")
+      .flag("security.allow_plaintext_remote", [](C& c) -> auto& { return c.security.allow_plaintext_remote; },
+            "allow plaintext on endpoints that are not loopback or ipc")
+      .cross_check(check_across);
+  return t;
+}
+
 }  // namespace
 
+const Table<BrokerConfig>& broker_config_table() {
+  static const Table<BrokerConfig> table = make_table();
+  return table;
+}
+
 std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& text, const std::string& source) {
-  return parse_with<BrokerConfig>(text, source, [&](const toml::table& root) {
-    BrokerConfig c;
-    TableReader r(root, source, "");
-    r.allow_only({"frontend", "backend", "heartbeat_ms", "liveness", "max_attempts", "result_resend_ms",
-                  "orphan_timeout_s", "max_jobs", "max_jobs_per_tuner", "max_workers", "max_result_resends",
-                  "send_high_water_mark", "log_level", "metrics", "metrics_allow_remote", "security"});
-    if (auto v = r.string("frontend")) c.frontend = *v;
-    if (auto v = r.string("backend")) c.backend = *v;
-    if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
-    if (auto v = r.integer("liveness", 2, 100)) c.liveness = static_cast<int>(*v);
-    if (auto v = r.integer("max_attempts", 1, 100)) c.max_attempts = static_cast<int>(*v);
-    if (auto v = r.integer("result_resend_ms", 10, 600000)) c.result_resend_ms = static_cast<int>(*v);
-    if (auto v = r.integer("orphan_timeout_s", 1, 30 * 86400)) c.orphan_timeout_s = static_cast<int>(*v);
-    if (auto v = r.integer("max_jobs", 1, kMaxJobsLimit)) c.max_jobs = *v;
-    if (auto v = r.integer("max_jobs_per_tuner", 1, kMaxJobsLimit)) c.max_jobs_per_tuner = *v;
-    if (auto v = r.integer("max_workers", 1, 100000)) c.max_workers = *v;
-    if (auto v = r.integer("max_result_resends", 0, 1000)) c.max_result_resends = static_cast<int>(*v);
-    if (auto v = r.integer("send_high_water_mark", 1, 1000000)) c.send_high_water_mark = static_cast<int>(*v);
-    if (auto v = r.string("log_level")) c.log_level = *v;
-    if (auto v = r.string("metrics")) c.metrics = *v;
-    if (auto v = r.boolean("metrics_allow_remote")) c.metrics_allow_remote = *v;
-    if (const toml::table* security = r.table("security")) {
-      TableReader s(*security, source, "security.");
-      s.allow_only({"secret_key_file", "tuner_keys_file", "worker_keys_file", "allow_plaintext_remote"});
-      if (auto v = s.string("secret_key_file")) c.security.secret_key_file = *v;
-      if (auto v = s.string("tuner_keys_file")) c.security.tuner_keys_file = *v;
-      if (auto v = s.string("worker_keys_file")) c.security.worker_keys_file = *v;
-      if (auto v = s.boolean("allow_plaintext_remote")) c.security.allow_plaintext_remote = *v;
-    }
-    check(c, source);
-    return c;
-  });
+  return broker_config_table().parse(text, source);
 }
 
 std::variant<BrokerConfig, ConfigError> load_broker_config(const std::string& path) {
-  return load_with<BrokerConfig>(path, parse_broker_config);
+  return broker_config_table().load(path);
 }
 
 std::optional<ConfigError> validate_broker_config(const BrokerConfig& config, const std::string& source) {
-  return validate_with(config, source, check);
+  return broker_config_table().validate(config, source);
 }
 
 }  // namespace quante

@@ -12,13 +12,10 @@
 
 #include <toml++/toml.h>
 
+#include "config_error.hpp"
 #include "toml_guard.hpp"
 
 namespace quante {
-
-struct ConfigError {
-  std::string message;  // "FILE: key 'KEY' (--OPTION): what is wrong"
-};
 
 namespace config_detail {
 

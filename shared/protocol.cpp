@@ -343,6 +343,7 @@ struct Schema<Submit> {
     f.integer("max_steps", m.max_steps, kOptional);
     f.steps("rungs", m.rungs);
     f.integer("min_gpu_memory_mib", m.min_gpu_memory_mib, kOptional);
+    f.boolean("notify_started", m.notify_started, kOptional);
   }
 };
 
@@ -425,6 +426,17 @@ template <>
 struct Schema<TrialDecision> {
   template <typename F, typename M>
   static void fields(F& f, M& m) { decision_fields(f, m); }
+};
+
+template <>
+struct Schema<JobStarted> {
+  template <typename F, typename M>
+  static void fields(F& f, M& m) {
+    f.id("job_id", m.job_id);
+    f.integer("attempt", m.attempt, kRequired);
+    f.str("worker", m.worker, kOptional);
+    f.integer("gpu", m.gpu, kOptional);
+  }
 };
 
 // Counts the fields (msgpack maps are prefixed by their size).
@@ -550,6 +562,7 @@ constexpr MessageInfo kMessageTypes[] = {
     {MessageType::Decision, Link::Worker, "DECISION"},
     {MessageType::TrialReport, Link::Tuner, "TRIAL_REPORT"},
     {MessageType::TrialDecision, Link::Tuner, "TRIAL_DECISION"},
+    {MessageType::JobStarted, Link::Tuner, "JOB_STARTED"},
 };
 static_assert(std::size(kMessageTypes) == std::variant_size_v<Message>);
 

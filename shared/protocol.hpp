@@ -46,6 +46,7 @@ enum class MessageType : std::uint8_t {
   Cancel = 0x15,           // tuner -> broker: drop this job if it has not finished
   TrialReport = 0x16,      // broker -> tuner: a report of one of your running jobs
   TrialDecision = 0x17,    // tuner -> broker: the decision on that report
+  JobStarted = 0x18,       // broker -> tuner: one of your jobs went to a worker (if Submit asked)
 };
 
 // Why a job failed. Objective failures are the user's own (no retry by the broker);
@@ -138,6 +139,16 @@ struct Submit {
   std::int64_t max_steps = 0;           // passed on in Job
   std::vector<std::int64_t> rungs;      // passed on in Job
   std::int64_t min_gpu_memory_mib = 0;  // only workers whose GPU has at least this much run it
+  bool notify_started = false;          // send JOB_STARTED at each dispatch (older tuners do not ask)
+};
+
+// Sent at each dispatch of a job whose Submit asked for it: which worker (and GPU) runs which
+// attempt, so a live view names every running trial's worker before it reports anything.
+struct JobStarted {                     // broker -> tuner
+  std::string job_id;
+  std::uint32_t attempt = 1;
+  std::string worker;                   // the worker's name
+  std::int64_t gpu = -1;                // the worker's GPU; -1: none
 };
 
 // A step report, fenced like a result: only the running attempt's reports reach the tuner.
@@ -197,7 +208,7 @@ struct Cancel {
 
 // The order of the alternatives is that of kMessageTypes in protocol.cpp.
 using Message = std::variant<Ready, Job, Result, Heartbeat, Disconnect, Submit, SubmitAck, JobResult, ResultAck, Cancel,
-                             Report, Decision, TrialReport, TrialDecision>;
+                             Report, Decision, TrialReport, TrialDecision, JobStarted>;
 
 MessageType type_of(const Message& message);
 

@@ -1,5 +1,7 @@
+// The tuner's configuration table: one row per key of tuner.toml and option of `quante-tuner run`.
 #include "tuner_config.hpp"
 
+#include "config_table.hpp"
 #include "listen_address.hpp"
 
 namespace quante {
@@ -8,18 +10,16 @@ using namespace config_detail;
 
 namespace {
 
-void check(const TunerConfig& c, const std::string& source) {
-  check_endpoint(source, "broker", c.broker);
-  if (c.heartbeat_ms < 10 || c.heartbeat_ms > 60000) fail(source, "heartbeat_ms", "must be between 10 and 60000");
-  if (c.liveness < 2 || c.liveness > 100) fail(source, "liveness", "must be between 2 and 100");
-  if (c.progress != "auto" && c.progress != "live" && c.progress != "lines")
-    fail(source, "progress", "must be auto, live or lines, not '" + c.progress + "'");
-  check_log_level(source, "log_level", c.log_level);
+void check_progress(const std::string& source, const std::string& key, const std::string& progress) {
+  if (progress != "auto" && progress != "live" && progress != "lines")
+    fail(source, key, "must be auto, live or lines, not '" + progress + "'");
+}
+
+void check_across(const TunerConfig& c, const std::string& source) {
   if (!c.metrics.empty())
     if (auto refusal = http::check_listen_address(c.metrics, c.metrics_allow_remote, "--metrics-allow-remote (metrics_allow_remote = true)");
         !refusal.empty())
       fail(source, "metrics", refusal);
-  check_z85_key(source, "security.broker_public_key", c.security.server_public_key);
   if (!c.security.server_public_key.empty() && !c.security.server_public_key_file.empty())
     fail(source, "security.broker_public_key_file", "give the broker's key once: broker_public_key or broker_public_key_file");
   if (c.security.curve() && c.security.secret_key_file.empty())
@@ -28,38 +28,45 @@ void check(const TunerConfig& c, const std::string& source) {
     fail(source, "security.broker_public_key", "is required when secret_key_file is given (CURVE)");
 }
 
+Table<TunerConfig> make_table() {
+  using C = TunerConfig;
+  Table<C> t;
+  t.text("broker", &C::broker, "the broker's tuner endpoint", check_endpoint)
+      .integer("heartbeat_ms", &C::heartbeat, {10, 60000}, "heartbeat interval in milliseconds")
+      .integer("liveness", &C::liveness, {2, 100}, "missed broker heartbeats before reconnecting")
+      .text("progress", &C::progress, "live (status line), lines (one per result) or auto", check_progress)
+      .text("log_level", &C::log_level, "trace, debug, info, warn, error, critical, off (default: SPDLOG_LEVEL or info)",
+            check_log_level)
+      .text("metrics", &C::metrics,
+            "serve the study's progress as Prometheus metrics at http://ADDR:PORT/metrics (port 0: any free port)")
+      .flag("metrics_allow_remote", &C::metrics_allow_remote, "allow --metrics on an address that is not loopback")
+      .text("security.broker_public_key", [](C& c) -> auto& { return c.security.server_public_key; },
+            "the broker's CURVE public key (Z85)", check_z85_key)
+      .text("security.broker_public_key_file", [](C& c) -> auto& { return c.security.server_public_key_file; },
+            "the broker's NAME.pub")
+      .text("security.secret_key_file", [](C& c) -> auto& { return c.security.secret_key_file; },
+            "this tuner's CURVE secret key (quante-keygen)")
+      .cross_check(check_across);
+  return t;
+}
+
 }  // namespace
 
+const Table<TunerConfig>& tuner_config_table() {
+  static const Table<TunerConfig> table = make_table();
+  return table;
+}
+
 std::variant<TunerConfig, ConfigError> parse_tuner_config(const std::string& text, const std::string& source) {
-  return parse_with<TunerConfig>(text, source, [&](const toml::table& root) {
-    TunerConfig c;
-    TableReader r(root, source, "");
-    r.allow_only({"broker", "heartbeat_ms", "liveness", "progress", "log_level", "metrics", "metrics_allow_remote", "security"});
-    if (auto v = r.string("broker")) c.broker = *v;
-    if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
-    if (auto v = r.integer("liveness", 2, 100)) c.liveness = static_cast<int>(*v);
-    if (auto v = r.string("progress")) c.progress = *v;
-    if (auto v = r.string("log_level")) c.log_level = *v;
-    if (auto v = r.string("metrics")) c.metrics = *v;
-    if (auto v = r.boolean("metrics_allow_remote")) c.metrics_allow_remote = *v;
-    if (const toml::table* security = r.table("security")) {
-      TableReader s(*security, source, "security.");
-      s.allow_only({"broker_public_key", "broker_public_key_file", "secret_key_file"});
-      if (auto v = s.string("broker_public_key")) c.security.server_public_key = *v;
-      if (auto v = s.string("broker_public_key_file")) c.security.server_public_key_file = *v;
-      if (auto v = s.string("secret_key_file")) c.security.secret_key_file = *v;
-    }
-    check(c, source);
-    return c;
-  });
+  return tuner_config_table().parse(text, source);
 }
 
 std::variant<TunerConfig, ConfigError> load_tuner_config(const std::string& path) {
-  return load_with<TunerConfig>(path, parse_tuner_config);
+  return tuner_config_table().load(path);
 }
 
 std::optional<ConfigError> validate_tuner_config(const TunerConfig& config, const std::string& source) {
-  return validate_with(config, source, check);
+  return tuner_config_table().validate(config, source);
 }
 
 }  // namespace quante

@@ -1,7 +1,11 @@
+// The worker's configuration table: one row per key of worker.toml and option of quante-worker;
+// [objectives] and --objective NAME=SPEC are read by hand (a table of tables, a repeatable option).
 #include "worker_config.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "config_table.hpp"
 
 namespace quante {
 
@@ -25,25 +29,10 @@ void check_objective(const std::string& source, const std::string& name, const O
     fail(source, key + ".timeout", "must be between 0 (excluded) and 2592000 seconds");
 }
 
-void check(const WorkerConfig& c, const std::string& source) {
-  check_endpoint(source, "broker", c.broker);
-  if (c.gpu < -1 || c.gpu > 1023) fail(source, "gpu", "must be between -1 (none) and 1023");
-  if (c.per_gpu < 1 || c.per_gpu > 64) fail(source, "per_gpu", "must be between 1 and 64");
-  if (c.slot < -1 || c.slot >= c.per_gpu) fail(source, "slot", "must be between -1 (none) and per_gpu - 1");
-  if (c.gpu_memory_growth_mib < 0 || c.gpu_memory_growth_mib > (std::int64_t{1} << 30))
-    fail(source, "gpu_memory_growth_mib", "must be between 0 (off) and 1073741824");
+void check_across(const WorkerConfig& c, const std::string& source) {
+  if (c.slot >= c.per_gpu) fail(source, "slot", "must be between -1 (none) and per_gpu - 1");
   if (!c.gpus.empty() && c.gpu >= 0) fail(source, "gpus", "give either gpus (a supervisor of several workers) or gpu (one)");
-  if (!(c.timeout_s > 0 && c.timeout_s <= 30 * 86400.0)) fail(source, "timeout", "must be between 0 (excluded) and 2592000 seconds");
-  auto range = [&](const char* key, std::int64_t v, std::int64_t min, std::int64_t max) {
-    if (v < min || v > max)
-      fail(source, key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(v));
-  };
-  range("heartbeat_ms", c.heartbeat_ms, 10, 60000);
-  range("liveness", c.liveness, 2, 100);
-  range("reconnect_ms", c.reconnect_ms, 1, 60000);
-  range("reconnect_max_ms", c.reconnect_max_ms, c.reconnect_ms, 600000);
-  check_log_level(source, "log_level", c.log_level);
-  check_z85_key(source, "security.broker_public_key", c.security.server_public_key);
+  if (c.reconnect_max < c.reconnect_initial) fail(source, "reconnect_max_ms", "must be between reconnect_ms and 600000");
   if (!c.security.server_public_key.empty() && !c.security.server_public_key_file.empty())
     fail(source, "security.broker_public_key_file", "give the broker's key once: broker_public_key or broker_public_key_file");
   if (c.security.curve() && c.security.secret_key_file.empty())
@@ -53,64 +42,78 @@ void check(const WorkerConfig& c, const std::string& source) {
   for (const auto& [name, objective] : c.objectives) check_objective(source, name, objective);
 }
 
+// [objectives]: NAME = "SPEC" or NAME = { spec = ..., timeout = ..., config = ... }.
+void read_objectives(const toml::table& objectives, WorkerConfig& c, const std::string& source) {
+  for (const auto& [key, node] : objectives) {
+    const std::string name(key.str());
+    ObjectiveConfig o;
+    if (const auto* spec = node.as_string()) {
+      o.spec = spec->get();
+    } else if (const auto* table = node.as_table()) {
+      TableReader t(*table, source, "objectives." + name + ".");
+      t.allow_only({"spec", "timeout", "config"});
+      auto spec_value = t.string("spec");
+      if (!spec_value) fail(source, "objectives." + name + ".spec", "is required");
+      o.spec = *spec_value;
+      if (auto v = t.number("timeout", 1e-3, 30 * 86400.0)) o.timeout_s = *v;
+      if (auto v = t.string("config")) o.config = *v;
+    } else {
+      fail(source, "objectives." + name, "must be a spec string or a table { spec = ..., timeout = ... }");
+    }
+    c.objectives[name] = o;
+  }
+}
+
+Table<WorkerConfig> make_table() {
+  using C = WorkerConfig;
+  Table<C> t;
+  t.text("broker", &C::broker, "the broker's worker endpoint", check_endpoint)
+      .text("name", &C::name, "worker name (default HOST/gpuN or HOST/pidP)")
+      .integer("gpu", &C::gpu, {-1, 1023},
+               "the GPU this worker owns (sets CUDA_VISIBLE_DEVICES); without it a single index in an inherited "
+               "CUDA_VISIBLE_DEVICES (Slurm's) is taken as the GPU")
+      .text("gpus", &C::gpus,
+            "all, or a list like 0,1,3: run --per-gpu worker processes per GPU, restarted if they die (none: "
+            "not a supervisor)")
+      .integer("per_gpu", &C::per_gpu, {1, 64}, "workers per GPU, for trials that use a fraction of one (1-64)")
+      .integer("slot", &C::slot, {-1, 63}, "which of its GPU's workers this is (set by the --gpus supervisor)")
+      .command_line_only()
+      .integer("gpu_memory_growth_mib", &C::gpu_memory_growth_mib, {0, 1 << 30},
+               "restart an objective whose GPU memory between jobs grew this much since its first job (0: off)")
+      .number("timeout", &C::timeout_s, {1e-3, 30 * 86400.0}, "seconds a job may run when its study sets no timeout")
+      .integer("heartbeat_ms", &C::heartbeat, {10, 60000}, "heartbeat interval in milliseconds")
+      .integer("liveness", &C::liveness, {2, 100}, "missed broker heartbeats before reconnecting")
+      .integer("reconnect_ms", &C::reconnect_initial, {1, 60000}, "first reconnect back-off in milliseconds")
+      .integer("reconnect_max_ms", &C::reconnect_max, {1, 600000}, "longest reconnect back-off in milliseconds")
+      .text("log_level", &C::log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)", check_log_level)
+      .text("security.broker_public_key", [](C& c) -> auto& { return c.security.server_public_key; },
+            "the broker's CURVE public key (Z85)", check_z85_key)
+      .text("security.broker_public_key_file", [](C& c) -> auto& { return c.security.server_public_key_file; },
+            "the broker's NAME.pub")
+      .text("security.secret_key_file", [](C& c) -> auto& { return c.security.secret_key_file; },
+            "this worker's CURVE secret key (quante-keygen)")
+      .section("objectives", read_objectives)
+      .cross_check(check_across);
+  return t;
+}
+
 }  // namespace
 
+const Table<WorkerConfig>& worker_config_table() {
+  static const Table<WorkerConfig> table = make_table();
+  return table;
+}
+
 std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& text, const std::string& source) {
-  return parse_with<WorkerConfig>(text, source, [&](const toml::table& root) {
-    WorkerConfig c;
-    TableReader r(root, source, "");
-    r.allow_only({"broker", "name", "gpu", "gpus", "per_gpu", "gpu_memory_growth_mib", "timeout", "heartbeat_ms", "liveness",
-                  "reconnect_ms", "reconnect_max_ms", "log_level", "security", "objectives"});
-    if (auto v = r.string("broker")) c.broker = *v;
-    if (auto v = r.string("name")) c.name = *v;
-    if (auto v = r.integer("gpu", -1, 1023)) c.gpu = static_cast<int>(*v);
-    if (auto v = r.string("gpus")) c.gpus = *v;
-    if (auto v = r.integer("per_gpu", 1, 64)) c.per_gpu = static_cast<int>(*v);
-    if (auto v = r.integer("gpu_memory_growth_mib", 0, std::int64_t{1} << 30)) c.gpu_memory_growth_mib = *v;
-    if (auto v = r.number("timeout", 1e-3, 30 * 86400.0)) c.timeout_s = *v;
-    if (auto v = r.integer("heartbeat_ms", 10, 60000)) c.heartbeat_ms = static_cast<int>(*v);
-    if (auto v = r.integer("liveness", 2, 100)) c.liveness = static_cast<int>(*v);
-    if (auto v = r.integer("reconnect_ms", 1, 60000)) c.reconnect_ms = static_cast<int>(*v);
-    if (auto v = r.integer("reconnect_max_ms", 1, 600000)) c.reconnect_max_ms = static_cast<int>(*v);
-    if (auto v = r.string("log_level")) c.log_level = *v;
-    if (const toml::table* security = r.table("security")) {
-      TableReader s(*security, source, "security.");
-      s.allow_only({"broker_public_key", "broker_public_key_file", "secret_key_file"});
-      if (auto v = s.string("broker_public_key")) c.security.server_public_key = *v;
-      if (auto v = s.string("broker_public_key_file")) c.security.server_public_key_file = *v;
-      if (auto v = s.string("secret_key_file")) c.security.secret_key_file = *v;
-    }
-    if (const toml::table* objectives = r.table("objectives")) {
-      for (const auto& [key, node] : *objectives) {
-        const std::string name(key.str());
-        ObjectiveConfig o;
-        if (const auto* spec = node.as_string()) {
-          o.spec = spec->get();
-        } else if (const auto* table = node.as_table()) {
-          TableReader t(*table, source, "objectives." + name + ".");
-          t.allow_only({"spec", "timeout", "config"});
-          auto spec_value = t.string("spec");
-          if (!spec_value) fail(source, "objectives." + name + ".spec", "is required");
-          o.spec = *spec_value;
-          if (auto v = t.number("timeout", 1e-3, 30 * 86400.0)) o.timeout_s = *v;
-          if (auto v = t.string("config")) o.config = *v;
-        } else {
-          fail(source, "objectives." + name, "must be a spec string or a table { spec = ..., timeout = ... }");
-        }
-        c.objectives[name] = o;
-      }
-    }
-    check(c, source);
-    return c;
-  });
+  return worker_config_table().parse(text, source);
 }
 
 std::variant<WorkerConfig, ConfigError> load_worker_config(const std::string& path) {
-  return load_with<WorkerConfig>(path, parse_worker_config);
+  return worker_config_table().load(path);
 }
 
 std::optional<ConfigError> validate_worker_config(const WorkerConfig& config, const std::string& source) {
-  return validate_with(config, source, check);
+  return worker_config_table().validate(config, source);
 }
 
 std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std::string& text) {

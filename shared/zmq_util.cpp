@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "protocol.hpp"
+
 namespace quante {
 
 std::optional<std::vector<zmq::message_t>> try_recv(zmq::socket_t& socket) {
@@ -41,6 +43,16 @@ int poll_items(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseco
     for (std::size_t i = 0; i < count; ++i) items[i].revents = 0;
     return 0;
   }
+}
+
+std::unique_ptr<zmq::socket_t> make_dealer(zmq::context_t& context, const ClientSecurity& security,
+                                           const std::string& endpoint) {
+  auto socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
+  socket->set(zmq::sockopt::linger, 0);
+  socket->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(protocol::kMaxMessageBytes + 4096));
+  apply_client_security(*socket, security);
+  socket->connect(endpoint);
+  return socket;
 }
 
 std::string last_endpoint(const zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }

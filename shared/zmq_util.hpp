@@ -3,11 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
+
+#include "socket_security.hpp"
 
 namespace quante {
 
@@ -21,6 +24,12 @@ bool try_send(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
 // zmq::poll that treats an interrupted wait (EINTR: a signal arrived, or the process was
 // stopped and continued) as "nothing ready yet" instead of an error.
 int poll_items(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseconds timeout);
+
+// A DEALER connected to the broker as every client (worker, tuner) needs it: linger 0, so that
+// closing it to reconnect drops what was queued; the protocol's message size limit; CURVE when
+// `security` configures keys. Throws zmq::error_t (or std::runtime_error for unusable keys).
+std::unique_ptr<zmq::socket_t> make_dealer(zmq::context_t& context, const ClientSecurity& security,
+                                           const std::string& endpoint);
 
 // The endpoint actually bound (after binding "tcp://127.0.0.1:*", the port the OS chose).
 std::string last_endpoint(const zmq::socket_t& socket);

@@ -13,12 +13,18 @@
 
 namespace quante::tuner {
 
+// Where a job in flight runs, as the broker's JOB_STARTED (or, from an older broker, the job's
+// first step report) said.
+struct RunningOn {
+  std::string worker;
+  int gpu = -1;            // -1: none, or not said
+  double started_at = 0;   // Unix seconds at which the tuner heard of it; 0: unknown
+};
+
 struct LiveView {
   const Study& study;
   const TunerState& state;
-  // The worker of each job in flight that has reported a step (the broker names a job's worker
-  // to the tuner in step reports and results only).
-  const std::map<std::string, std::string>& workers_of;
+  const std::map<std::string, RunningOn>& running_on;  // by job id
   int workers = 0;        // connected to the broker, as its last heartbeat said
   int queued = 0;         // of this study's jobs, waiting for a worker at the broker
   double now = 0;         // Unix seconds

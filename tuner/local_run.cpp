@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <stop_token>
 #include <thread>
 
 #include "json_params.hpp"
@@ -37,19 +38,13 @@ Study study_of(const SearchSpace& space, const LocalOptions& o) {
   return s;
 }
 
-// Evaluates the user's function on `threads` threads: jobs in, outcomes out.
+// Evaluates the user's function on `threads` threads: jobs in, outcomes out. The threads are
+// jthreads that stop on their stop token: destroying the pool (also when starting a later thread
+// throws in the constructor) stops and joins them, never std::terminate.
 class Pool {
  public:
   Pool(const LocalObjective& objective, int threads) : objective_(objective) {
-    for (int t = 0; t < threads; ++t) threads_.emplace_back([this] { work(); });
-  }
-  ~Pool() {
-    {
-      std::lock_guard lock(mutex_);
-      quit_ = true;
-    }
-    work_ready_.notify_all();
-    for (auto& t : threads_) t.join();
+    for (int t = 0; t < threads; ++t) threads_.emplace_back([this](std::stop_token stop) { work(stop); });
   }
   void submit(const tuner::Proposal& p) {
     {
@@ -73,13 +68,12 @@ class Pool {
   }
 
  private:
-  void work() {
+  void work(std::stop_token stop) {
     for (;;) {
       tuner::Proposal job;
       {
         std::unique_lock lock(mutex_);
-        work_ready_.wait(lock, [&] { return quit_ || !queue_.empty(); });
-        if (quit_) return;
+        if (!work_ready_.wait(lock, stop, [&] { return !queue_.empty(); })) return;  // stop requested
         job = std::move(queue_.front());
         queue_.pop_front();
       }
@@ -108,12 +102,12 @@ class Pool {
 
   const LocalObjective& objective_;
   std::mutex mutex_;
-  std::condition_variable work_ready_, result_ready_;
+  std::condition_variable_any work_ready_;  // waits on the threads' stop tokens too
+  std::condition_variable result_ready_;
   std::deque<tuner::Proposal> queue_;
   std::deque<std::string> order_;                    // submitted jobs not yet handed back, oldest first
   std::map<std::string, tuner::JobOutcome> finished_;  // by job id
-  bool quit_ = false;
-  std::vector<std::thread> threads_;
+  std::vector<std::jthread> threads_;  // last: stopped and joined before the members they use go
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli_exit.hpp"
+#include "config_table.hpp"
 #include "dashboard.hpp"
 #include "history_lock.hpp"
 #include <spdlog/spdlog.h>
@@ -201,50 +202,23 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "quante-tuner 0.1.0");
   app.require_subcommand(1);
   app.fallthrough();  // --log-level before or after the subcommand (inherited by the subcommands below)
-  std::string log_level;
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical, off (default: SPDLOG_LEVEL or info)")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
-  std::string study_path, history, progress = "auto";
+  std::string study_path, history;
   std::optional<std::uint64_t> seed;
-  quante::tuner::RunSettings settings;
-  int heartbeat_ms = 1000;
   // `run --config FILE` (see config/tuner.toml) gives the defaults that its options override.
-  quante::TunerConfig config;
+  quante::tuner::RunSettings settings;
+  quante::TunerConfig& config = settings;
+  const auto& table = quante::tuner_config_table();
   std::string config_path;
-  if (auto path = quante::config_detail::find_config_argument(argc, argv)) {
-    auto loaded = quante::load_tuner_config(*path);
-    if (auto* error = std::get_if<quante::ConfigError>(&loaded)) {
-      std::cerr << "quante-tuner: bad config: " << error->message << "\n";
-      return 2;
-    }
-    config = std::get<quante::TunerConfig>(std::move(loaded));
-    config_path = *path;
-  }
-  settings.broker = config.broker;
-  settings.liveness = config.liveness;
-  settings.security = config.security;
-  settings.metrics = config.metrics;
-  settings.metrics_allow_remote = config.metrics_allow_remote;
-  heartbeat_ms = config.heartbeat_ms;
-  progress = config.progress;
-  log_level = config.log_level;
+  if (!quante::config_detail::load_config_argument(argc, argv, table, config, config_path, "quante-tuner")) return 2;
+  quante::config_detail::CommandLine command_line(table, config);
+  command_line.add_options_only(app, {"log_level"});
   auto* run = app.add_subcommand("run", "run a study to its end, resuming from its history");
   run->add_option("--config", config_path, "TOML config file (e.g. /etc/quante/tuner.toml); the command line wins");
-  run->add_option("--broker-public-key", settings.security.server_public_key, "the broker's CURVE public key (Z85)");
-  run->add_option("--broker-public-key-file", settings.security.server_public_key_file, "the broker's NAME.pub");
-  run->add_option("--secret-key-file", settings.security.secret_key_file, "this tuner's CURVE secret key (quante-keygen)");
   run->add_option("study", study_path, "the study file (TOML)")->required()->check(CLI::ExistingFile);
-  run->add_option("--broker", settings.broker, "the broker's tuner endpoint")->capture_default_str();
-  run->add_option("--metrics", settings.metrics,
-                  "serve the study's progress as Prometheus metrics at http://ADDR:PORT/metrics (port 0: any free port)");
-  run->add_flag("--metrics-allow-remote", settings.metrics_allow_remote, "allow --metrics on an address that is not loopback");
+  command_line.add_options(*run, {"log_level"});
   run->add_option("--history", settings.history_path, "history file (default NAME.history.jsonl)");
   run->add_option("--seed", seed, "override the study's seed");
-  run->add_option("--heartbeat-ms", heartbeat_ms, "heartbeat interval in milliseconds")->capture_default_str()->check(CLI::Range(10, 60000));
-  run->add_option("--liveness", settings.liveness, "missed broker heartbeats before reconnecting")->capture_default_str()->check(CLI::Range(2, 100));
-  run->add_option("--progress", progress, "live (status line), lines (one per result) or auto")->capture_default_str()
-      ->check(CLI::IsMember({"auto", "live", "lines"}));
   quante::tuner::dashboard::DashboardOptions dashboard_options;
   auto* dashboard = run->add_option("--dashboard", dashboard_options.address,
                                     "serve a live dashboard of the study at ADDR:PORT (loopback unless allowed)");
@@ -287,25 +261,14 @@ int main(int argc, char** argv) {
                      "also write the whole report, with every plot, as one self-contained HTML file");
 
   QUANTE_CLI_PARSE(app, argc, argv);
-  settings.heartbeat = std::chrono::milliseconds(heartbeat_ms);
-  if (*run) {
-    config.broker = settings.broker;
-    config.heartbeat_ms = heartbeat_ms;
-    config.liveness = settings.liveness;
-    config.progress = progress;
-    config.log_level = log_level;
-    config.security = settings.security;
-    config.metrics = settings.metrics;
-    config.metrics_allow_remote = settings.metrics_allow_remote;
-    if (auto error = quante::validate_tuner_config(config, config_path.empty() ? "command line" : config_path)) {
-      std::cerr << "quante-tuner: " << error->message << "\n";
-      return 2;
-    }
+  if (auto error = command_line.finish(config_path.empty() ? "command line" : config_path)) {
+    std::cerr << "quante-tuner: " << error->message << "\n";
+    return 2;
   }
-  quante::setup_logging("tuner", log_level);
+  quante::setup_logging("tuner", config.log_level);
   int status = 0;
   try {
-    if (*run) status = run_command(study_path, settings, seed, progress, *dashboard ? &dashboard_options : nullptr);
+    if (*run) status = run_command(study_path, settings, seed, settings.progress, *dashboard ? &dashboard_options : nullptr);
     else if (*suggest) status = suggest_command(study_path, history, q, seed);
     else if (*tell) {
       if (tell_arguments.job.empty() == tell_arguments.params.empty()) {

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "json_params.hpp"
+#include "liveness.hpp"
 #include "progress.hpp"
 #include "proposal_engine.hpp"
 #include "proposal_thread.hpp"
@@ -22,6 +23,9 @@ using namespace quante::protocol;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// A silent broker is reconnected to after one heartbeat, then 2, 4, ... up to this (reliability.md).
+constexpr std::chrono::milliseconds kReconnectMax{32000};
 
 JobOutcome outcome_of(const Outcome& o) {
   JobOutcome r;
@@ -49,7 +53,9 @@ struct StudyRunner::Impl {
   ProposalThread proposals;
   zmq::context_t context{1};
   std::unique_ptr<zmq::socket_t> socket;
-  Clock::time_point last_heard{}, next_heartbeat{};
+  Liveness liveness{settings.heartbeat, settings.liveness};  // the broker's, and our next heartbeat
+  Backoff backoff{settings.heartbeat, kReconnectMax};          // before reconnecting to a silent broker
+  std::optional<Clock::time_point> reconnect_at;               // a reconnect waiting out its back-off
   std::uint64_t epoch = 0;
   int workers = 0;
   std::string unservable;                // why no worker can run the study's jobs, as last told
@@ -58,10 +64,10 @@ struct StudyRunner::Impl {
   RateLimit bad_log{10};
   std::unique_ptr<TunerMetricsEndpoint> metrics_endpoint;
   TunerMetrics metrics;
-  // For the observer: jobs' workers as step reports name them, the broker's queue, what it last saw.
-  std::map<std::string, std::string> workers_of;
+  // For the observer: where jobs run (JOB_STARTED, step reports), the broker's queue, what it last saw.
+  std::map<std::string, RunningOn> running_on;
   int queued = 0;
-  std::uint64_t reports_seen = 0;
+  std::uint64_t changes_seen = 0;
   std::tuple<std::size_t, int, std::uint64_t> observed{};
 
   Impl(Study s, RunSettings r)
@@ -119,13 +125,9 @@ struct StudyRunner::Impl {
 
   void connect() {
     if (socket) socket->close();
-    socket = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
-    socket->set(zmq::sockopt::linger, 0);
-    socket->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
-    apply_client_security(*socket, settings.security);
-    socket->connect(settings.broker);
-    last_heard = Clock::now();
-    next_heartbeat = last_heard;
+    socket = make_dealer(context, settings.security, settings.broker);
+    liveness.connected(Clock::now());
+    reconnect_at.reset();
     epoch = 0;
   }
 
@@ -158,13 +160,14 @@ struct StudyRunner::Impl {
               s.max_steps = act.max_steps;
               s.rungs = act.rungs;
               s.min_gpu_memory_mib = study.min_gpu_memory_mib;
+              s.notify_started = static_cast<bool>(settings.observer);  // only a live view needs it
               send(s);
             } else if constexpr (std::is_same_v<T, action::JournalReport>) {
               log->reported(act.report);  // fsynced before the decision is sent
             } else if constexpr (std::is_same_v<T, action::RecordResult>) {
               log->finished(act.record);  // on disk before the broker is told to forget it
               const auto& r = act.record;
-              workers_of.erase(r.job);
+              running_on.erase(r.job);
               display.result_line(result_line(r), snapshot());
               publish_metrics();
             } else if constexpr (std::is_same_v<T, action::Ack>) {
@@ -221,9 +224,15 @@ struct StudyRunner::Impl {
       observe_epoch(heartbeat->epoch);
       workers = static_cast<int>(heartbeat->workers);
       queued = static_cast<int>(heartbeat->queued);
+    } else if (const auto* started = std::get_if<JobStarted>(&message)) {
+      if (state->is_in_flight(started->job_id)) {
+        running_on[started->job_id] = RunningOn{started->worker, static_cast<int>(started->gpu), unix_now()};
+        ++changes_seen;
+      }
     } else if (const auto* report = std::get_if<TrialReport>(&message)) {
-      if (!report->worker.empty()) workers_of[report->job_id] = report->worker;
-      ++reports_seen;
+      auto& on = running_on[report->job_id];
+      if (!report->worker.empty() && on.worker != report->worker) on = RunningOn{report->worker, -1, 0};
+      ++changes_seen;
       const auto decision = state->on_report(report->job_id, report->attempt, report->step, report->loss, unix_now(), out);
       apply(out);  // the report is journalled before the decision leaves
       send(TrialDecision{report->job_id, report->attempt, report->step, decision == ReportDecision::Continue});
@@ -261,10 +270,10 @@ struct StudyRunner::Impl {
   // Hands the observer a view when results, reports or jobs in flight changed (or when forced).
   void observe(bool force, bool finished = false) {
     if (!settings.observer) return;
-    const auto now = std::make_tuple(state->evaluations().size(), state->in_flight(), reports_seen);
+    const auto now = std::make_tuple(state->evaluations().size(), state->in_flight(), changes_seen);
     if (!force && now == observed) return;
     observed = now;
-    settings.observer(LiveView{study, *state, workers_of, workers, queued, unix_now(), finished});
+    settings.observer(LiveView{study, *state, running_on, workers, queued, unix_now(), finished});
   }
 
   RunSummary run(const StopSignal& stop) {
@@ -288,8 +297,7 @@ struct StudyRunner::Impl {
         break;
       }
       const auto now = Clock::now();
-      const auto liveness_deadline = last_heard + settings.heartbeat * settings.liveness;
-      const auto wake = std::min(next_heartbeat, liveness_deadline);
+      const auto wake = reconnect_at ? std::min(liveness.next_beat(), *reconnect_at) : liveness.next_deadline();
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
       zmq::pollitem_t items[] = {{socket->handle(), 0, ZMQ_POLLIN, 0},
                                  {nullptr, stop.fd(), ZMQ_POLLIN, 0},
@@ -301,7 +309,9 @@ struct StudyRunner::Impl {
         while (!state->done()) {
           auto frames = try_recv(*socket);
           if (!frames) break;
-          last_heard = Clock::now();
+          liveness.heard(Clock::now());
+          backoff.reset();
+          reconnect_at.reset();  // the broker is back: no reconnect
           auto decoded = decode(Link::Tuner, *frames);
           if (auto* error = std::get_if<DecodeError>(&decoded)) {
             if (bad_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
@@ -313,17 +323,22 @@ struct StudyRunner::Impl {
       observe(false);
       if (state->done()) break;
       const auto after = Clock::now();
-      if (after >= next_heartbeat) {
+      if (liveness.beat_due(after)) {
         send(Heartbeat{});
-        next_heartbeat = after + settings.heartbeat;
+        liveness.beat_sent(after);
         state->tick(unix_now(), out);  // re-submits unacknowledged jobs, max_seconds
         apply(out);
         display.update(snapshot());
         publish_metrics();
         observe(true);
       }
-      if (!state->done() && after >= last_heard + settings.heartbeat * settings.liveness) {
-        spdlog::warn("broker at {} silent for {} heartbeats; reconnecting", settings.broker, settings.liveness);
+      if (!state->done() && !reconnect_at && liveness.silent(after)) {
+        const auto wait = backoff.next();
+        spdlog::warn("broker at {} silent for {} heartbeats; reconnecting in {} ms", settings.broker, settings.liveness,
+                     wait.count());
+        reconnect_at = after + wait;
+      }
+      if (!state->done() && reconnect_at && after >= *reconnect_at) {
         connect();
         state->on_broker_restart(unix_now(), out);
         apply(out);

@@ -16,19 +16,16 @@
 #include "socket_security.hpp"
 #include "stop_signal.hpp"
 #include "study.hpp"
+#include "tuner_config.hpp"
 #include "tuner_state.hpp"
 
 namespace quante::tuner {
 
-struct RunSettings {
-  std::string broker = "tcp://127.0.0.1:5555";
+// The broker, heartbeat, keys and metrics endpoint come from tuner.toml and the command line
+// (tuner_config.hpp); the rest is this run's.
+struct RunSettings : TunerConfig {
   std::string history_path;
-  std::chrono::milliseconds heartbeat{1000};
-  int liveness = 5;
   bool live_progress = false;   // a redrawn status line (terminal) instead of log lines
-  ClientSecurity security;      // plaintext unless keys are configured
-  std::string metrics;          // ADDR:PORT of the Prometheus endpoint (tuner_metrics.hpp); empty: none
-  bool metrics_allow_remote = false;
   RunObserver observer;         // e.g. the live dashboard: called on changes and heartbeats (live_view.hpp)
 };
 

@@ -153,6 +153,7 @@ class TunerState {
   const StudyRecords& records() const { return records_; }
   const std::vector<EvaluationRecord>& evaluations() const { return records_.evaluations; }
   int in_flight() const { return static_cast<int>(inflight_.size()); }
+  bool is_in_flight(const std::string& job) const { return inflight_.count(job) > 0; }
   std::vector<Proposal> in_flight_proposals() const;
   const JobExtras* extras(const std::string& job) const;
   int failed() const { return failed_; }

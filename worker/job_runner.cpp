@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <stdexcept>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "job_reporter.hpp"
@@ -22,9 +21,7 @@ protocol::FailureClass to_failure_class(FailureKind kind) {
   return protocol::FailureClass::Objective;
 }
 
-JobRunner::JobRunner(std::chrono::milliseconds decision_timeout) : relay_(decision_timeout) {
-  event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (event_fd_ < 0) throw std::runtime_error("eventfd failed");
+JobRunner::JobRunner(std::chrono::milliseconds decision_timeout) : event_fd_(make_eventfd()), relay_(decision_timeout) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -37,7 +34,6 @@ JobRunner::~JobRunner() {
   relay_.abandon();
   wake_.notify_all();
   thread_.join();
-  ::close(event_fd_);
 }
 
 bool JobRunner::busy() const {
@@ -68,7 +64,7 @@ void JobRunner::cancel() {
 
 std::optional<std::pair<protocol::Job, protocol::Outcome>> JobRunner::take_finished() {
   std::uint64_t count = 0;
-  [[maybe_unused]] auto n = ::read(event_fd_, &count, sizeof count);
+  [[maybe_unused]] auto n = ::read(event_fd_.get(), &count, sizeof count);
   std::lock_guard lock(mutex_);
   if (!running_ || !outcome_) return std::nullopt;
   running_ = false;
@@ -114,7 +110,7 @@ void JobRunner::loop() {
       outcome_ = std::move(outcome);
     }
     const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(event_fd_, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(event_fd_.get(), &one, sizeof one);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "objectives/objective.hpp"
 #include "protocol.hpp"
 #include "step_relay.hpp"
+#include "unique_fd.hpp"
 
 namespace quante::worker {
 
@@ -20,7 +21,7 @@ class JobRunner {
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  int fd() const { return event_fd_; }   // readable when a job has finished
+  int fd() const { return event_fd_.get(); }   // readable when a job has finished
   bool busy() const;
   // Starts `job` on `objective`; precondition: !busy().
   void start(Objective& objective, protocol::Job job);
@@ -43,7 +44,7 @@ class JobRunner {
   bool has_work_ = false;     // the thread should pick job_ up
   std::optional<protocol::Outcome> outcome_;
   bool quit_ = false;
-  int event_fd_ = -1;
+  UniqueFd event_fd_;
   StepRelay relay_;
   std::thread thread_;
 };

@@ -33,8 +33,13 @@ std::string default_worker_name(int gpu, int slot) {
   return hostname() + "/gpu" + std::to_string(gpu) + (slot >= 0 ? ".s" + std::to_string(slot) : "");
 }
 
-Worker::Worker(WorkerSettings settings, ObjectiveSet objectives)
-    : settings_(std::move(settings)), objectives_(std::move(objectives)), context_(1), runner_(settings_.decision_timeout) {
+Worker::Worker(WorkerConfig settings, ObjectiveSet objectives)
+    : settings_(std::move(settings)),
+      objectives_(std::move(objectives)),
+      context_(1),
+      runner_(settings_.decision_timeout),
+      liveness_(settings_.heartbeat, settings_.liveness),
+      backoff_(settings_.reconnect_initial, settings_.reconnect_max) {
   if (settings_.name.empty()) settings_.name = default_worker_name(settings_.gpu, settings_.slot);
   if (settings_.gpu >= 0) {
     if (settings_.device.empty()) settings_.device = describe_gpu(settings_.gpu);
@@ -48,19 +53,15 @@ Worker::Worker(WorkerSettings settings, ObjectiveSet objectives)
   guard.growth_mib = settings_.gpu >= 0 ? settings_.gpu_memory_growth_mib : 0;
   if (settings_.gpu_memory_mib > 0) guard.limit_mib = settings_.gpu_memory_mib / std::max(1, settings_.per_gpu);
   for (const auto& name : objectives_.names()) guards_.emplace(name, MemoryGuard(guard));
-  backoff_ = settings_.reconnect_initial;
 }
 
 void Worker::connect() {
   if (socket_) socket_->close();
-  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
-  socket_->set(zmq::sockopt::linger, 0);
-  socket_->set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(kMaxMessageBytes + 4096));
-  apply_client_security(*socket_, settings_.security);
-  socket_->connect(settings_.broker);
+  socket_ = make_dealer(context_, settings_.security, settings_.broker);
   send(ready_message());
-  last_heard_ = Clock::now();
-  next_heartbeat_ = last_heard_ + settings_.heartbeat;
+  const auto now = Clock::now();
+  liveness_.connected(now);
+  liveness_.beat_sent(now);  // READY was the first beat
   spdlog::info("worker {} connecting to {}", settings_.name, settings_.broker);
 }
 
@@ -100,7 +101,7 @@ void Worker::on_job(const Job& job) {
   }
   spdlog::info("job {} (study {}, attempt {}): {}", job.job_id, job.study, job.attempt, quante::to_string(job.params));
   const auto timeout = job.timeout_s > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(job.timeout_s))
-                                         : std::chrono::duration_cast<Clock::duration>(settings_.default_timeout);
+                                         : std::chrono::duration_cast<Clock::duration>(settings_.default_timeout());
   job_deadline_ = Clock::now() + timeout;
   deadline_hit_ = false;
   runner_.start(*objective, job);
@@ -211,7 +212,7 @@ void Worker::handle(const Message& message) {
     broker_epoch_ = heartbeat->epoch;
   } else if (const auto* bye = std::get_if<Disconnect>(&message)) {
     if (bye->refused) {
-      spdlog::error("the broker refused this worker: {}; trying again in {} ms", printable(bye->reason), backoff_.count());
+      spdlog::error("the broker refused this worker: {}; trying again in {} ms", printable(bye->reason), backoff_.current().count());
       refused_ = true;
       return;
     }
@@ -246,7 +247,7 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
   socket_.reset();
   refused_ = false;
   // Wait out the back-off, still taking a job that finishes meanwhile, or a stop.
-  const auto until = Clock::now() + backoff_;
+  const auto until = Clock::now() + backoff_.next();
   while (!stop.requested() && Clock::now() < until) {
     zmq::pollitem_t wait_items[] = {{nullptr, runner_.fd(), ZMQ_POLLIN, 0}, {nullptr, stop.fd(), ZMQ_POLLIN, 0}};
     poll_items(wait_items, 2,
@@ -254,7 +255,6 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
     if (wait_items[0].revents & ZMQ_POLLIN) on_finished(stop);
   }
   if (stop.requested()) return false;
-  backoff_ = std::min(backoff_ * 2, settings_.reconnect_max);
   connect();
   if (unsent_result_) {
     send(*unsent_result_);
@@ -263,14 +263,32 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
   return true;
 }
 
+void Worker::receive_all() {
+  while (socket_) {
+    auto frames = try_recv(*socket_);
+    if (!frames) break;
+    liveness_.heard(Clock::now());
+    auto decoded = decode(Link::Worker, *frames);
+    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+      if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
+      continue;
+    }
+    try {
+      handle(std::get<Message>(decoded));
+      if (!refused_) backoff_.reset();  // a refusal keeps doubling it
+    } catch (const std::exception& e) {
+      if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
+    }
+  }
+}
+
 int Worker::run(const StopSignal& stop) {
   connect();
   notify_ready();
   while (!stop.requested() && exit_status_ == 0) {
     notify_watchdog();
     const auto now = Clock::now();
-    const auto liveness_deadline = last_heard_ + settings_.heartbeat * settings_.liveness;
-    auto wake = std::min({next_heartbeat_, liveness_deadline, job_deadline_});
+    const auto wake = std::min(liveness_.next_deadline(), job_deadline_);
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
     zmq::pollitem_t items[] = {
         {socket_->handle(), 0, ZMQ_POLLIN, 0},
@@ -282,22 +300,7 @@ int Worker::run(const StopSignal& stop) {
     if (items[2].revents & ZMQ_POLLIN) break;
     if (items[3].revents & ZMQ_POLLIN) on_report();
     if (items[1].revents & ZMQ_POLLIN) on_finished(stop);
-    if (items[0].revents & ZMQ_POLLIN) {
-      while (auto frames = try_recv(*socket_)) {
-        last_heard_ = Clock::now();
-        auto decoded = decode(Link::Worker, *frames);
-        if (auto* error = std::get_if<DecodeError>(&decoded)) {
-          if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
-          continue;
-        }
-        try {
-          handle(std::get<Message>(decoded));
-          if (!refused_) backoff_ = settings_.reconnect_initial;  // a refusal keeps doubling it
-        } catch (const std::exception& e) {
-          if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());
-        }
-      }
-    }
+    if (items[0].revents & ZMQ_POLLIN) receive_all();
     const auto after = Clock::now();
     if (after >= job_deadline_ && !deadline_hit_) {
       deadline_hit_ = true;
@@ -305,16 +308,18 @@ int Worker::run(const StopSignal& stop) {
       spdlog::warn("job {} overran its deadline; cancelling it", runner_.current() ? runner_.current()->job_id : "?");
       runner_.cancel();
     }
-    if (after >= next_heartbeat_) {
+    if (liveness_.beat_due(after)) {
       Heartbeat beat;
       if (const Job* job = runner_.current()) beat.job_id = job->job_id;
       send(beat);
-      next_heartbeat_ = after + settings_.heartbeat;
+      liveness_.beat_sent(after);
     }
-    const bool broker_silent = after >= last_heard_ + settings_.heartbeat * settings_.liveness;
+    // What waits unread counts as heard: the loop may have been held (a crashed job's stop grace).
+    if (liveness_.silent(after) && socket_) receive_all();
+    const bool broker_silent = liveness_.silent(Clock::now());
     if (broker_silent || refused_) {
       if (broker_silent)
-        spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.count());
+        spdlog::warn("broker silent for {} heartbeats; reconnecting in {} ms", settings_.liveness, backoff_.current().count());
       if (!reconnect_after_backoff(stop)) break;
     }
   }

@@ -14,16 +14,17 @@
 #include <zmq.hpp>
 
 #include "job_runner.hpp"
+#include "liveness.hpp"
 #include "memory_guard.hpp"
 #include "objective_set.hpp"
 #include "stop_signal.hpp"
-#include "worker_settings.hpp"
+#include "worker_config.hpp"
 
 namespace quante::worker {
 
 class Worker {
  public:
-  Worker(WorkerSettings settings, ObjectiveSet objectives);
+  Worker(WorkerConfig settings, ObjectiveSet objectives);
   // Until `stop`; the process's exit status: 0, or kRestartProcess when GPU memory that the
   // objectives leaked stayed held after they were restarted (only a new process frees it).
   int run(const StopSignal& stop);
@@ -35,6 +36,8 @@ class Worker {
   void connect();
   void send(const protocol::Message& message);
   void handle(const protocol::Message& message);
+  // Reads and handles every message waiting on the socket (each one counts as hearing the broker).
+  void receive_all();
   void on_job(const protocol::Job& job);
   void on_finished(const StopSignal& stop);
   // True when a stop has come or comes within kStopGrace.
@@ -50,7 +53,7 @@ class Worker {
   bool reconnect_after_backoff(const StopSignal& stop);
   static protocol::Result within_protocol_limits(protocol::Result result);
 
-  WorkerSettings settings_;
+  WorkerConfig settings_;
   ObjectiveSet objectives_;
   std::map<std::string, MemoryGuard> guards_;  // per objective
   zmq::context_t context_;
@@ -58,12 +61,11 @@ class Worker {
   JobRunner runner_;
   std::optional<protocol::Result> unsent_result_;
   std::optional<std::string> given_back_;  // a job whose child died with the stop: handed back on leaving
-  Clock::time_point last_heard_{};
-  Clock::time_point next_heartbeat_{};
   Clock::time_point job_deadline_ = Clock::time_point::max();
   bool deadline_hit_ = false;
   bool refused_ = false;         // the broker refused our registration: back off, then register again
-  std::chrono::milliseconds backoff_{};
+  Liveness liveness_;            // the broker's: heard within liveness beats; our next beat
+  Backoff backoff_;              // before reconnecting: reconnect_ms doubling to reconnect_max_ms
   std::uint64_t broker_epoch_ = 0;
   std::uint64_t jobs_done_ = 0;
   int exit_status_ = 0;

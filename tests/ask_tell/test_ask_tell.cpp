@@ -133,7 +133,7 @@ TEST_CASE("suggest hands out pending points, tell records them, report counts th
   CHECK_THAT(read_file(dir.file("h.csv")), Catch::Contains(",accuracy\r\n"));
 }
 
-TEST_CASE("refused input exits 2 naming what is wrong; a torn last line is dropped with a warning", "[ask_tell]") {
+TEST_CASE("refused input exits 2 naming what is wrong, a torn last line is dropped with a warning", "[ask_tell]") {
   TempDir dir;
   const std::string study = dir.file("study.toml"), history = dir.file("h.jsonl");
   write_file(study, kStudy);
@@ -214,7 +214,7 @@ TEST_CASE("list shows each history's study, state and best", "[ask_tell][list]")
   CHECK(tuner(dir, {"list", dir.file("no-such-folder")}).status == 2);
 }
 
-TEST_CASE("a farm study stops after N identical failures; objective_metric optimises a metric", "[ask_tell][farm]") {
+TEST_CASE("a farm study stops after N identical failures, objective_metric optimises a metric", "[ask_tell][farm]") {
   Farm farm;
   const auto& dir = farm.dir();
   // An exec child: as "broken" it answers the same error every time; as "child" a loss and an

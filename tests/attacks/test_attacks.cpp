@@ -23,10 +23,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string branin_study(int budget, int batch, const std::string& objective = "branin") {
+// `top`: more top-level keys (before the [space] table).
+std::string branin_study(int budget, int batch, const std::string& objective = "branin", const std::string& top = "") {
   return "name = \"attack\"\nobjective = \"" + objective + "\"\nbudget = " + std::to_string(budget) +
          "\nbatch = " + std::to_string(batch) +
-         "\ninitial = 4\nseed = 3\n[space]\n"
+         "\ninitial = 4\nseed = 3\n" + top + "[space]\n"
          "x0 = { type = \"float\", low = -5.0, high = 10.0 }\n"
          "x1 = { type = \"float\", low = 0.0, high = 15.0 }\n";
 }
@@ -89,7 +90,7 @@ TEST_CASE("a forged READY reusing a busy worker's name does not crash the broker
   REQUIRE(broker.running());
 }
 
-TEST_CASE("a result over the protocol's limits fails its job with the reason; the study goes on", "[attack]") {
+TEST_CASE("a result over the protocol's limits fails its job with the reason, the study goes on", "[attack]") {
   Farm farm;
   farm.start_broker();
   // An exec child whose answers carry 2,000 metrics (the broker's maps hold at most 1,000).
@@ -103,7 +104,7 @@ TEST_CASE("a result over the protocol's limits fails its job with the reason; th
   farm.start_worker({"branin=exec:python3 " + child});
   REQUIRE(farm.wait_for_workers(1));
   const std::string history = farm.history_path();
-  auto tuner = farm.start_tuner(branin_study(3, 1) + "retries = 0\n", history);
+  auto tuner = farm.start_tuner(branin_study(3, 1, "branin", "retries = 0\n"), history);
   require_finished(*tuner, history, 3);
   for (const auto& r : read_history(history)) {
     // Either the worker cut the metrics to its limit (ok), or failed the job saying why: never stuck.

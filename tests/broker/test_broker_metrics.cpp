@@ -66,7 +66,7 @@ TEST_CASE("the broker's rendering has every family once, with HELP and TYPE", "[
 }
 
 TEST_CASE("BrokerState counts jobs through dispatch, result, failure and re-queue", "[broker][metrics]") {
-  BrokerSettings settings;
+  BrokerConfig settings;
   settings.heartbeat = 1000ms;
   settings.liveness = 3;
   BrokerState state(settings, 7);

@@ -18,7 +18,7 @@ namespace {
 constexpr std::uint64_t kEpoch = 42;
 
 struct Fixture {
-  BrokerSettings settings;
+  BrokerConfig settings;
   TimePoint now = TimePoint{} + 1000s;
   std::unique_ptr<BrokerState> state;
   std::vector<Outgoing> out;
@@ -635,4 +635,54 @@ TEST_CASE("a job that ran out of memory goes back to the same worker when it is 
   auto again = f.taken<Job>();
   REQUIRE(again.size() == 1);
   CHECK(again[0].first == "w1");
+}
+
+TEST_CASE("a tuner that asks hears at each dispatch which worker and GPU run its job", "[broker][started]") {
+  Fixture f;
+  const std::map<std::string, std::pair<std::string, std::int64_t>> named{{"w1", {"host/gpu3", 3}},
+                                                                          {"w2", {"node/job7_1", 0}}};
+  for (const auto& [id, name] : named)
+    f.state->on_worker(id, Ready{name.first, "host", name.second, "", 1, {"f"}, ""}, f.now, f.out);
+  f.out.clear();
+  // An older tuner does not ask: nothing new on its link.
+  f.submit("t-old", "J-old");
+  CHECK(f.taken<JobStarted>().empty());
+  const auto old_jobs = f.taken<Job>();
+  REQUIRE(old_jobs.size() == 1);
+
+  Submit asking{"J1", "s", "f", {{"x", 1.0}}, 0, 0};
+  asking.notify_started = true;
+  f.state->on_tuner("t1", asking, f.now, f.out);
+  const auto jobs = f.taken<Job>();
+  REQUIRE(jobs.size() == 1);
+  const std::string runs_j1 = jobs[0].first, other = old_jobs[0].first;
+  REQUIRE(runs_j1 != other);
+  auto started = f.taken<JobStarted>();
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].first == "t1");
+  CHECK(started[0].second.job_id == "J1");
+  CHECK(started[0].second.attempt == 1);
+  CHECK(started[0].second.worker == named.at(runs_j1).first);
+  CHECK(started[0].second.gpu == named.at(runs_j1).second);
+
+  // A restarted tuner re-submits the running job: it hears where it runs at once.
+  f.state->on_tuner("t1-again", asking, f.now, f.out);
+  started = f.taken<JobStarted>();
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].first == "t1-again");
+  CHECK(started[0].second.worker == named.at(runs_j1).first);
+
+  // Its worker goes silent: the next attempt's start names the other worker.
+  f.result(other, "J-old", 1);
+  for (int i = 0; i < 3; ++i) {
+    f.advance(1000ms);
+    f.state->on_worker(other, Heartbeat{}, f.now, f.out);
+  }
+  f.advance(500ms);
+  started = f.taken<JobStarted>();
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].first == "t1-again");
+  CHECK(started[0].second.attempt == 2);
+  CHECK(started[0].second.worker == named.at(other).first);
+  CHECK(started[0].second.gpu == named.at(other).second);
 }

@@ -172,6 +172,45 @@ TEST_CASE("a non-loopback dashboard address is refused unless allowed", "[dashbo
   CHECK(malformed.log().find("numeric") != std::string::npos);
 }
 
+TEST_CASE("the dashboard names a running trial's worker and GPU before it reports any step", "[dashboard][integration]") {
+  // A worker on a GPU that is not in its name (as under Slurm), with an objective that never
+  // reports a step: only the broker's JOB_STARTED can say where the trial runs.
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"slow=builtin:delay:branin"}, {"--gpu", "2", "--name", "node7/job12_3"});
+  REQUIRE(farm.wait_for_workers(1));
+  const std::string study =
+      "name = \"started-test\"\nobjective = \"slow\"\nbudget = 2\nbatch = 1\ninitial = 2\nseed = 5\n"
+      "[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\nx1 = { type = \"float\", low = 0.0, high = 15.0 }\n"
+      "duration_ms = { type = \"int\", low = 20000, high = 20001 }\n";
+  auto tuner = farm.start_tuner(study, farm.history_path(), {"--dashboard", "127.0.0.1:0"});
+  std::uint16_t port = 0;
+  const std::regex served("dashboard of study started-test at http://127\\.0\\.0\\.1:([0-9]+)/");
+  REQUIRE(wait_until([&] {
+    std::smatch m;
+    const std::string log = tuner->log();
+    if (!std::regex_search(log, m, served)) return false;
+    port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    return true;
+  }, 30s));
+  INFO(tuner->log());
+  nlohmann::json trial;
+  REQUIRE(wait_until([&] {
+    const auto state = api_state(port);  // "starting" until the first view: no trials yet
+    for (const auto& t : state.value("running_trials", nlohmann::json::array()))
+      if (t["worker"].is_string()) {
+        trial = t;
+        return true;
+      }
+    return false;
+  }, 30s));
+  CHECK(trial["worker"] == "node7/job12_3");
+  CHECK(trial["gpu"] == 2);
+  CHECK(trial["step"].is_null());
+  tuner->signal(SIGTERM);
+  CHECK(tuner->wait(60s) == 0);
+}
+
 TEST_CASE("the live dashboard in headless chromium while a study runs, and the HTML report", "[dashboard][integration][browser]") {
   if (skip_without_chromium()) return;
   Farm farm;

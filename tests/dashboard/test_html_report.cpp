@@ -158,18 +158,30 @@ TEST_CASE("the dashboard's JSON: counts, best, running trials with worker and GP
   resumed.evaluations = history(study, 6);
   Proposal running{"J-run", resumed.evaluations[0].params, 990, 0};
   resumed.proposals.push_back(running);
+  resumed.proposals.push_back(Proposal{"J-slurm", resumed.evaluations[1].params, 995, 0});
+  resumed.proposals.push_back(Proposal{"J-queued", resumed.evaluations[2].params, 1000, 0});
   const TunerState state(study, resumed, 1000);
-  const std::map<std::string, std::string> workers_of{{"J-run", "host-b/gpu1"}};
-  const auto j = dashboard::state_json(LiveView{study, state, workers_of, 2, 1, 1010, false});
+  // J-run: as an older broker names it (in a step report: the GPU from the name); J-slurm: from
+  // JOB_STARTED, whose GPU is not in the worker's name; J-queued: not on a worker yet.
+  const std::map<std::string, quante::tuner::RunningOn> running_on{{"J-run", {"host-b/gpu1", -1, 0}},
+                                                                {"J-slurm", {"node7/job12_3", 2, 1004}}};
+  const auto j = dashboard::state_json(LiveView{study, state, running_on, 2, 1, 1010, false});
   CHECK(j["evaluations"] == 6);
   CHECK(j["failed"] == 1);
   CHECK(j["ok"] == 5);
   CHECK(j["budget"] == 60);
   CHECK(j["best"]["loss"].get<double>() == Approx(*state.best()->loss));
-  REQUIRE(j["running_trials"].size() == 1);
-  CHECK(j["running_trials"][0]["job"] == "J-run");
-  CHECK(j["running_trials"][0]["worker"] == "host-b/gpu1");
-  CHECK(j["running_trials"][0]["gpu"] == 1);
+  REQUIRE(j["running_trials"].size() == 3);
+  std::map<std::string, nlohmann::json> trials;
+  for (const auto& t : j["running_trials"]) trials[t["job"].get<std::string>()] = t;
+  CHECK(trials["J-run"]["worker"] == "host-b/gpu1");
+  CHECK(trials["J-run"]["gpu"] == 1);
+  CHECK(trials["J-run"]["running_s"].get<double>() == Approx(20));  // since proposed: no start time known
+  CHECK(trials["J-slurm"]["worker"] == "node7/job12_3");
+  CHECK(trials["J-slurm"]["gpu"] == 2);
+  CHECK(trials["J-slurm"]["running_s"].get<double>() == Approx(6));  // since it started on the worker
+  CHECK(trials["J-queued"]["worker"].is_null());
+  CHECK(trials["J-queued"]["gpu"].is_null());
   REQUIRE(j["failures"].size() == 1);
   CHECK(j["failures"][0]["error"] == "CUDA <out> of memory & \"more\"");
   CHECK(j["workers"] == 2);

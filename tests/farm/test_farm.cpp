@@ -78,7 +78,7 @@ TEST_CASE("a worker killed with SIGKILL mid-job: the study still completes, each
   REQUIRE(farm.broker->log().find("lost") != std::string::npos);  // the broker noticed
 }
 
-TEST_CASE("an exec child that crashes fails that job only; the next job succeeds", "[farm][integration]") {
+TEST_CASE("an exec child that crashes fails that job only, the next job succeeds", "[farm][integration]") {
   Farm farm;
   // The child answers its first job, then dies on its second; a fresh child takes the next.
   const std::string script = farm.dir().file("child.sh");

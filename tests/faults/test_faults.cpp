@@ -81,7 +81,7 @@ TEST_CASE("the broker killed mid-study and restarted on the same endpoints", "[f
   CHECK_THAT(tuner->log(), Catch::Contains("restarted") || Catch::Contains("reconnecting"));
 }
 
-TEST_CASE("a worker frozen with SIGSTOP loses its job to another; its late result is not counted",
+TEST_CASE("a worker frozen with SIGSTOP loses its job to another, its late result is not counted",
           "[faults][integration]") {
   Farm farm;
   farm.start_broker();
@@ -179,7 +179,7 @@ TEST_CASE("a poison job is failed to the tuner after the retry limit while other
   CHECK(poisoned >= 1);
 }
 
-TEST_CASE("a tuner that stops reading gets every result once it reads again; the broker's memory stays bounded",
+TEST_CASE("a tuner that stops reading gets every result once it reads again, the broker's memory stays bounded",
           "[faults][integration]") {
   Farm farm;
   farm.start_broker();
@@ -201,7 +201,7 @@ TEST_CASE("a tuner that stops reading gets every result once it reads again; the
   CHECK(rss_stalled - rss_before < 16 * 1024);
 }
 
-TEST_CASE("SIGTERM stops each process cleanly; a worker stopped mid-job gives the job back", "[faults][integration]") {
+TEST_CASE("SIGTERM stops each process cleanly, a worker stopped mid-job gives the job back", "[faults][integration]") {
   Farm farm;
   farm.start_broker();
   auto& stopping = farm.start_worker(kSlow);

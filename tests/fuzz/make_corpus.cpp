@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       {"result_failed", Result{failed, 3, 77}},
       {"heartbeat", Heartbeat{77, ok.job_id, 0, 0}},
       {"disconnect", Disconnect{"stopping", ok.job_id}},
+      {"job_rungs", Job{ok.job_id, "study", "curve", params, 1, 77, 0, 27, {1, 3, 9}}},
+      {"report", Report{ok.job_id, 1, 77, 3, 0.42, {{"accuracy", 0.9}}}},
+      {"decision", Decision{ok.job_id, 1, 3, false}},
   };
   const std::vector<std::pair<std::string, Message>> tuner = {
       {"submit", Submit{ok.job_id, "study", "branin", params, 30.0, 3}},
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
       {"result_ack", ResultAck{ok.job_id}},
       {"cancel", Cancel{ok.job_id}},
       {"heartbeat", Heartbeat{77, "", 8, 3}},
+      {"trial_report", TrialReport{ok.job_id, 1, 3, 0.42, {{"accuracy", 0.9}}, "host-a/gpu0"}},
+      {"trial_decision", TrialDecision{ok.job_id, 1, 3, true}},
+      {"job_started", JobStarted{ok.job_id, 2, "host-a/gpu0.s1", 0}},
   };
   for (const auto& [link, messages, dir] :
        {std::tuple{Link::Worker, &worker, out / "fuzz_protocol_worker"},

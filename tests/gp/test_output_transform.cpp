@@ -88,7 +88,7 @@ TEST_CASE("PriorMean::Max puts the worst loss at zero and changes nothing else",
   }
 }
 
-TEST_CASE("Transform and prior-mean names parse; others are refused", "[gp][transform]") {
+TEST_CASE("Transform and prior-mean names parse, others are refused", "[gp][transform]") {
   CHECK(parse_output_transform("standardize") == OutputTransform::Standardize);
   CHECK(parse_output_transform("rank_normal") == OutputTransform::RankNormal);
   CHECK(parse_output_transform("log") == OutputTransform::Log);
@@ -157,7 +157,7 @@ double reference_log_likelihood(const std::vector<double>& u, double lambda) {
 
 }  // namespace
 
-TEST_CASE("Power: lambda maximises the Yeo-Johnson likelihood; long tails are compressed", "[gp][transform]") {
+TEST_CASE("Power: lambda maximises the Yeo-Johnson likelihood, long tails are compressed", "[gp][transform]") {
   // Losses with a long right tail (a few diverged runs), as exp of normal scores.
   Eigen::VectorXd y(40);
   for (int i = 0; i < 40; ++i) y[i] = std::exp(1.5 * normal_quantile((i + 0.5) / 40.0));
@@ -181,7 +181,7 @@ TEST_CASE("Power: lambda maximises the Yeo-Johnson likelihood; long tails are co
   CHECK(t.targets()(1) - t.targets()(0) > plain.targets()(1) - plain.targets()(0));
 }
 
-TEST_CASE("Power: symmetric losses are left nearly alone; apply and invert round-trip, negatives included",
+TEST_CASE("Power: symmetric losses are left nearly alone, apply and invert round-trip, negatives included",
           "[gp][transform]") {
   Eigen::VectorXd y(41);
   for (int i = 0; i < 41; ++i) y[i] = -3.0 + 0.5 * normal_quantile((i + 0.5) / 41.0);  // negative, normal

@@ -81,7 +81,7 @@ TEST_CASE("mlp cuda: the GPU run matches the CPU run on a fixed seed", "[gpu][ml
 #endif
 }
 
-TEST_CASE("mlp cuda: an out-of-memory job fails with the reason; the next job succeeds", "[gpu][mlp]") {
+TEST_CASE("mlp cuda: an out-of-memory job fails with the reason, the next job succeeds", "[gpu][mlp]") {
   if (!have_gpu()) return;
 #ifdef QUANTE_WITH_CUDA
   auto made = worker::make_objective("builtin:mlp?data=" + test::digits_path() + "&label=label&device=cuda&epochs=1", {});

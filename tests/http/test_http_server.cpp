@@ -147,7 +147,7 @@ TEST_CASE("a handler that throws is answered 500", "[http]") {
   CHECK(reply->status == 500);
 }
 
-TEST_CASE("routes are fixed once started; stop is idempotent and closes the port", "[http]") {
+TEST_CASE("routes are fixed once started, stop is idempotent and closes the port", "[http]") {
   auto server = hello_server();
   server.route("/", [](const http::Request&) { return http::Response{}; });
   server.start();

@@ -51,7 +51,7 @@ TEST_CASE("mlp cpu: SGD with momentum, gelu, tanh and dropout all learn", "[mlp]
   }
 }
 
-TEST_CASE("mlp cpu: a seed replays exactly; another seed differs", "[mlp]") {
+TEST_CASE("mlp cpu: a seed replays exactly, another seed differs", "[mlp]") {
   CpuMlpTrainer trainer(test::load_digits());
   MlpHyper h = hyper(2);
   h.dropout = 0.3;
@@ -87,7 +87,7 @@ TEST_CASE("mlp cpu: regression with squared error beats predicting the mean", "[
   CHECK(r.val_loss < 0.1 * var);
 }
 
-TEST_CASE("mlp cpu: a stop request ends the run with MlpStopped; divergence is reported", "[mlp]") {
+TEST_CASE("mlp cpu: a stop request ends the run with MlpStopped, divergence is reported", "[mlp]") {
   CpuMlpTrainer trainer(test::load_digits());
   int steps = 0;
   const MlpStopCheck stop_after_3 = [&]() -> const char* { return ++steps > 3 ? "cancelled" : nullptr; };

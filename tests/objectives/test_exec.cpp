@@ -10,11 +10,13 @@
 #include <thread>
 
 #include "log_capture.hpp"
+#include "process.hpp"
 #include "objectives/exec.hpp"
 #include "objectives/result_limits.hpp"
 #include "recording_reporter.hpp"
 
 using namespace quante::worker;
+using quante::test::wait_until;
 using namespace std::chrono_literals;
 using quante::Params;
 using quante::test::RecordingReporter;
@@ -37,16 +39,6 @@ std::unique_ptr<ExecObjective> make_exec(std::chrono::milliseconds timeout = 10s
 Params job(const std::string& what, Params more = {}) {
   more["do"] = what;
   return more;
-}
-
-// Polls cond every 10 ms until it holds or the deadline passes.
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds within) {
-  const auto deadline = std::chrono::steady_clock::now() + within;
-  while (!cond()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 // A process that is gone, or a zombie (dead, waiting for someone else to reap it).
@@ -214,7 +206,7 @@ TEST_CASE("exec: a hang or a partial line times out, and the group is killed", "
     in >> grandchild;
     std::remove(pidfile.c_str());
     REQUIRE(grandchild > 0);
-    CHECK(eventually([&] { return process_gone(grandchild); }, 5s));
+    CHECK(wait_until([&] { return process_gone(grandchild); }, 5s));
   }
   const auto next = exec->evaluate("J2", job("answer"));
   require_ok(next);

@@ -153,6 +153,24 @@ TEST_CASE("every message type round-trips", "[protocol]") {
     CHECK(tr.worker == "host/gpu0");
     auto td = round_trip(Link::Tuner, TrialDecision{"J1", 2, 3, true});
     CHECK(td.go_on);
+  }
+  SECTION("where a job started: asked for in SUBMIT, told in JOB_STARTED") {
+    Submit asking{"J1", "st", "obj", sample_params(), 0, 0};
+    asking.notify_started = true;
+    CHECK(round_trip(Link::Tuner, asking).notify_started);
+    CHECK_FALSE(round_trip(Link::Tuner, Submit{"J1", "st", "obj", sample_params(), 0, 0}).notify_started);
+    auto started = round_trip(Link::Tuner, JobStarted{"J1", 3, "node7/job12_3", 2});
+    CHECK(started.job_id == "J1");
+    CHECK(started.attempt == 3);
+    CHECK(started.worker == "node7/job12_3");
+    CHECK(started.gpu == 2);
+    CHECK(round_trip(Link::Tuner, JobStarted{"J1", 1, "", -1}).gpu == -1);
+    // Only on the tuner link, with a job id.
+    const auto body = body_of(Link::Tuner, JobStarted{"J1", 1, "w", 0});
+    CHECK_THAT(expect_error(Link::Worker, frames_of("QCW1", 0x18, body)), Catch::Contains("unknown command"));
+    CHECK_THAT(expect_error(Link::Tuner, encode(Link::Tuner, JobStarted{"", 1, "w", 0})), Catch::Contains("job_id"));
+  }
+  SECTION("fidelity: results with a curve") {
     Outcome o = sample_outcome();
     o.curve = {{1, 0.9}, {2, 0.5}, {3, 0.25}};
     o.stopped_at = 3;

@@ -45,7 +45,7 @@ TEST_CASE("python helper: losses, metrics and the gpu come through a noisy objec
   CHECK(g.loss == 3.0);
 }
 
-TEST_CASE("python helper: exceptions and bad losses are error answers; the child carries on", "[python]") {
+TEST_CASE("python helper: exceptions and bad losses are error answers, the child carries on", "[python]") {
   ObjectiveContext context;
   context.timeout = 30s;
   ExecObjective objective(kChild, context);

@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "broker_config.hpp"
+#include "config_reader.hpp"
 #include "tuner_config.hpp"
 #include "worker_config.hpp"
 
 using namespace quante;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -30,11 +32,11 @@ TEST_CASE("broker config: an empty file gives the documented defaults", "[config
   const auto c = ok(parse_broker_config("", "broker.toml"));
   CHECK(c.frontend == "tcp://127.0.0.1:5555");
   CHECK(c.backend == "tcp://127.0.0.1:5556");
-  CHECK(c.heartbeat_ms == 1000);
+  CHECK(c.heartbeat == 1000ms);
   CHECK(c.liveness == 5);
   CHECK(c.max_attempts == 3);
-  CHECK(c.result_resend_ms == 3000);
-  CHECK(c.orphan_timeout_s == 600);
+  CHECK(c.result_resend == 3000ms);
+  CHECK(c.orphan_timeout == 600s);
   CHECK(c.max_jobs == 100000);
   CHECK(c.send_high_water_mark == 10000);
   CHECK(c.log_level.empty());
@@ -62,11 +64,11 @@ allow_plaintext_remote = true
 )", "broker.toml"));
   CHECK(c.frontend == "tcp://*:6555");
   CHECK(c.backend == "ipc:///run/quante/backend");
-  CHECK(c.heartbeat_ms == 250);
+  CHECK(c.heartbeat == 250ms);
   CHECK(c.liveness == 4);
   CHECK(c.max_attempts == 2);
-  CHECK(c.result_resend_ms == 1500);
-  CHECK(c.orphan_timeout_s == 60);
+  CHECK(c.result_resend == 1500ms);
+  CHECK(c.orphan_timeout == 60s);
   CHECK(c.max_jobs == 500);
   CHECK(c.send_high_water_mark == 99);
   CHECK(c.log_level == "debug");
@@ -123,10 +125,10 @@ TEST_CASE("worker config: defaults, every key, objectives in both forms", "[conf
   CHECK(d.name.empty());
   CHECK(d.gpu == -1);
   CHECK(d.timeout_s == 3600.0);
-  CHECK(d.heartbeat_ms == 1000);
+  CHECK(d.heartbeat == 1000ms);
   CHECK(d.liveness == 5);
-  CHECK(d.reconnect_ms == 1000);
-  CHECK(d.reconnect_max_ms == 32000);
+  CHECK(d.reconnect_initial == 1000ms);
+  CHECK(d.reconnect_max == 32000ms);
   CHECK(d.objectives.empty());
   CHECK_FALSE(d.security.curve());
 
@@ -152,10 +154,10 @@ rosen = { spec = "plugin:/opt/lib/rosen.so", config = "noise=0.1" }
   CHECK(c.name == "host-a/gpu3");
   CHECK(c.gpu == 3);
   CHECK(c.timeout_s == 90.5);
-  CHECK(c.heartbeat_ms == 500);
+  CHECK(c.heartbeat == 500ms);
   CHECK(c.liveness == 3);
-  CHECK(c.reconnect_ms == 200);
-  CHECK(c.reconnect_max_ms == 8000);
+  CHECK(c.reconnect_initial == 200ms);
+  CHECK(c.reconnect_max == 8000ms);
   CHECK(c.log_level == "warn");
   CHECK(c.security.server_public_key == kKey);
   CHECK(c.security.secret_key_file == "worker.key");
@@ -222,7 +224,7 @@ TEST_CASE("worker config: --objective adds or replaces by name and keeps the con
 TEST_CASE("tuner config: defaults, every key, refusals", "[config]") {
   const auto d = ok(parse_tuner_config("", "tuner.toml"));
   CHECK(d.broker == "tcp://127.0.0.1:5555");
-  CHECK(d.heartbeat_ms == 1000);
+  CHECK(d.heartbeat == 1000ms);
   CHECK(d.liveness == 5);
   CHECK(d.progress == "auto");
   const auto c = ok(parse_tuner_config(R"(
@@ -236,7 +238,7 @@ broker_public_key_file = "broker.pub"
 secret_key_file = "tuner.key"
 )", "tuner.toml"));
   CHECK(c.broker == "tcp://broker.example:5555");
-  CHECK(c.heartbeat_ms == 300);
+  CHECK(c.heartbeat == 300ms);
   CHECK(c.liveness == 7);
   CHECK(c.progress == "lines");
   CHECK(c.log_level == "error");
@@ -251,7 +253,7 @@ TEST_CASE("the shipped default configs parse and document the defaults", "[confi
   const std::string dir = std::string(QUANTE_SOURCE_DIR) + "/config/";
   const auto broker = ok(load_broker_config(dir + "broker.toml"));
   CHECK(broker.frontend == BrokerConfig{}.frontend);
-  CHECK(broker.heartbeat_ms == BrokerConfig{}.heartbeat_ms);
+  CHECK(broker.heartbeat == BrokerConfig{}.heartbeat);
   CHECK_FALSE(broker.security.curve());
   const auto worker = ok(load_worker_config(dir + "worker.toml"));
   CHECK(worker.broker == WorkerConfig{}.broker);

@@ -115,7 +115,7 @@ TEST_CASE("a late answer for an earlier step is ignored", "[step_reports]") {
   CHECK(reporter.stopped_at() == 0);
 }
 
-TEST_CASE("repeated or decreasing steps are passed over; NaN losses are kept", "[step_reports]") {
+TEST_CASE("repeated or decreasing steps are passed over, NaN losses are kept", "[step_reports]") {
   JobReporter reporter(0, {}, nullptr);
   CHECK_FALSE(reporter.max_steps());
   CHECK(reporter.report(at(1, 0.9)));

@@ -231,7 +231,7 @@ TEST_CASE("objective_metric and max_failures_in_a_row are read and checked", "[s
              Catch::Contains("'objective_metric'") && Catch::Contains("[fidelity]"));
 }
 
-TEST_CASE("every example study parses; the mlp and PyTorch examples have theirs, with [fidelity]", "[study][examples]") {
+TEST_CASE("every example study parses, the mlp and PyTorch examples have theirs, with [fidelity]", "[study][examples]") {
   const std::string examples = std::string(QUANTE_SOURCE_DIR) + "/examples/";
   int studies = 0;
   for (const auto& entry : std::filesystem::directory_iterator(examples)) {

@@ -134,7 +134,7 @@ TEST_CASE("a new study asks for batch + queue_ahead points, one proposal at a ti
   CHECK(again->id != r->id);
 }
 
-TEST_CASE("each proposed point is journalled before it is submitted; each result recorded before its ack",
+TEST_CASE("each proposed point is journalled before it is submitted, each result recorded before its ack",
           "[tuner_state]") {
   Harness h(make_study(10, 3, 0, ProposalMode::Async, 1));
   h.start();
@@ -384,7 +384,7 @@ TEST_CASE("stopping rules cancel what is in flight and end the study", "[tuner_s
   }
 }
 
-TEST_CASE("sync mode proposes whole batches; async mode refills each slot", "[tuner_state]") {
+TEST_CASE("sync mode proposes whole batches, async mode refills each slot", "[tuner_state]") {
   SECTION("sync") {
     Harness h(make_study(20, 3, 2, ProposalMode::Sync));
     h.start();
@@ -414,7 +414,7 @@ TEST_CASE("sync mode proposes whole batches; async mode refills each slot", "[tu
   }
 }
 
-TEST_CASE("a broker restart re-submits everything in flight; unacknowledged jobs are re-sent in time",
+TEST_CASE("a broker restart re-submits everything in flight, unacknowledged jobs are re-sent in time",
           "[tuner_state]") {
   Harness h(make_study(20, 3));
   h.start();
@@ -487,7 +487,7 @@ JobOutcome finished(const std::string& job, double loss, std::vector<std::pair<s
 
 }  // namespace
 
-TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs; ASHA decides at each rung", "[tuner_state][fidelity]") {
+TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs, ASHA decides at each rung", "[tuner_state][fidelity]") {
   Harness h(fidelity_study(20, 3));
   h.start();
   h.answer(*h.request());
@@ -572,7 +572,7 @@ TEST_CASE("a resumed tuner rebuilds its rung tables from the journal's reports",
   CHECK(h.state.records().reports.back().loss == 0.4);
 }
 
-TEST_CASE("budget_steps ends the study once the steps are spent; proposals see one fidelity", "[tuner_state][fidelity]") {
+TEST_CASE("budget_steps ends the study once the steps are spent, proposals see one fidelity", "[tuner_state][fidelity]") {
   Study study = fidelity_study(100, 2);
   study.fidelity->budget_steps = 60;
   Harness h(study);
@@ -688,7 +688,7 @@ TEST_CASE("max_failures_in_a_row ends the study after N identical failures in a 
   }
 }
 
-TEST_CASE("objective_metric: the metric becomes the record's loss; a result without it fails",
+TEST_CASE("objective_metric: the metric becomes the record's loss, a result without it fails",
           "[tuner_state][metric]") {
   Study s = make_study(10, 1);
   s.objective_metric = "accuracy";

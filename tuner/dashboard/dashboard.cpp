@@ -23,7 +23,8 @@ http::ServerOptions server_options(const DashboardOptions& options) {
 
 Dashboard::Dashboard(Study study, DashboardOptions options)
     : study_(std::move(study)), server_(server_options(options)) {
-  snapshot_.state = nlohmann::json{{"study", study_.name}, {"evaluations", 0}, {"budget", study_.budget}, {"starting", true}}.dump();
+  snapshot_.state = nlohmann::json{{"study", study_.name}, {"evaluations", 0}, {"budget", study_.budget}, {"starting", true},
+                                    {"running_trials", nlohmann::json::array()}, {"failures", nlohmann::json::array()}}.dump();
   snapshot_.records = std::make_shared<const std::vector<EvaluationRecord>>();
   const std::string page = dashboard_page(study_.name);
   server_.route("/", [page](const http::Request&) { return http::Response{200, "text/html; charset=utf-8", page}; });

@@ -55,11 +55,16 @@ nlohmann::json state_json(const LiveView& view) {
 
   auto running = nlohmann::json::array();
   for (const auto& p : state.in_flight_proposals()) {
+    const auto on = view.running_on.find(p.job);
+    const bool placed = on != view.running_on.end() && !on->second.worker.empty();
+    // Running since the broker handed it to a worker; before that (queued), since it was proposed.
+    const double since = placed && on->second.started_at > 0 ? on->second.started_at : p.proposed_at;
     nlohmann::json t{{"job", p.job}, {"params", quante::to_json(p.params)}, {"retry", p.retry},
-                     {"running_s", p.proposed_at > 0 ? std::max(0.0, view.now - p.proposed_at) : 0.0}};
-    const auto worker = view.workers_of.find(p.job);
-    t["worker"] = worker == view.workers_of.end() ? nlohmann::json(nullptr) : nlohmann::json(worker->second);
-    const auto gpu = worker == view.workers_of.end() ? std::nullopt : gpu_of_worker(worker->second);
+                     {"running_s", since > 0 ? std::max(0.0, view.now - since) : 0.0}};
+    t["worker"] = placed ? nlohmann::json(on->second.worker) : nlohmann::json(nullptr);
+    const auto gpu = !placed ? std::nullopt
+                     : on->second.gpu >= 0 ? std::optional<int>(on->second.gpu)
+                                           : gpu_of_worker(on->second.worker);  // an older broker: from the name
     t["gpu"] = gpu ? nlohmann::json(*gpu) : nlohmann::json(nullptr);
     const auto* extras = state.extras(p.job);
     if (extras && !extras->curve.empty()) {

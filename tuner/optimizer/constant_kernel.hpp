@@ -4,23 +4,20 @@
 // Prior (standardized targets have unit variance): log c ~ Normal(log 1, 1.5^2).
 #pragma once
 
-#include "kernel_args.hpp"
+#include "one_parameter_kernel.hpp"
 
 namespace quante::opt {
 
-class ConstantKernel final : public Kernel {
+class ConstantKernel final : public OneParameterKernel<ConstantKernel> {
  public:
-  explicit ConstantKernel(double value = 1.0,
-                          ResolvedArgs::Bounds bounds = {false, kDefaultLower, kDefaultUpper});
-  static KernelOrArgError from_args(const std::vector<KernelArg>& args, std::size_t position);
+  static constexpr double kDefaultLower = 0.01;
+  static constexpr double kDefaultUpper = 100.0;
+  static constexpr OneParameterSpec kSpec{"ConstantKernel", "constant_value", 1.0, kDefaultLower, kDefaultUpper, 1.0, 1.5};
 
-  std::unique_ptr<Kernel> clone() const override;
-  std::string to_string() const override;
+  explicit ConstantKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
+      : OneParameterKernel(value, bounds) {}
+
   std::string structure() const override { return "Constant"; }
-  void set_dim(int d) override;
-  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
-  void for_each_hyperparameter(
-      const std::function<void(const Hyperparameter&)>& visit) const override;
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
   void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
@@ -30,13 +27,8 @@ class ConstantKernel final : public Kernel {
   Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
   bool has_amplitude() const override { return true; }
 
-  static constexpr double kDefaultLower = 0.01;
-  static constexpr double kDefaultUpper = 100.0;
-
  private:
-  double value() const;
-  ResolvedArgs::Bounds bounds_;
-  Hyperparameter constant_;
+  double value() const { return parameter(); }
 };
 
 }  // namespace quante::opt

@@ -3,23 +3,20 @@
 // Spelling: DotProduct(sigma_0=1.0, sigma_0_bounds=(0.01, 100)); prior log sigma_0 ~ N(0, 2^2).
 #pragma once
 
-#include "kernel_args.hpp"
+#include "one_parameter_kernel.hpp"
 
 namespace quante::opt {
 
-class DotProductKernel final : public Kernel {
+class DotProductKernel final : public OneParameterKernel<DotProductKernel> {
  public:
-  explicit DotProductKernel(double sigma_0 = 1.0,
-                            ResolvedArgs::Bounds bounds = {false, kDefaultLower, kDefaultUpper});
-  static KernelOrArgError from_args(const std::vector<KernelArg>& args, std::size_t position);
+  static constexpr double kDefaultLower = 0.01;
+  static constexpr double kDefaultUpper = 100.0;
+  static constexpr OneParameterSpec kSpec{"DotProduct", "sigma_0", 1.0, kDefaultLower, kDefaultUpper, 1.0, 2.0};
 
-  std::unique_ptr<Kernel> clone() const override;
-  std::string to_string() const override;
+  explicit DotProductKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
+      : OneParameterKernel(value, bounds) {}
+
   std::string structure() const override { return "DotProduct"; }
-  void set_dim(int d) override;
-  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
-  void for_each_hyperparameter(
-      const std::function<void(const Hyperparameter&)>& visit) const override;
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
   void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
@@ -29,13 +26,8 @@ class DotProductKernel final : public Kernel {
   Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
   bool has_amplitude() const override { return false; }
 
-  static constexpr double kDefaultLower = 0.01;
-  static constexpr double kDefaultUpper = 100.0;
-
  private:
-  double sigma2() const;
-  ResolvedArgs::Bounds bounds_;
-  Hyperparameter sigma_;
+  double sigma2() const { return std::exp(2.0 * log_parameter()); }
 };
 
 }  // namespace quante::opt

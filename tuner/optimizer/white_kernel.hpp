@@ -6,23 +6,21 @@
 //   log nu ~ Normal(log 0.01, 2^2).
 #pragma once
 
-#include "kernel_args.hpp"
+#include "one_parameter_kernel.hpp"
 
 namespace quante::opt {
 
-class WhiteKernel final : public Kernel {
+class WhiteKernel final : public OneParameterKernel<WhiteKernel> {
  public:
-  explicit WhiteKernel(double noise_level = kPriorMedian,
-                       ResolvedArgs::Bounds bounds = {false, kDefaultLower, kDefaultUpper});
-  static KernelOrArgError from_args(const std::vector<KernelArg>& args, std::size_t position);
+  static constexpr double kDefaultLower = 1e-6;
+  static constexpr double kDefaultUpper = 1.0;
+  static constexpr double kPriorMedian = 1e-2;
+  static constexpr OneParameterSpec kSpec{"WhiteKernel", "noise_level", kPriorMedian, kDefaultLower, kDefaultUpper, kPriorMedian, 2.0};
 
-  std::unique_ptr<Kernel> clone() const override;
-  std::string to_string() const override;
+  explicit WhiteKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
+      : OneParameterKernel(value, bounds) {}
+
   std::string structure() const override { return "White"; }
-  void set_dim(int d) override;
-  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
-  void for_each_hyperparameter(
-      const std::function<void(const Hyperparameter&)>& visit) const override;
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
   void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
@@ -32,16 +30,7 @@ class WhiteKernel final : public Kernel {
   Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
   // Noise needs no output scale of its own: an implicit amplitude never multiplies it.
   bool has_amplitude() const override { return true; }
-
-  double noise_level() const;
-
-  static constexpr double kDefaultLower = 1e-6;
-  static constexpr double kDefaultUpper = 1.0;
-  static constexpr double kPriorMedian = 1e-2;
-
- private:
-  ResolvedArgs::Bounds bounds_;
-  Hyperparameter noise_;
+  double noise_level() const { return parameter(); }
 };
 
 }  // namespace quante::opt

@@ -1,20 +1,13 @@
 // See cancel_signal.hpp.
 #include "cancel_signal.hpp"
 
-#include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdint>
-#include <system_error>
 
 namespace quante::worker {
 
-CancelSignal::CancelSignal() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-}
-
-CancelSignal::~CancelSignal() { ::close(fd_); }
+CancelSignal::CancelSignal() : fd_(make_eventfd()) {}
 
 void CancelSignal::raise() {
   {
@@ -25,14 +18,14 @@ void CancelSignal::raise() {
   const std::uint64_t one = 1;
   // Cannot fail short of a counter overflow; a failed write only loses the poll wake-up, and
   // every poll loop also checks raised() after each wake.
-  [[maybe_unused]] const auto written = ::write(fd_, &one, sizeof one);
+  [[maybe_unused]] const auto written = ::write(fd_.get(), &one, sizeof one);
 }
 
 void CancelSignal::clear() {
   std::lock_guard lock(mutex_);
   raised_ = false;
   std::uint64_t count = 0;
-  [[maybe_unused]] const auto got = ::read(fd_, &count, sizeof count);  // EAGAIN when not raised
+  [[maybe_unused]] const auto got = ::read(fd_.get(), &count, sizeof count);  // EAGAIN when not raised
 }
 
 bool CancelSignal::wait_until(std::chrono::steady_clock::time_point deadline) {

@@ -8,24 +8,25 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "unique_fd.hpp"
+
 namespace quante::worker {
 
 class CancelSignal {
  public:
   CancelSignal();  // throws std::system_error when no eventfd can be made
-  ~CancelSignal();
   CancelSignal(const CancelSignal&) = delete;
   CancelSignal& operator=(const CancelSignal&) = delete;
 
   void raise();  // thread-safe, async-signal-unsafe
   bool raised() const { return raised_.load(); }
   void clear();
-  int fd() const { return fd_; }  // readable while raised
+  int fd() const { return fd_.get(); }  // readable while raised
   // Sleeps until raised or the deadline; true when raised.
   bool wait_until(std::chrono::steady_clock::time_point deadline);
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   std::atomic<bool> raised_{false};
   std::mutex mutex_;
   std::condition_variable changed_;

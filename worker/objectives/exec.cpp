@@ -4,18 +4,11 @@
 // group kill never hits a stranger.
 #include "exec.hpp"
 
-#include <sstream>
-
-#include <fstream>
-
-#include <filesystem>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +29,7 @@
 
 #include "json_lines.hpp"
 #include "rate_limit.hpp"
+#include "unique_fd.hpp"
 
 extern char** environ;
 
@@ -54,30 +48,7 @@ constexpr auto kStderrDrain = 500ms;  // for the stderr reader to reach EOF afte
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kMaxStderrLine = 64 * 1024;
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
+using Fd = UniqueFd;
 
 [[noreturn]] void throw_system_error(int error, const std::string& what) {
   throw std::system_error(error, std::generic_category(), what);
@@ -174,9 +145,8 @@ class StderrPump {
  public:
   StderrPump(Fd fd, std::string label)
       : fd_(std::move(fd)),
-        stop_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+        stop_(make_eventfd()),
         label_(std::move(label)) {
-    if (stop_.get() < 0) throw_system_error(errno, "eventfd");
     set_nonblocking(fd_.get());
     thread_ = std::thread([this] { run(); });
   }

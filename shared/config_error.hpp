@@ -1,0 +1,14 @@
+// A refused configuration, as a value: the message names the file (or "command line"), the key
+// and its command-line option. Apart from config_reader.hpp so that the config structs, which the
+// broker's state machine and the worker include, do not pull in toml++.
+#pragma once
+
+#include <string>
+
+namespace quante {
+
+struct ConfigError {
+  std::string message;  // "FILE: key 'KEY' (--OPTION): what is wrong"
+};
+
+}  // namespace quante
