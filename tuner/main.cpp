@@ -77,6 +77,9 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
   if (summary.best)
     std::cout << "best loss " << *summary.best->loss << " at " << quante::to_json(summary.best->params).dump() << " (job "
               << summary.best->job << ")\n";
+  if (summary.best && summary.best_posterior_mean)
+    std::cout << "the losses are noisy: the best is the evaluation with the lowest posterior mean ("
+              << *summary.best_posterior_mean << "), not the lowest loss\n";
   else
     std::cout << "no successful evaluation yet\n";
   std::cout << "history: " << settings.history_path << "\n";

@@ -187,4 +187,30 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   return batch;
 }
 
+std::optional<NamedBest> ProposalEngine::name_best(const std::vector<EvaluationRecord>& evaluations) {
+  std::vector<std::size_t> ok;
+  std::vector<const Params*> ok_points, failed_points;
+  for (std::size_t i = 0; i < evaluations.size(); ++i) {
+    const auto& e = evaluations[i];
+    if (e.ok() && e.loss) {
+      ok.push_back(i);
+      ok_points.push_back(&e.params);
+    } else if (e.failed() && failed_points.size() < kModelPoints / 4) {
+      failed_points.push_back(&e.params);
+    }
+  }
+  if (ok.size() < 2 || ok.size() > kModelPoints) return std::nullopt;
+  opt::ProposalRequest request;
+  request.X = encode_rows(study_.space, ok_points);
+  request.y.resize(static_cast<Eigen::Index>(ok.size()));
+  for (std::size_t k = 0; k < ok.size(); ++k)
+    request.y(static_cast<Eigen::Index>(k)) = study_.sign() * *evaluations[ok[k]].loss;
+  request.failed = encode_rows(study_.space, failed_points);
+  request.seed = study_.seed * 1000003 + 999983;
+  const opt::NamedBest b = impl_->proposer.name_best(request);
+  if (b.index < 0 || !std::isfinite(b.mean_loss)) return std::nullopt;
+  return NamedBest{ok[static_cast<std::size_t>(b.index)], b.by_posterior_mean, b.noise_variance,
+                   study_.sign() * b.mean_loss};
+}
+
 }  // namespace quante::tuner

@@ -20,6 +20,15 @@ struct ProposalBatch {
   std::optional<double> qei;        // qEI of the batch (GP methods): exact for small batches, else MC
 };
 
+// The evaluation the tuner names as best (issue 14): where the study's GP infers noise, the one
+// with the lowest posterior mean, not the luckiest observation.
+struct NamedBest {
+  std::size_t index = 0;          // into the evaluations given
+  bool by_posterior_mean = false;
+  double noise_variance = 0.0;    // the GP's white-noise variance, in standardized losses
+  double mean_loss = 0.0;         // the posterior mean there, in the study's loss units
+};
+
 class ProposalEngine {
  public:
   // The GP is fitted on at most this many successful evaluations (and the exclusion zones of at
@@ -38,6 +47,11 @@ class ProposalEngine {
   // `round` makes successive calls draw differently while staying deterministic given the seed.
   ProposalBatch propose(const std::vector<EvaluationRecord>& evaluations, const std::vector<Params>& pending, int count,
                         std::uint64_t round);
+  // The GP fitted on the successful evaluations (failed ones imputed, as for proposals) names
+  // the best: by posterior mean where it infers noise. nullopt where no model is fitted (fewer
+  // than two successes, more than kModelPoints, or method "random"): the best is then the
+  // lowest loss, as before.
+  std::optional<NamedBest> name_best(const std::vector<EvaluationRecord>& evaluations);
 
  private:
   struct Impl;

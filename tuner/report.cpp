@@ -18,6 +18,7 @@
 #include "convergence.hpp"
 #include "csv_export.hpp"
 #include "html_report.hpp"
+#include "proposal_engine.hpp"
 #include "study_runner.hpp"
 
 namespace quante::tuner {
@@ -194,6 +195,16 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
   data.ok = static_cast<int>(ok.size());
   data.steps = account_steps(study, sorted);
   data.best = best_record(study, ok);
+  if (data.best) {
+    ProposalEngine namer(study);
+    if (auto named = namer.name_best(sorted)) {
+      data.noise_variance = named->noise_variance;
+      if (named->by_posterior_mean) {
+        data.best = sorted[named->index];
+        data.best_posterior_mean = named->mean_loss;
+      }
+    }
+  }
   std::stable_sort(ok.begin(), ok.end(), [&](const auto& a, const auto& b) { return study.better(*a.loss, *b.loss); });
   data.top.assign(ok.begin(), ok.begin() + std::min<std::ptrdiff_t>(data.top_k, static_cast<std::ptrdiff_t>(ok.size())));
 
@@ -297,6 +308,10 @@ void print_report(const ReportData& data, std::ostream& out) {
   std::string point;
   for (const auto& p : data.params) point += (point.empty() ? "" : ", ") + p.spec.name + "=" + param_text(best, p.spec.name);
   out << "             " << point << "\n";
+  if (data.best_posterior_mean)
+    out << "noise        inferred (noise variance " << number(*data.noise_variance)
+        << " of the standardized losses): the best is named by the model's posterior mean, "
+        << number(*data.best_posterior_mean) << " there, not by the lowest loss\n";
 
   out << "\ntop " << data.top.size() << " of " << data.ok << " ok (" << (minimize ? "lowest" : "highest")
       << " loss first)\n";

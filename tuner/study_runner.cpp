@@ -9,6 +9,7 @@
 #include "json_params.hpp"
 #include "liveness.hpp"
 #include "progress.hpp"
+#include "proposal_engine.hpp"
 #include "proposal_thread.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
@@ -355,6 +356,13 @@ struct StudyRunner::Impl {
     summary.failed = state->failed();
     summary.duplicates = state->duplicates();
     summary.best = state->best();
+    if (summary.best) {
+      ProposalEngine namer(study);
+      if (auto named = namer.name_best(state->evaluations()); named && named->by_posterior_mean) {
+        summary.best = state->evaluations()[named->index];
+        summary.best_posterior_mean = named->mean_loss;
+      }
+    }
     summary.stop_reason = state->stop_reason();
     summary.failure_streak = state->failure_streak();
     summary.repeated_error = state->repeated_error();

@@ -34,6 +34,9 @@ struct RunSummary {
   int failed = 0;
   int duplicates = 0;           // results that arrived again for an already recorded job
   std::optional<EvaluationRecord> best;
+  // Where the GP infers noise, best is the evaluation with the lowest posterior mean (this
+  // mean, in loss units), not the luckiest loss (ProposalEngine::name_best).
+  std::optional<double> best_posterior_mean;
   std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "exhausted", "signal",
                                 // "failures" ([stop] max_failures_in_a_row)
   int failure_streak = 0;       // failures in a row at the end, all with repeated_error

@@ -163,10 +163,15 @@ TEST_CASE("Power: lambda maximises the Yeo-Johnson likelihood, long tails are co
   for (int i = 0; i < 40; ++i) y[i] = std::exp(1.5 * normal_quantile((i + 0.5) / 40.0));
   const auto t = fitted(OutputTransform::Power, y);
   CHECK(t.lambda() < 0.8);  // compressing the tail
-  // The fitted lambda beats a grid of others on the reference likelihood of the standardized losses.
-  const double mean = y.mean(), sd = std::sqrt((y.array() - mean).square().mean());
+  // The fitted lambda beats a grid of others on the reference likelihood of the standardized
+  // losses, after the far tail's compression (recomputed here from the fence and scale).
+  Eigen::VectorXd yc = y;
+  const double fence = t.tail_fence(), s = t.tail_scale();
+  for (int i = 0; i < 40; ++i)
+    if (y[i] > fence) yc[i] = fence + s * std::log1p(std::log1p((y[i] - fence) / s));
+  const double mean = yc.mean(), sd = std::sqrt((yc.array() - mean).square().mean());
   std::vector<double> u;
-  for (int i = 0; i < 40; ++i) u.push_back((y[i] - mean) / sd);
+  for (int i = 0; i < 40; ++i) u.push_back((yc[i] - mean) / sd);
   const double best = reference_log_likelihood(u, t.lambda());
   for (double lambda = -2.0; lambda <= 2.0; lambda += 0.05) CHECK(reference_log_likelihood(u, lambda) <= best + 1e-6);
   // Targets are standardized; the good losses are spread wider than Standardize spreads them.
@@ -198,4 +203,57 @@ TEST_CASE("Power: equal losses give no warp, and new losses still map monotonica
   CHECK(t.apply(1.0) < t.apply(2.5));
   CHECK(t.apply(2.5) < t.apply(10.0));
   CHECK(t.apply(10.0) - t.apply(2.5) == Approx(7.5));  // identity up to the shift
+}
+
+// Issue 14: one diverged run among good losses. Without the tail compression the Yeo-Johnson
+// lambda runs to its bound and the 40 good targets end in a band 0.018 wide, below the noise
+// prior's scale (WhiteKernel's median noise level 0.01, a standard deviation of 0.1), where the
+// GP cannot rank them.
+TEST_CASE("Power keeps good losses resolved beside a diverged one", "[gp][transform]") {
+  const double noise_sd = 0.1;  // sqrt of WhiteKernel::kPriorMedian, in standardized units
+  Eigen::VectorXd y(41);
+  for (int i = 0; i < 40; ++i) y[i] = 0.3 + 0.2 * std::fmod(0.618034 * (i + 1), 1.0);  // spread in [0.3, 0.5]
+  y[40] = 1e3;
+  for (auto prior : {PriorMean::Mean, PriorMean::Max}) {
+    const auto t = fitted(OutputTransform::Power, y, prior);
+    const Eigen::VectorXd good = t.targets().head(40);
+    // Order kept, strictly.
+    for (int a = 0; a < 40; ++a)
+      for (int b = 0; b < 40; ++b)
+        if (y[a] < y[b]) CHECK(good[a] < good[b]);
+    CHECK(t.targets()[40] > good.maxCoeff());
+    // The good band is many noise scales wide (it was 0.018 before the compression).
+    CHECK(good.maxCoeff() - good.minCoeff() > 10.0 * noise_sd);
+    // A good loss's step of 0.01 is at least the noise scale.
+    CHECK(t.apply(0.41) - t.apply(0.40) > 0.5 * noise_sd);
+    // Round trips through the compressed tail.
+    CHECK(t.invert(t.targets()[40]) == Approx(1e3).epsilon(1e-6));
+    CHECK(t.invert(t.apply(5e4)) == Approx(5e4).epsilon(1e-6));
+    CHECK(std::isfinite(t.tail_fence()));
+  }
+}
+
+TEST_CASE("Power resolves the good losses when many runs diverge (1e3 .. 1e6)", "[gp][transform]") {
+  // 30 good losses and 20 diverged ones spread over three decades.
+  Eigen::VectorXd y(50);
+  for (int i = 0; i < 30; ++i) y[i] = 0.3 + 0.2 * std::fmod(0.618034 * (i + 1), 1.0);
+  for (int i = 0; i < 20; ++i) y[30 + i] = std::pow(10.0, 3.0 + 3.0 * i / 19.0);
+  const auto t = fitted(OutputTransform::Power, y, PriorMean::Max);
+  const Eigen::VectorXd good = t.targets().head(30);
+  CHECK(good.maxCoeff() - good.minCoeff() > 5.0 * 0.1);  // five noise scales
+  for (int i = 31; i < 50; ++i) CHECK(t.targets()[i] > t.targets()[i - 1]);  // bad ones keep their order
+  CHECK(t.targets().segment(30, 20).minCoeff() > good.maxCoeff());
+}
+
+TEST_CASE("Power leaves losses without a far tail uncompressed", "[gp][transform]") {
+  Eigen::VectorXd y(6);
+  y << 0.7, 0.2, 3.0, 1.1, 0.9, 0.25;  // 3.0 is inside the fence median + 3.5 * 2 (median - q25)
+  const auto t = fitted(OutputTransform::Power, y);
+  CHECK(std::isinf(t.tail_fence()));
+  // Ties at the median (a plateau of failed-to-learn runs) fall back to the standard deviation.
+  Eigen::VectorXd plateau(10);
+  plateau << 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.3, 0.35, 0.99;
+  const auto p = fitted(OutputTransform::Power, plateau);
+  CHECK(p.targets()[7] < p.targets()[8]);
+  CHECK(p.targets()[8] < p.targets()[0]);
 }

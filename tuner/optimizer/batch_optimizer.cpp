@@ -187,12 +187,11 @@ TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evalu
   const double sd = std::sqrt((z.array() - z.mean()).square().mean());
   const double step = 1e-3 * (sd > 0.0 ? sd : 1.0);
   double best = z[0];
-  Eigen::Index best_i = 0, last_improvement = 0;
+  Eigen::Index last_improvement = 0;
   for (Eigen::Index i = 1; i < z.size(); ++i) {
     if (z[i] < best) {
       if (z[i] < best - step) last_improvement = i;
       best = z[i];
-      best_i = i;
     }
   }
   const auto fails = static_cast<int>(z.size() - 1 - last_improvement);
@@ -207,7 +206,8 @@ TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evalu
     }
   });
   w /= std::exp(w.array().log().mean());
-  const Eigen::VectorXd c = evaluated.row(best_i).transpose();
+  // Centred on the model's best (the lowest posterior mean under inferred noise, issue 14).
+  const Eigen::VectorXd c = evaluated.row(gp.best_index()).transpose();
   const Eigen::VectorXd half = 0.5 * length * w;
   return {(c - half).cwiseMax(0.0), (c + half).cwiseMin(1.0)};
 }

@@ -278,9 +278,30 @@ Eigen::MatrixXd GaussianProcess::solve(const Eigen::MatrixXd& B) const {
   return A;
 }
 
+double GaussianProcess::noise_variance() const {
+  require_fitted("noise_variance");
+  // The training covariance's diagonal less the latent one: the white-noise terms (constant
+  // for every kernel the parser builds).
+  const Eigen::MatrixXd x0 = X_.topRows(1);
+  return std::max(0.0, kernel_->train(x0)(0, 0) - kernel_->diag(x0)(0));
+}
+
+Eigen::VectorXd GaussianProcess::mean_at_inputs() const {
+  require_fitted("mean_at_inputs");
+  return z_ - (noise_variance() + jitter_) * alpha_;
+}
+
+Eigen::Index GaussianProcess::best_index() const {
+  require_fitted("best_index");
+  Eigen::Index i = 0;
+  if (noise_inferred()) mean_at_inputs().minCoeff(&i);
+  else z_.minCoeff(&i);
+  return i;
+}
+
 double GaussianProcess::incumbent() const {
   require_fitted("incumbent");
-  return z_.minCoeff();
+  return noise_inferred() ? mean_at_inputs().minCoeff() : z_.minCoeff();
 }
 
 double GaussianProcess::transform_loss(double y) const {

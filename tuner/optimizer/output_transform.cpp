@@ -65,6 +65,14 @@ double yeo_johnson_log_likelihood(const Eigen::VectorXd& u, double lambda) {
   return -0.5 * static_cast<double>(n) * std::log(var) + (lambda - 1.0) * jacobian;
 }
 
+// Linear interpolation between order statistics of a sorted sample.
+double sorted_quantile(const std::vector<double>& v, double p) {
+  const double pos = p * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
 // Golden-section search for the maximum-likelihood lambda in [lo, hi] (the likelihood is
 // unimodal in lambda for the data sizes met here; the bracket keeps the warping moderate).
 double fit_yeo_johnson_lambda(const Eigen::VectorXd& u, double lo, double hi) {
@@ -132,8 +140,26 @@ TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::Ve
       break;
     }
     case OutputTransform::Power: {
-      standardize(y, t.mean_, t.scale_);
-      const Eigen::VectorXd u = (y.array() - t.mean_) / t.scale_;
+      // The upper fence from the median and the lower half's spread (robust to almost half the
+      // losses being outliers above): median + 3.5 * 2 (median - q25), Tukey's "far out" fence
+      // Q3 + 3 IQR for symmetric data. Too many ties there: the standard deviation instead.
+      std::vector<double> sorted(y.data(), y.data() + y.size());
+      std::sort(sorted.begin(), sorted.end());
+      const double median = sorted_quantile(sorted, 0.5);
+      double spread = 2.0 * (median - sorted_quantile(sorted, 0.25));
+      if (!(spread > 1e-12 * std::max(1.0, std::abs(median)))) {
+        double m = 0.0, s = 0.0;
+        standardize(y, m, s);
+        spread = s;
+      }
+      if (spread > 0.0 && std::isfinite(spread) && sorted.back() > median + kFence * spread) {
+        t.fence_ = median + kFence * spread;
+        t.tail_scale_ = spread;
+      }
+      Eigen::VectorXd yc(y.size());
+      for (Eigen::Index i = 0; i < y.size(); ++i) yc[i] = t.compress(y[i]);
+      standardize(yc, t.mean_, t.scale_);
+      const Eigen::VectorXd u = (yc.array() - t.mean_) / t.scale_;
       // Too few distinct losses to say anything about their shape: no warp.
       const bool degenerate = y.size() < 3 || u.maxCoeff() - u.minCoeff() < 1e-12;
       t.lambda_ = degenerate ? 1.0 : fit_yeo_johnson_lambda(u, -2.0, 2.0);
@@ -174,6 +200,14 @@ TransformResult FittedOutputTransform::fit(OutputTransform kind, const Eigen::Ve
   return t;
 }
 
+double FittedOutputTransform::compress(double y) const {
+  return y <= fence_ ? y : fence_ + tail_scale_ * std::log1p(std::log1p((y - fence_) / tail_scale_));
+}
+
+double FittedOutputTransform::expand(double c) const {
+  return c <= fence_ ? c : fence_ + tail_scale_ * std::expm1(std::expm1((c - fence_) / tail_scale_));
+}
+
 double FittedOutputTransform::apply(double y) const { return apply_unshifted(y) - shift_; }
 
 double FittedOutputTransform::invert(double z) const { return invert_unshifted(z + shift_); }
@@ -186,7 +220,7 @@ double FittedOutputTransform::apply_unshifted(double y) const {
     case OutputTransform::Log:
       return y > 0.0 ? (std::log(y) - mean_) / scale_ : kNaN;
     case OutputTransform::Power:
-      return (yeo_johnson((y - mean_) / scale_, lambda_) - mean2_) / scale2_;
+      return (yeo_johnson((compress(y) - mean_) / scale_, lambda_) - mean2_) / scale2_;
     case OutputTransform::RankNormal: {
       if (y < sorted_.front()) return below_;
       if (y > sorted_.back()) return above_;
@@ -208,7 +242,7 @@ double FittedOutputTransform::invert_unshifted(double z) const {
     case OutputTransform::Log:
       return std::exp(mean_ + scale_ * z);
     case OutputTransform::Power:
-      return mean_ + scale_ * yeo_johnson_inverse(mean2_ + scale2_ * z, lambda_);
+      return expand(mean_ + scale_ * yeo_johnson_inverse(mean2_ + scale2_ * z, lambda_));
     case OutputTransform::RankNormal: {
       if (!(z > scores_.front())) return sorted_.front();
       if (!(z < scores_.back())) return sorted_.back();

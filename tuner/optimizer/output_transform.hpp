@@ -9,6 +9,19 @@
 //                Defined for every real loss; lambda near 1 leaves near-normal losses alone,
 //                lambda < 1 compresses a long tail of bad losses and spreads the good ones, which
 //                is what a loss surface with a few huge values (diverged runs) needs.
+//                Before the warp, losses above a robust upper fence are compressed doubly
+//                logarithmically (a soft winsorising): with m the median, s = 2 (m - q25) (the
+//                lower half's spread, the IQR for symmetric losses; the standard deviation when
+//                ties make it 0) and F = m + 3.5 s (Tukey's "far out" fence Q3 + 3 IQR for
+//                symmetric losses), y > F becomes F + s log(1 + log(1 + (y - F) / s)). Without
+//                it one diverged run (40 losses in [0.3, 0.5] and one of 1e3) drives lambda to
+//                its bound and squeezes the good losses into a band 0.018 wide, far below the
+//                noise prior's scale (0.1), where the GP can no longer rank them; with it their
+//                band is 3 wide. The fence uses only the lower half, so up to nearly half the
+//                losses may be diverged (1e3 .. 1e6) and the good ones stay resolved (a band
+//                0.66 wide with 20 of 50 diverged; 0.29 with a single log): a diverged run
+//                costs a cliff of a few spreads, not its magnitude. The logs keep
+//                the order of the bad ones. Losses with no value above F are left alone.
 //   RankNormal:  the probability integral transform with normal scores (Blom/van der Waerden
 //                style, cf. Beasley, Erickson & Allison, "Rank-based inverse normal
 //                transformations", Behav. Genet. 2009): rank the losses BY VALUE, ties get the
@@ -29,6 +42,8 @@
 #pragma once
 
 #include <Eigen/Core>
+
+#include <cmath>
 
 #include <optional>
 #include <string>
@@ -60,6 +75,9 @@ class FittedOutputTransform {
   OutputTransform kind() const { return kind_; }
   // Power: the fitted Yeo-Johnson exponent (1 for the other transforms).
   double lambda() const { return lambda_; }
+  // Power: losses above this are compressed logarithmically (+infinity when none was).
+  double tail_fence() const { return fence_; }
+  double tail_scale() const { return tail_scale_; }
   // The transformed training losses, in the order given to fit.
   const Eigen::VectorXd& targets() const { return targets_; }
   // A raw loss in transformed units, with the parameters of the fit; quiet NaN when y is outside
@@ -74,11 +92,17 @@ class FittedOutputTransform {
  private:
   double apply_unshifted(double y) const;
   double invert_unshifted(double z) const;
+  double compress(double y) const;  // Power: the tail compression above fence_ (F + s log1p(log1p((y - F) / s)))
+  double expand(double c) const;    // its inverse
+
+  static constexpr double kFence = 3.5;  // the fence's distance from the median, in spreads
 
   OutputTransform kind_ = OutputTransform::Standardize;
   double mean_ = 0.0;
   double scale_ = 1.0;
   double lambda_ = 1.0;          // Power: the Yeo-Johnson exponent
+  double fence_ = INFINITY;      // Power: where the tail compression starts
+  double tail_scale_ = 1.0;      // ... and its scale s
   double mean2_ = 0.0;           // Power: standardization after the warp
   double scale2_ = 1.0;
   std::vector<double> sorted_;   // RankNormal: distinct training losses, ascending

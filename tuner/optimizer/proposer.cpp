@@ -82,6 +82,40 @@ void Proposer::update_model(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, 
   out.model_update = "fit";
 }
 
+Eigen::Index Proposer::fit_data(const ProposalRequest& r, const Eigen::MatrixXd& X, const Eigen::MatrixXd& failed,
+                                Eigen::MatrixXd& fit_X, Eigen::VectorXd& fit_y) const {
+  fit_X = X;
+  fit_y = r.y;
+  if (!options_.impute_failures || failed.rows() == 0) return 0;
+  fit_X.resize(failed.rows() + X.rows(), X.cols());
+  fit_X << failed, X;
+  fit_y.resize(fit_X.rows());
+  fit_y << Eigen::VectorXd::Constant(failed.rows(), r.y.maxCoeff()), r.y;
+  return failed.rows();
+}
+
+NamedBest Proposer::name_best(const ProposalRequest& r) {
+  if (auto e = check(r)) throw std::invalid_argument(*e);
+  NamedBest best;
+  if (r.X.rows() == 0) return best;
+  r.y.minCoeff(&best.index);
+  if (options_.method == ProposalMethod::Random || r.X.rows() < 2) return best;
+  const Eigen::MatrixXd failed = r.failed.rows() == 0 ? Eigen::MatrixXd(0, space_.dim()) : r.failed;
+  Eigen::MatrixXd fit_X;
+  Eigen::VectorXd fit_y;
+  const Eigen::Index imputed = fit_data(r, r.X, failed, fit_X, fit_y);
+  Proposal ignored;
+  update_model(fit_X, fit_y, derive_seed(r.seed, 13), ignored);
+  best.noise_variance = gp_.noise_variance();
+  const Eigen::Index i = gp_.best_index() - imputed;
+  if (gp_.noise_inferred() && i >= 0) {
+    best.index = i;
+    best.by_posterior_mean = true;
+  }
+  best.mean_loss = gp_.untransform_loss(gp_.mean_at_inputs()[best.index + imputed]);
+  return best;
+}
+
 Proposal Proposer::propose(const ProposalRequest& r) {
   if (auto e = check(r)) throw std::invalid_argument(*e);
   const int d = space_.dim();
@@ -124,16 +158,19 @@ Proposal Proposer::propose(const ProposalRequest& r) {
     return out;
   }
 
+  Eigen::MatrixXd fit_X;
+  Eigen::VectorXd fit_y;
+  fit_data(r, X, failed, fit_X, fit_y);
   const auto t0 = std::chrono::steady_clock::now();
-  update_model(X, r.y, derive_seed(r.seed, 13), out);
+  update_model(fit_X, fit_y, derive_seed(r.seed, 13), out);
   const auto t1 = std::chrono::steady_clock::now();
   out.fit_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   BatchResult b;
   if (options_.method == ProposalMethod::RandomBatches) {
-    b = random_batches(gp_, space_, X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
+    b = random_batches(gp_, space_, fit_X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
     out.method = "random_batches";
   } else {
-    b = optimize_batch(gp_, space_, X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
+    b = optimize_batch(gp_, space_, fit_X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
     out.method = "qei";
   }
   out.acquisition_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();

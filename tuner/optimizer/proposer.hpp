@@ -5,6 +5,12 @@
 // original tool: best of N random batches by MC qEI, random_baseline.hpp) and "random".
 // With fewer than two successful evaluations the model is not fitted: the points come from a
 // scrambled Sobol design (method "sobol").
+// Failed evaluations teach the model (issue 14; ProposerOptions::impute_failures): each enters
+// the fit as an observation at the worst loss seen, so the GP's mean is pulled to the worst and
+// its variance collapses around it, over the GP's own lengthscales (which grow with the
+// dimension) and through its kernel across categorical levels; qLogEI there drops accordingly.
+// The failed points go first, [failed; X], so that new successes still extend the model by
+// rank-one updates.
 #pragma once
 
 #include <Eigen/Core>
@@ -37,6 +43,9 @@ struct ProposerOptions {
   // every call that adds a point (no rank-one updates).
   int refit_every = 4;
   double refit_growth = 0.04;
+  // Failed points enter the fit at the worst successful loss seen (see the top of this file);
+  // false: they are only kept out of proposals by BatchOptimizerOptions::failed_radius.
+  bool impute_failures = true;
 };
 
 struct ProposalRequest {
@@ -64,6 +73,15 @@ struct Proposal {
   double acquisition_ms = 0.0;  // candidate screening, L-BFGS-B and the qEI report
 };
 
+// The point the tuner names as best among the successful evaluations (issue 14).
+struct NamedBest {
+  Eigen::Index index = -1;         // row of the request's X; -1 when it has none
+  bool by_posterior_mean = false;  // noise inferred: the lowest posterior mean at the observed
+                                   // points (GaussianProcess::best_index), else the lowest loss
+  double noise_variance = 0.0;     // the model's white-noise variance, transformed units
+  double mean_loss = NAN;          // the posterior mean at that point, in loss units (NaN: no model)
+};
+
 class Proposer {
  public:
   // Throws std::invalid_argument on a bad kernel string (from GaussianProcess).
@@ -79,12 +97,21 @@ class Proposer {
   std::optional<std::string> check(const ProposalRequest& request) const;
   // Throws std::invalid_argument where check() reports a problem (and where the GP rejects y).
   Proposal propose(const ProposalRequest& request);
+  // The best point of request.X by the model brought up to date with the request as propose()
+  // would (q and pending are not used): by posterior mean where the model infers noise, else
+  // the lowest loss; the lowest loss too with fewer than two successes or method "random".
+  // Throws like propose().
+  NamedBest name_best(const ProposalRequest& request);
 
  private:
   // Brings gp_ up to date with (X, y) by the schedule of ProposerOptions; fills out.fit and
   // out.model_update.
   void update_model(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed,
                     Proposal& out);
+  // The model's observations for a request: X, after the failed points imputed at the worst
+  // loss where impute_failures says so; the number of imputed rows.
+  Eigen::Index fit_data(const ProposalRequest& r, const Eigen::MatrixXd& X, const Eigen::MatrixXd& failed,
+                        Eigen::MatrixXd& fit_X, Eigen::VectorXd& fit_y) const;
 
   DesignSpace space_;
   ProposerOptions options_;
