@@ -61,8 +61,10 @@ FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evalu
       seen.loss = loss;
       ++view.observed;
     } else if (!r.failed()) {
-      ++view.left_out;  // stopped below the level (or full-length without a loss there)
-      continue;
+      // Stopped below the level (or full-length without a loss there): not fitted, but passed on
+      // as stopped, so the proposer keeps new points away from it (ProposalRequest::avoid).
+      ++view.left_out;
+      seen.status = "stopped";
     }
     view.records.push_back(std::move(seen));
   }

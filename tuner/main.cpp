@@ -74,14 +74,15 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
   if (summary.stop_reason == "failures")
     std::cout << "the last " << summary.failure_streak << " evaluations all failed with: " << summary.repeated_error
               << "\n";
-  if (summary.best)
+  if (summary.best) {
     std::cout << "best loss " << *summary.best->loss << " at " << quante::to_json(summary.best->params).dump() << " (job "
               << summary.best->job << ")\n";
-  if (summary.best && summary.best_posterior_mean)
-    std::cout << "the losses are noisy: the best is the evaluation with the lowest posterior mean ("
-              << *summary.best_posterior_mean << "), not the lowest loss\n";
-  else
+    if (summary.best_posterior_mean)
+      std::cout << "the losses are noisy: the best is the evaluation with the lowest posterior mean ("
+                << *summary.best_posterior_mean << "), not the lowest loss\n";
+  } else {
     std::cout << "no successful evaluation yet\n";
+  }
   std::cout << "history: " << settings.history_path << "\n";
   std::cout << "report:  quante-tuner report " << study_path << " --history " << settings.history_path << "\n";
   // A stop by signal is a clean stop too (systemd must not count it as a failure): the

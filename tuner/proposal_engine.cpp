@@ -126,10 +126,11 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
   const int seen = static_cast<int>(evaluations.size() + pending.size());
   if (seen < study_.initial) take(impl_->design);
   const int missing = count - static_cast<int>(batch.points.size());
-  std::vector<const EvaluationRecord*> ok_records, failed_records;
+  std::vector<const EvaluationRecord*> ok_records, failed_records, avoid_records;
   for (const auto& e : evaluations) {
     if (e.ok()) ok_records.push_back(&e);
     else if (e.failed()) failed_records.push_back(&e);  // a stopped trial is no failure
+    else if (e.stopped()) avoid_records.push_back(&e);  // stopped below the model's fidelity: not fitted, not re-proposed
   }
   if (ok_records.size() > kModelPoints) {  // the bounded model (kModelPoints says why)
     const std::size_t best_count = kModelPoints / 4;
@@ -150,10 +151,11 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     impl_->bounded_logged = true;
     ok_records = std::move(subset);
   }
-  if (failed_records.size() > kModelPoints / 4) {
+  for (auto* records : {&failed_records, &avoid_records}) {
+    if (records->size() <= kModelPoints / 4) continue;
     std::vector<const EvaluationRecord*> subset;
-    for (std::size_t i : evenly_spaced(failed_records.size(), kModelPoints / 4)) subset.push_back(failed_records[i]);
-    failed_records = std::move(subset);
+    for (std::size_t i : evenly_spaced(records->size(), kModelPoints / 4)) subset.push_back((*records)[i]);
+    *records = std::move(subset);
   }
   std::vector<const Params*> ok_points, failed_points, pending_points;
   Eigen::VectorXd y(static_cast<Eigen::Index>(ok_records.size()));
@@ -162,6 +164,8 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     ok_points.push_back(&e->params);
   }
   for (const auto* e : failed_records) failed_points.push_back(&e->params);
+  std::vector<const Params*> avoid_points;
+  for (const auto* e : avoid_records) avoid_points.push_back(&e->params);
   if (missing > 0 && seen >= study_.initial && ok_points.size() >= 2) {
     for (const auto& p : pending) pending_points.push_back(&p);
     for (const auto& p : batch.points) pending_points.push_back(&p);  // initial points chosen just now
@@ -169,6 +173,7 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.X = encode_rows(study_.space, ok_points);
     request.y = y;
     request.failed = encode_rows(study_.space, failed_points);
+    request.avoid = encode_rows(study_.space, avoid_points);
     request.pending = encode_rows(study_.space, pending_points);
     request.q = missing;
     request.seed = study_.seed * 1000003 + round;

@@ -54,6 +54,7 @@ TEST_CASE("a broker, two workers and a tuner complete a study", "[farm][integrat
   }
   REQUIRE(workers.size() == 2);  // both workers were used
   REQUIRE(tuner->log().find("best loss") != std::string::npos);
+  CHECK(tuner->log().find("no successful evaluation yet") == std::string::npos);
 }
 
 TEST_CASE("a worker killed with SIGKILL mid-job: the study still completes, each evaluation once",

@@ -116,7 +116,9 @@ TEST_CASE("ASHA stops losing trials of builtin:curve through a real farm", "[fid
   start_farm(farm, "curve=builtin:curve:branin", 1);
   const Tally t = run_to_end(farm, one_at_a_time(curve_study(30, 1)), 30, 180s);
   CHECK(t.stopped >= 8);     // with eta 3 most trials lose a rung contest
-  CHECK(t.ok >= 3);
+  // The first two trials at each rung always go on (no contest before min_trials_at_rung = 3 losses
+  // are there); how many later ones win through to the end depends on the proposals.
+  CHECK(t.ok >= 2);
   CHECK(t.steps < 30 * 9);   // what the same trials would have used at full length
   CHECK(journal_reports(farm.history_path()) >= 30);  // every trial reported at rung 1 at least
 }

@@ -46,6 +46,7 @@ std::optional<std::string> Proposer::check(const ProposalRequest& r) const {
   };
   if (auto e = check_points(r.X, "X")) return e;
   if (auto e = check_points(r.failed, "failed")) return e;
+  if (auto e = check_points(r.avoid, "avoid")) return e;
   if (auto e = check_points(r.pending, "pending")) return e;
   if (r.X.rows() != r.y.size()) return "proposal: X and y have different lengths";
   if (!r.y.allFinite()) return "proposal: y has non-finite losses (report them as failed)";
@@ -123,11 +124,17 @@ Proposal Proposer::propose(const ProposalRequest& r) {
   const Eigen::MatrixXd X = rows_or_empty(r.X);
   const Eigen::MatrixXd failed = rows_or_empty(r.failed);
   const Eigen::MatrixXd pending = rows_or_empty(r.pending);
+  // Excluded regions: the failures' and those of the points to avoid (only the failures are fitted).
+  Eigen::MatrixXd excluded = failed;
+  if (r.avoid.rows() > 0) {
+    excluded.resize(failed.rows() + r.avoid.rows(), d);
+    excluded << failed, r.avoid;
+  }
   const BatchOptimizerOptions& bo = options_.batch;
   Proposal out;
 
   if (options_.method == ProposalMethod::Random) {
-    out.points = random_points(space_, X, failed, pending, r.q, r.seed, bo);
+    out.points = random_points(space_, X, excluded, pending, r.q, r.seed, bo);
     out.method = "random";
     return out;
   }
@@ -136,7 +143,7 @@ Proposal Proposer::propose(const ProposalRequest& r) {
     ExclusionZone zone(space_, bo.min_separation, bo.failed_radius);
     zone.add_taken(X);
     zone.add_taken(pending);
-    zone.add_failed(failed);
+    zone.add_failed(excluded);
     const Eigen::MatrixXd design = sobol_points(4 * r.q + 64, d, derive_seed(r.seed, 11));
     std::vector<Eigen::VectorXd> chosen;
     for (Eigen::Index i = 0; i < design.rows() && static_cast<int>(chosen.size()) < r.q; ++i) {
@@ -167,10 +174,10 @@ Proposal Proposer::propose(const ProposalRequest& r) {
   out.fit_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   BatchResult b;
   if (options_.method == ProposalMethod::RandomBatches) {
-    b = random_batches(gp_, space_, fit_X, failed, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
+    b = random_batches(gp_, space_, fit_X, excluded, pending, r.q, options_.random_batches, derive_seed(r.seed, 14), bo);
     out.method = "random_batches";
   } else {
-    b = optimize_batch(gp_, space_, fit_X, failed, pending, r.q, derive_seed(r.seed, 15), bo);
+    b = optimize_batch(gp_, space_, fit_X, excluded, pending, r.q, derive_seed(r.seed, 15), bo);
     out.method = "qei";
   }
   out.acquisition_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();

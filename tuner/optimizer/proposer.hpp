@@ -52,6 +52,8 @@ struct ProposalRequest {
   Eigen::MatrixXd X;        // n x d successful evaluations, encoded
   Eigen::VectorXd y;        // n raw losses (to minimise)
   Eigen::MatrixXd failed;   // f x d failed points (kept out of the fit, their region avoided)
+  Eigen::MatrixXd avoid;    // a x d points never fitted whose region is avoided like a failure's:
+                            // trials stopped below the fidelity the model sees (fidelity_model_view.hpp)
   Eigen::MatrixXd pending;  // p x d points in flight
   int q = 1;
   std::uint64_t seed = 0;
