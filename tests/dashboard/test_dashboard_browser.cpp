@@ -92,6 +92,20 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// The port the system picked for the tuner's dashboard (--dashboard 127.0.0.1:0), from its log.
+std::uint16_t dashboard_port(ChildProcess& tuner, const std::string& study) {
+  std::uint16_t port = 0;
+  const std::regex served("dashboard of study " + study + " at http://127\\.0\\.0\\.1:([0-9]+)/");
+  REQUIRE(wait_until([&] {
+    std::smatch m;
+    const std::string log = tuner.log();
+    if (!std::regex_search(log, m, served)) return false;
+    port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    return true;
+  }, 30s));
+  return port;
+}
+
 nlohmann::json api_state(std::uint16_t port) {
   auto reply = http_get(port, "/api/state");
   REQUIRE(reply);
@@ -184,15 +198,7 @@ TEST_CASE("the dashboard names a running trial's worker and GPU before it report
       "[space]\nx0 = { type = \"float\", low = -5.0, high = 10.0 }\nx1 = { type = \"float\", low = 0.0, high = 15.0 }\n"
       "duration_ms = { type = \"int\", low = 20000, high = 20001 }\n";
   auto tuner = farm.start_tuner(study, farm.history_path(), {"--dashboard", "127.0.0.1:0"});
-  std::uint16_t port = 0;
-  const std::regex served("dashboard of study started-test at http://127\\.0\\.0\\.1:([0-9]+)/");
-  REQUIRE(wait_until([&] {
-    std::smatch m;
-    const std::string log = tuner->log();
-    if (!std::regex_search(log, m, served)) return false;
-    port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    return true;
-  }, 30s));
+  const std::uint16_t port = dashboard_port(*tuner, "started-test");
   INFO(tuner->log());
   nlohmann::json trial;
   REQUIRE(wait_until([&] {
@@ -220,16 +226,7 @@ TEST_CASE("the live dashboard in headless chromium while a study runs, and the H
   farm.start_worker({"curve=builtin:curve:branin"}, {"--gpu", "1"});
   REQUIRE(farm.wait_for_workers(2));
   auto tuner = farm.start_tuner(kStudy, farm.history_path(), {"--dashboard", "127.0.0.1:0"});
-  // The port the system picked, from the tuner's log.
-  std::uint16_t port = 0;
-  const std::regex served("dashboard of study dashboard-test at http://127\\.0\\.0\\.1:([0-9]+)/");
-  REQUIRE(wait_until([&] {
-    std::smatch m;
-    const std::string log = tuner->log();
-    if (!std::regex_search(log, m, served)) return false;
-    port = static_cast<std::uint16_t>(std::stoi(m[1]));
-    return true;
-  }, 30s));
+  const std::uint16_t port = dashboard_port(*tuner, "dashboard-test");
   INFO(tuner->log());
   REQUIRE(wait_until([&] { return count_lines(farm.history_path()) >= 6; }, 60s));
   // A running trial that reported a step shows its worker and GPU.
