@@ -230,8 +230,10 @@ struct StudyRunner::Impl {
         ++changes_seen;
       }
     } else if (const auto* report = std::get_if<TrialReport>(&message)) {
-      auto& on = running_on[report->job_id];
-      if (!report->worker.empty() && on.worker != report->worker) on = RunningOn{report->worker, -1, 0};
+      if (state->is_in_flight(report->job_id) && !report->worker.empty()) {  // an older broker names it here only
+        auto& on = running_on[report->job_id];
+        if (on.worker != report->worker) on = RunningOn{report->worker, -1, 0};
+      }
       ++changes_seen;
       const auto decision = state->on_report(report->job_id, report->attempt, report->step, report->loss, unix_now(), out);
       apply(out);  // the report is journalled before the decision leaves
