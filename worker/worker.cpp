@@ -85,8 +85,9 @@ void Worker::send(const Message& message) {
 }
 
 void Worker::on_job(const Job& job) {
-  if (runner_.busy()) {
-    spdlog::error("broker sent job {} while job {} runs; refusing it", job.job_id, runner_.current()->job_id);
+  if (runner_.busy() || held_crash_) {
+    spdlog::error("broker sent job {} while job {} runs; refusing it", job.job_id,
+                  held_crash_ ? held_crash_->job.job_id : runner_.current()->job_id);
     return;
   }
   Objective* objective = objectives_.find(job.objective);
@@ -107,12 +108,6 @@ void Worker::on_job(const Job& job) {
   runner_.start(*objective, job);
 }
 
-bool Worker::stop_follows(const StopSignal& stop) {
-  if (stop.requested()) return true;
-  pollfd fd{stop.fd(), POLLIN, 0};
-  return ::poll(&fd, 1, static_cast<int>(kStopGrace.count())) > 0 || stop.requested();
-}
-
 void Worker::on_finished(const StopSignal& stop) {
   auto finished = runner_.take_finished();
   if (!finished) return;
@@ -120,12 +115,28 @@ void Worker::on_finished(const StopSignal& stop) {
   job_deadline_ = Clock::time_point::max();
   // scancel, and systemd's KillMode=mixed, signal the objective's child and this worker at once:
   // a child that died that way while a stop arrives was stopped with us, and its job goes back to
-  // the broker to run elsewhere instead of being failed.
-  if (!outcome.ok && outcome.failure == FailureClass::Crashed && stop_follows(stop)) {
-    spdlog::info("job {}: its objective died as this worker is stopping; giving the job back", job.job_id);
-    given_back_ = job.job_id;
+  // the broker to run elsewhere instead of being failed. The stop may trail the child's death by a
+  // moment, so a crash waits kStopGrace, without holding up the loop (heartbeats go on).
+  if (!outcome.ok && outcome.failure == FailureClass::Crashed) {
+    if (stop.requested()) {
+      spdlog::info("job {}: its objective died as this worker is stopping; giving the job back", job.job_id);
+      given_back_ = job.job_id;
+      return;
+    }
+    held_crash_ = HeldCrash{job, std::move(outcome), Clock::now() + kStopGrace};
     return;
   }
+  deliver(job, std::move(outcome));
+}
+
+void Worker::deliver_held_crash(Clock::time_point now) {
+  if (!held_crash_ || now < held_crash_->until) return;
+  HeldCrash held = std::move(*held_crash_);
+  held_crash_.reset();
+  deliver(held.job, std::move(held.outcome));
+}
+
+void Worker::deliver(const Job& job, Outcome outcome) {
   if (deadline_hit_ && !outcome.ok) {
     outcome.failure = FailureClass::Timeout;
     outcome.error = "the job overran its deadline of " + std::to_string(job.timeout_s) + " s";
@@ -229,8 +240,8 @@ void Worker::give_back_and_leave() {
     bye.job_id = runner_.current()->job_id;
     spdlog::info("stopping: giving job {} back to the broker", bye.job_id);
     runner_.cancel();
-  } else if (given_back_) {
-    bye.job_id = *given_back_;
+  } else if (held_crash_ || given_back_) {
+    bye.job_id = held_crash_ ? held_crash_->job.job_id : *given_back_;
     spdlog::info("stopping: giving job {} back to the broker", bye.job_id);
   }
   if (socket_) {
@@ -253,6 +264,7 @@ bool Worker::reconnect_after_backoff(const StopSignal& stop) {
     poll_items(wait_items, 2,
                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) + std::chrono::milliseconds(1));
     if (wait_items[0].revents & ZMQ_POLLIN) on_finished(stop);
+    deliver_held_crash(Clock::now());
   }
   if (stop.requested()) return false;
   connect();
@@ -288,7 +300,8 @@ int Worker::run(const StopSignal& stop) {
   while (!stop.requested() && exit_status_ == 0) {
     notify_watchdog();
     const auto now = Clock::now();
-    const auto wake = std::min(liveness_.next_deadline(), job_deadline_);
+    const auto wake = std::min({liveness_.next_deadline(), job_deadline_,
+                                held_crash_ ? held_crash_->until : Clock::time_point::max()});
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(std::max(wake - now, Clock::duration::zero()));
     zmq::pollitem_t items[] = {
         {socket_->handle(), 0, ZMQ_POLLIN, 0},
@@ -302,6 +315,7 @@ int Worker::run(const StopSignal& stop) {
     if (items[1].revents & ZMQ_POLLIN) on_finished(stop);
     if (items[0].revents & ZMQ_POLLIN) receive_all();
     const auto after = Clock::now();
+    deliver_held_crash(after);
     if (after >= job_deadline_ && !deadline_hit_) {
       deadline_hit_ = true;
       job_deadline_ = Clock::time_point::max();
@@ -311,6 +325,7 @@ int Worker::run(const StopSignal& stop) {
     if (liveness_.beat_due(after)) {
       Heartbeat beat;
       if (const Job* job = runner_.current()) beat.job_id = job->job_id;
+      else if (held_crash_) beat.job_id = held_crash_->job.job_id;
       send(beat);
       liveness_.beat_sent(after);
     }

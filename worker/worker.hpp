@@ -40,8 +40,11 @@ class Worker {
   void receive_all();
   void on_job(const protocol::Job& job);
   void on_finished(const StopSignal& stop);
-  // True when a stop has come or comes within kStopGrace.
-  static bool stop_follows(const StopSignal& stop);
+  // Sends a finished job's result (or keeps it for after a reconnect) and checks GPU memory.
+  void deliver(const protocol::Job& job, protocol::Outcome outcome);
+  // A crashed job's result waits kStopGrace for a stop that killed the child with us (then the
+  // job is given back); the loop keeps heart-beating meanwhile. Delivers it once the grace is over.
+  void deliver_held_crash(Clock::time_point now);
   static constexpr std::chrono::milliseconds kStopGrace{500};
   void on_report();
   // The GPU memory guard, after a job of `objective` finished.
@@ -61,6 +64,12 @@ class Worker {
   JobRunner runner_;
   std::optional<protocol::Result> unsent_result_;
   std::optional<std::string> given_back_;  // a job whose child died with the stop: handed back on leaving
+  struct HeldCrash {
+    protocol::Job job;
+    protocol::Outcome outcome;
+    Clock::time_point until;
+  };
+  std::optional<HeldCrash> held_crash_;  // a crashed job's result, waiting out kStopGrace
   Clock::time_point job_deadline_ = Clock::time_point::max();
   bool deadline_hit_ = false;
   bool refused_ = false;         // the broker refused our registration: back off, then register again

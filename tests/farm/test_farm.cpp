@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <set>
+#include <thread>
 
 #include "farm.hpp"
 
@@ -94,8 +95,12 @@ TEST_CASE("an exec child that crashes fails that job only, the next job succeeds
              "    touch " + farm.dir().file("crashed") + "; exit 3\n"
              "  fi\n"
              "done\n");
-  farm.start_broker();
-  farm.start_worker({"flaky=exec:/bin/sh " + script});
+  // A liveness window (3 x 50 ms) far shorter than the worker's wait for a stop after a crash
+  // (500 ms): the worker must keep heart-beating while it waits, or the broker declares it lost
+  // and runs the crashed job again.
+  const std::vector<std::string> fast = {"--heartbeat-ms", "50", "--liveness", "3"};
+  farm.start_broker(fast);
+  farm.start_worker({"flaky=exec:/bin/sh " + script}, fast);
   auto tuner = farm.start_tuner(branin_study(5, "flaky", "", "retries = 0\n"), farm.history_path());
   const auto code = tuner->wait(60s);
   INFO(tuner->log());
@@ -115,4 +120,40 @@ TEST_CASE("an exec child that crashes fails that job only, the next job succeeds
   REQUIRE(history[1]["status"] == "failed");
   REQUIRE(history[2]["status"] == "ok");   // the next job went to a fresh child
   REQUIRE(farm.workers[0]->running());     // the worker lives on
+  REQUIRE(farm.broker->log().find("lost") == std::string::npos);  // no job ran twice
+}
+
+TEST_CASE("an exec child killed just before its worker's SIGTERM: the job is given back, not failed",
+          "[farm][integration]") {
+  // scancel and systemd's KillMode=mixed signal the child and the worker at once; the child's death
+  // may reach the worker first. The worker waits a moment for the stop (heart-beating meanwhile)
+  // and then gives the job back instead of reporting a crash.
+  Farm farm;
+  const std::string pid_file = farm.dir().file("child.pid");
+  const std::string sleeper = farm.dir().file("sleeper.sh");
+  write_file(sleeper, "while read -r line; do echo $$ > " + pid_file + "; sleep 30; done\n");
+  const std::string answerer = farm.dir().file("answerer.sh");
+  write_file(answerer,
+             "while read -r line; do\n"
+             "  id=$(printf '%s' \"$line\" | sed 's/.*\"id\": *\"\\([^\"]*\\)\".*/\\1/')\n"
+             "  printf '{\"id\": \"%s\", \"loss\": 0.5}\\n' \"$id\"\n"
+             "done\n");
+  const std::vector<std::string> fast = {"--heartbeat-ms", "50", "--liveness", "3"};
+  farm.start_broker(fast);
+  auto& stopping = farm.start_worker({"flaky=exec:/bin/sh " + sleeper}, fast);
+  REQUIRE(farm.wait_for_workers(1));
+  auto tuner = farm.start_tuner(branin_study(1, "flaky", "", "retries = 0\n"), farm.history_path());
+  REQUIRE(wait_until([&] { return !read_file(pid_file).empty(); }, 30s));
+  const pid_t child = std::stoi(read_file(pid_file));
+  REQUIRE(::kill(child, SIGKILL) == 0);
+  std::this_thread::sleep_for(100ms);
+  stopping.signal(SIGTERM);
+  REQUIRE(stopping.wait(10s) == 0);
+  INFO(stopping.log());
+  CHECK_THAT(stopping.log(), Catch::Contains("giving job"));
+  farm.start_worker({"flaky=exec:/bin/sh " + answerer}, fast);  // the job given back runs here
+  REQUIRE(tuner->wait(60s) == 0);
+  const auto history = read_history(farm.history_path());
+  require_exactly_once(history, 1);
+  REQUIRE(history[0]["status"] == "ok");
 }
