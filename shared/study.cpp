@@ -114,7 +114,7 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
 tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, const std::string& file) {
   namespace sch = tuner::scheduling;
   Reader f(table, file + ": [fidelity]: ");
-  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung"});
+  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung", "model_input"});
   sch::FidelitySettings settings;
   const auto step_max = f.integer("step_max");
   if (!step_max) throw Fail{f.where() + "missing key 'step_max' (the steps, e.g. epochs, of a full-length trial)"};
@@ -130,6 +130,11 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
   if (auto v = f.integer("min_trials_at_rung")) {
     if (*v < 0 || *v > 100000) throw Fail{f.where() + "'min_trials_at_rung' must be between 0 and 100000"};
     settings.min_trials_at_rung = static_cast<int>(*v);
+  }
+  if (auto input = f.string("model_input")) {
+    if (*input == "forecast") settings.model_input = sch::ModelInput::Forecast;
+    else if (*input == "rung") settings.model_input = sch::ModelInput::Rung;
+    else throw Fail{f.where() + "'model_input' must be \"forecast\" or \"rung\", not \"" + *input + "\""};
   }
   if (auto problem = sch::validate(settings)) throw Fail{file + ": [fidelity]: " + *problem};
   return settings;

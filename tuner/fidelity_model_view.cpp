@@ -4,6 +4,8 @@
 #include <cmath>
 #include <optional>
 
+#include "curve_forecast.hpp"
+
 namespace quante::tuner {
 
 namespace {
@@ -30,7 +32,40 @@ std::optional<double> loss_at(const EvaluationRecord& r, std::int64_t level, std
 }  // namespace
 
 FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
-                                      std::int64_t step_max, int min_points, const Study& study) {
+                                      std::int64_t step_max, int min_points, scheduling::ModelInput input,
+                                      double forecast_horizon) {
+  if (input == scheduling::ModelInput::Forecast) {
+    // Every trial that got near enough to step_max enters there: full-length ones with their
+    // result, stopped ones with the loss their curve forecasts.
+    FidelityModelView view;
+    view.level = step_max;
+    std::vector<EvaluationRecord> seen_records;
+    for (const auto& r : evaluations) {
+      EvaluationRecord seen = r;
+      if (auto loss = loss_at(r, step_max, step_max)) {
+        seen.status = "ok";
+        seen.loss = loss;
+        ++view.observed;
+      } else if (!r.failed()) {
+        const bool near_enough =
+            !r.curve.empty() && static_cast<double>(r.curve.back().first) * forecast_horizon >= static_cast<double>(step_max);
+        auto f = near_enough ? scheduling::forecast_loss(r.curve, step_max) : std::nullopt;
+        if (f && std::isfinite(f->loss)) {
+          seen.status = "ok";
+          seen.loss = f->loss;
+          ++view.observed;
+        } else {
+          ++view.left_out;
+          seen.status = "stopped";
+        }
+      }
+      seen_records.push_back(std::move(seen));
+    }
+    if (view.observed >= min_points) {
+      view.records = std::move(seen_records);
+      return view;
+    }
+  }
   levels.push_back(step_max);
   std::sort(levels.begin(), levels.end());
   levels.erase(std::unique(levels.begin(), levels.end()), levels.end());

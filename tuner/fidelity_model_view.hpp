@@ -11,13 +11,17 @@
 // (so that the GP learns where the losers were) was tried and measured: on six learning-curve
 // functions (bench_multifidelity, 6 seeds, ASHA and Hyperband) leaving them out gave the lower
 // median final regret in 10 of 12 comparisons: hundreds of equal imputed values flatten the GP.
+//
+// ModelInput::Forecast fits at step_max instead: a trial stopped at step_max / forecast_horizon or
+// later enters with the loss its curve forecasts there (curve_forecast.hpp); trials stopped
+// earlier are avoided as above. With fewer than min_points trials to fit, the rung view is used.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
 #include "history.hpp"
-#include "study.hpp"
+#include "fidelity_settings.hpp"
 
 namespace quante::tuner {
 
@@ -32,6 +36,7 @@ struct FidelityModelView {
 // `levels`: the rungs and step_max, in any order. Failed records pass through as failures.
 // Without any trial reaching a level with min_points, the level with the most trials is used.
 FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
-                                      std::int64_t step_max, int min_points, const Study& study);
+                                      std::int64_t step_max, int min_points,
+                                      scheduling::ModelInput input, double forecast_horizon);
 
 }  // namespace quante::tuner

@@ -335,10 +335,10 @@ struct StudyRunner::Impl {
         observe(true);
       }
       if (!state->done() && !reconnect_at && liveness.silent(after)) {
-        const auto wait = backoff.next();
+        const auto delay = backoff.next();
         spdlog::warn("broker at {} silent for {} heartbeats; reconnecting in {} ms", settings.broker, settings.liveness,
-                     wait.count());
-        reconnect_at = after + wait;
+                     delay.count());
+        reconnect_at = after + delay;
       }
       if (!state->done() && reconnect_at && after >= *reconnect_at) {
         connect();

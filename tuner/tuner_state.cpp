@@ -191,7 +191,9 @@ action::RequestProposal TunerState::request_for(int count) const {
     // One fidelity for the model; at least d + 2 trials there before it moves up a level.
     const int min_points = std::max(4, static_cast<int>(study_.space.size()) + 2);
     request.evaluations =
-        fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points, study_).records;
+        fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points,
+                            study_.fidelity->model_input, study_.fidelity->eta)
+            .records;
   } else {
     request.evaluations = records_.evaluations;
   }

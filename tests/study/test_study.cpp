@@ -167,6 +167,10 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK(f.eta == 3.0);
   CHECK(f.scheduler == quante::tuner::scheduling::SchedulerKind::Hyperband);
   CHECK(f.budget_steps == 2600);
+  CHECK(f.model_input == quante::tuner::scheduling::ModelInput::Rung);
+  auto forecast = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"forecast\"\n", "s.toml");
+  REQUIRE(std::holds_alternative<quante::Study>(forecast));
+  CHECK(std::get<quante::Study>(forecast).fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
   CHECK_FALSE(std::get<quante::Study>(quante::parse_study(base, "s.toml")).fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
@@ -179,6 +183,8 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nstep_min = 20\n"), Catch::Contains("step_min"));
   CHECK_THAT(error_of("step_max = 10\nbudget_steps = 5\n"), Catch::Contains("budget_steps"));
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
+  CHECK_THAT(error_of("step_max = 10\nmodel_input = \"freeze-thaw\"\n"),
+             Catch::Contains("'model_input' must be \"forecast\" or \"rung\", not \"freeze-thaw\""));
 }
 
 TEST_CASE("[resources] gpu_memory_gib: MiB for the broker, refused out of range or misspelt", "[study]") {

@@ -19,12 +19,19 @@ namespace quante::tuner::scheduling {
 inline constexpr double kMinEta = 1.01;
 inline constexpr double kMaxEta = 100.0;
 
+// What the GP is fitted on when trials stop early (fidelity_model_view.hpp).
+enum class ModelInput {
+  Rung,      // BOHB: the highest level (step_max or a rung) with enough trials, stopped ones left out
+  Forecast,  // step_max: trials stopped at step_max / eta or later at the loss their curve forecasts
+};
+
 struct FidelitySettings {
   std::int64_t step_min = 1, step_max = 1;
   double eta = 3;
   SchedulerKind scheduler = SchedulerKind::Asha;
   std::optional<std::int64_t> budget_steps;  // the study's total step budget; not used by the rules
   int min_trials_at_rung = 0;                // 0: the rule's default (effective_min_trials_at_rung)
+  ModelInput model_input = ModelInput::Rung;
 };
 
 // The first problem, as "fidelity.<key> must ..., not <value>"; nullopt when the settings are valid.
