@@ -230,7 +230,7 @@ Study parse(const toml::table& root, const std::string& file) {
   }
   if (const toml::table* stop = r.table("stop")) {
     Reader st(*stop, file + ": [stop]: ");
-    st.allow_only({"max_seconds", "target", "patience", "min_qei", "max_failures_in_a_row"});
+    st.allow_only({"max_seconds", "target", "patience", "min_qei", "max_failures_in_a_row", "confirm"});
     if (auto v = st.number("max_seconds")) {
       if (!(*v > 0)) throw Fail{st.where() + "'max_seconds' must be positive"};
       s.stop.max_seconds = *v;
@@ -247,6 +247,10 @@ Study parse(const toml::table& root, const std::string& file) {
     if (auto f = st.integer("max_failures_in_a_row")) {
       if (*f > 1000000) throw Fail{st.where() + "'max_failures_in_a_row' must be at most 1000000 (0: never stop)"};
       s.stop.max_failures_in_a_row = static_cast<int>(positive(*f, st.where(), "max_failures_in_a_row", 0));
+    }
+    if (auto c = st.integer("confirm")) {
+      if (*c < 0 || *c > 100) throw Fail{st.where() + "'confirm' must be between 0 and 100 (the best points re-evaluated at the end)"};
+      s.stop.confirm = static_cast<int>(*c);
     }
   }
   if (const toml::table* fidelity = r.table("fidelity")) s.fidelity = parse_fidelity(*fidelity, file);

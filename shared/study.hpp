@@ -31,6 +31,7 @@ struct StoppingRules {
   // Stop after this many evaluations in a row failed with the same error (a broken objective
   // would otherwise burn the whole budget); 0: never.
   int max_failures_in_a_row = 10;
+  int confirm = 0;                     // re-evaluate the best N once more at the end (tuner/confirmation.hpp)
 };
 
 struct ModelSettings {

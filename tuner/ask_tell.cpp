@@ -76,7 +76,7 @@ Told tell(const Study& study, const std::string& history_path, const TellInput& 
   const double now = unix_now();
   if (!match) {
     // A point the user chose: journal it as proposed, so the records stay as `run` keeps them.
-    match = Proposal{protocol::new_job_id(), *input.params, now, 0};
+    match = Proposal{protocol::new_job_id(), *input.params, now, 0, {}};
     log.proposed(*match);
     records.proposals.push_back(*match);
     told.suggested = false;

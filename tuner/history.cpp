@@ -26,6 +26,7 @@ nlohmann::json to_json(const EvaluationRecord& r) {
   if (!r.metrics.empty()) j["metrics"] = r.metrics;
   if (r.retry) j["retry"] = r.retry;
   if (r.stopped()) j["stopped_at"] = r.stopped_at;
+  if (!r.confirms.empty()) j["confirms"] = r.confirms;
   if (!r.curve.empty()) {
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& [step, loss] : r.curve)
@@ -74,6 +75,7 @@ std::optional<EvaluationRecord> record_from_json(const nlohmann::json& j, std::s
       if (v.is_number()) r.metrics[k] = v.get<double>();
   if (j.contains("retry") && j["retry"].is_number_integer()) r.retry = j["retry"];
   if (j.contains("stopped_at") && j["stopped_at"].is_number_integer()) r.stopped_at = j["stopped_at"];
+  r.confirms = text("confirms");
   if (r.stopped() && r.stopped_at <= 0) return fail("a stopped record needs a positive 'stopped_at'");
   if (j.contains("curve")) {
     if (!j["curve"].is_array()) return fail("'curve' must be an array of [step, loss] pairs");
@@ -120,7 +122,8 @@ StudyRecords load_study_records(const std::string& history_path, const Study& st
       auto params = j.contains("params") ? params_from_json(j["params"], &error) : std::nullopt;
       if (!params || !j.contains("job") || !j["job"].is_string())
         throw HistoryError(where + "malformed proposal" + (error.empty() ? "" : ": " + error));
-      records.proposals.push_back({j["job"], *params, j.value("proposed_at", 0.0), j.value("retry", 0)});
+      records.proposals.push_back({j["job"], *params, j.value("proposed_at", 0.0), j.value("retry", 0),
+                                   j.contains("confirms") && j["confirms"].is_string() ? j["confirms"].get<std::string>() : ""});
     } else if (type == "cancelled") {
       records.cancelled[j.value("job", "")] = true;
     } else if (type == "report") {
@@ -168,6 +171,7 @@ StudyLog::StudyLog(const std::string& history_path, const Study& study, bool jou
 void StudyLog::proposed(const Proposal& p) {
   nlohmann::json j = {{"type", "proposed"}, {"job", p.job}, {"params", quante::to_json(p.params)}, {"proposed_at", p.proposed_at}};
   if (p.retry) j["retry"] = p.retry;
+  if (!p.confirms.empty()) j["confirms"] = p.confirms;
   journal_.append(j);
 }
 

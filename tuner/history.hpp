@@ -31,6 +31,7 @@ struct EvaluationRecord {
   int retry = 0;                    // 0 for a first evaluation, n for the n-th retry of a point
   std::vector<std::pair<std::int64_t, double>> curve;  // the learning curve it reported, if any
   std::int64_t stopped_at = 0;      // the step at which the scheduler stopped it (status "stopped")
+  std::string confirms;             // a re-evaluation of this job's point at the study's end ([stop] confirm)
 
   bool ok() const { return status == "ok"; }          // ran its course with a finite loss
   bool failed() const { return status == "failed"; }
@@ -48,6 +49,7 @@ struct Proposal {
   Params params;
   double proposed_at = 0;
   int retry = 0;
+  std::string confirms;  // the job whose point this re-evaluates ([stop] confirm); empty for a new point
 };
 
 // A rung report and the scheduler's decision on it, journalled before the decision is sent so

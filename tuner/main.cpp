@@ -80,6 +80,9 @@ int run_command(const std::string& study_path, quante::tuner::RunSettings settin
     if (summary.best_posterior_mean)
       std::cout << "the losses are noisy: the best is the evaluation with the lowest posterior mean ("
                 << *summary.best_posterior_mean << "), not the lowest loss\n";
+    if (summary.confirmed)
+      std::cout << "confirmed: mean loss " << summary.confirmed->mean << " over " << summary.confirmed->evaluations
+                << " evaluations of that point ([stop] confirm)\n";
   } else {
     std::cout << "no successful evaluation yet\n";
   }

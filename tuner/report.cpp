@@ -204,6 +204,11 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
         data.best_posterior_mean = named->mean_loss;
       }
     }
+    if (auto confirmed = confirmed_best(sorted, study)) {
+      data.best = sorted[confirmed->index];
+      data.best_posterior_mean.reset();
+      data.confirmed = confirmed;
+    }
   }
   std::stable_sort(ok.begin(), ok.end(), [&](const auto& a, const auto& b) { return study.better(*a.loss, *b.loss); });
   data.top.assign(ok.begin(), ok.begin() + std::min<std::ptrdiff_t>(data.top_k, static_cast<std::ptrdiff_t>(ok.size())));
@@ -308,6 +313,9 @@ void print_report(const ReportData& data, std::ostream& out) {
   std::string point;
   for (const auto& p : data.params) point += (point.empty() ? "" : ", ") + p.spec.name + "=" + param_text(best, p.spec.name);
   out << "             " << point << "\n";
+  if (data.confirmed)
+    out << "confirmed    mean loss " << number(data.confirmed->mean) << " over " << data.confirmed->evaluations
+        << " evaluations of this point ([stop] confirm)\n";
   if (data.best_posterior_mean)
     out << "noise        inferred (noise variance " << number(*data.noise_variance)
         << " of the standardized losses): the best is named by the model's posterior mean, "

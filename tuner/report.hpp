@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "confirmation.hpp"
 #include "history.hpp"
 #include "learning_curves.hpp"
 #include "study.hpp"
@@ -61,6 +62,7 @@ struct ReportData {
   // the lowest posterior mean, this mean in loss units; noise_variance in standardized losses.
   std::optional<double> best_posterior_mean;
   std::optional<double> noise_variance;
+  std::optional<ConfirmedBest> confirmed;       // [stop] confirm: best by the mean of its evaluations
   int top_k = 0;                                // as asked
   std::vector<EvaluationRecord> top;            // best first; ties keep index order
   std::vector<ParamSummary> params;             // in the space's order

@@ -364,6 +364,11 @@ struct StudyRunner::Impl {
         summary.best = state->evaluations()[named->index];
         summary.best_posterior_mean = named->mean_loss;
       }
+      if (auto confirmed = confirmed_best(state->evaluations(), study)) {
+        summary.best = state->evaluations()[confirmed->index];
+        summary.best_posterior_mean.reset();
+        summary.confirmed = confirmed;
+      }
     }
     summary.stop_reason = state->stop_reason();
     summary.failure_streak = state->failure_streak();

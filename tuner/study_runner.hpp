@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "confirmation.hpp"
 #include "history.hpp"
 #include "live_view.hpp"
 #include "socket_security.hpp"
@@ -37,6 +38,8 @@ struct RunSummary {
   // Where the GP infers noise, best is the evaluation with the lowest posterior mean (this
   // mean, in loss units), not the luckiest loss (ProposalEngine::name_best).
   std::optional<double> best_posterior_mean;
+  // With [stop] confirm: best is the confirmed point with the best mean over its evaluations.
+  std::optional<ConfirmedBest> confirmed;
   std::string stop_reason;      // "budget", "max_seconds", "target", "patience", "min_qei", "exhausted", "signal",
                                 // "failures" ([stop] max_failures_in_a_row)
   int failure_streak = 0;       // failures in a row at the end, all with repeated_error

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "confirmation.hpp"
 #include "fidelity_model_view.hpp"
 #include "protocol.hpp"
 #include "rungs.hpp"
@@ -30,9 +31,11 @@ TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerState
   std::set<std::pair<std::string, int>> proposed_retries;
   for (const auto& p : records_.proposals) proposed_retries.insert({study_.space.key(p.params), p.retry});
   for (const auto& e : records_.evaluations)
-    if (e.failed() && e.retry < study_.retries && !proposed_retries.count({study_.space.key(e.params), e.retry + 1}))
+    if (e.failed() && e.confirms.empty() && e.retry < study_.retries &&
+        !proposed_retries.count({study_.space.key(e.params), e.retry + 1}))
       retries_.emplace_back(e.params, e.retry + 1);
   round_ = records_.proposals.size();
+  for (const auto& p : records_.proposals) confirming_ = confirming_ || !p.confirms.empty();
   if (study_.fidelity) {
     const auto& f = *study_.fidelity;
     scheduler_ = scheduling::make_scheduler(f, study_.seed);
@@ -47,6 +50,7 @@ void TunerState::replay_into_scheduler() {
   // rung losses in their order, so they come back exactly; the median rule also reads finished
   // trials' last losses, which join after every report here (live they join as they finish).
   for (const auto& p : records_.proposals) {
+    if (!p.confirms.empty()) continue;  // runs full length, never judged at a rung
     auto rungs = scheduler_->on_trial_add(p.job, ordinal_++);
     if (auto it = inflight_.find(p.job); it != inflight_.end()) it->second.extras.rungs = std::move(rungs);
   }
@@ -57,7 +61,8 @@ void TunerState::replay_into_scheduler() {
       it->second.extras.stopped = !go_on;
     }
   }
-  for (const auto& e : records_.evaluations) complete_in_scheduler(e);
+  for (const auto& e : records_.evaluations)
+    if (e.confirms.empty()) complete_in_scheduler(e);
 }
 
 void TunerState::complete_in_scheduler(const EvaluationRecord& r) {
@@ -88,7 +93,7 @@ void TunerState::on_proposal(std::uint64_t request_id, ProposalBatch batch, doub
   // Retries may have taken slots while the engine worked: launch what fits, drop the rest.
   const int take = std::min(free_slots(), static_cast<int>(batch.points.size()));
   for (int i = 0; i < take; ++i)
-    launch({next_job_id(), std::move(batch.points[static_cast<std::size_t>(i)]), now, 0}, now, out);
+    launch({next_job_id(), std::move(batch.points[static_cast<std::size_t>(i)]), now, 0, {}}, now, out);
   schedule(now, out);
 }
 
@@ -110,8 +115,8 @@ ResultKind TunerState::on_result(const JobOutcome& outcome, double now, Actions&
   inflight_.erase(it);
   out.emplace_back(action::RecordResult{r});
   out.emplace_back(action::Ack{r.job});
-  if (r.failed() && r.retry < study_.retries) retries_.emplace_back(r.params, r.retry + 1);
-  if (scheduler_) complete_in_scheduler(r);
+  if (r.failed() && r.retry < study_.retries && r.confirms.empty()) retries_.emplace_back(r.params, r.retry + 1);
+  if (scheduler_ && r.confirms.empty()) complete_in_scheduler(r);
   records_.evaluations.push_back(std::move(r));
   note_record(records_.evaluations.size() - 1);
   starved_ = false;
@@ -222,17 +227,21 @@ int TunerState::free_slots() const {
   const int running = static_cast<int>(inflight_.size());
   if (study_.mode == ProposalMode::Sync && running > 0) return 0;
   const int slots = study_.batch + (study_.mode == ProposalMode::Async ? study_.queue_ahead : 0);
-  const int left = study_.budget - static_cast<int>(records_.evaluations.size()) - running;
-  if (steps_budget_spent()) return 0;  // budget_steps: what runs may finish, nothing new starts
+  const int left = study_.budget - budget_used() - running;
+  if (steps_budget_spent() || confirming_) return 0;  // budget_steps: what runs may finish, nothing new starts
   return std::max(0, std::min(slots - running, left));
 }
 
 void TunerState::schedule(double now, Actions& out) {
   if (done_) return;
   if (!stop_reason_.empty()) {
+    if (confirming_) {  // the re-evaluations run to their end
+      if (inflight_.empty()) finish(out);
+      return;
+    }
     for (const auto& [job, f] : inflight_) out.emplace_back(action::Cancel{job});
     inflight_.clear();
-    finish(out);
+    if (!start_confirmations(now, out)) finish(out);
     return;
   }
   // Retries first: they need no proposal.
@@ -240,7 +249,7 @@ void TunerState::schedule(double now, Actions& out) {
   while (free > 0 && !retries_.empty()) {
     auto [params, retry] = std::move(retries_.front());
     retries_.erase(retries_.begin());
-    launch({next_job_id(), std::move(params), now, retry}, now, out);
+    launch({next_job_id(), std::move(params), now, retry, {}}, now, out);
     --free;
   }
   if (free > 0 && !outstanding_ && !starved_) {
@@ -253,7 +262,9 @@ void TunerState::schedule(double now, Actions& out) {
     return;
   }
   if (inflight_.empty() && !outstanding_) {
-    if (static_cast<int>(records_.evaluations.size()) >= study_.budget || steps_budget_spent()) {
+    if (confirming_) {
+      stop_reason_ = "confirmed";  // resumed after the end's re-evaluations were launched
+    } else if (budget_used() >= study_.budget || steps_budget_spent()) {
       stop_reason_ = "budget";
     } else if (starved_) {
       spdlog::warn("the search space has no unevaluated points left");
@@ -261,8 +272,20 @@ void TunerState::schedule(double now, Actions& out) {
     } else {
       return;
     }
-    finish(out);
+    if (!start_confirmations(now, out)) finish(out);
   }
+}
+
+bool TunerState::start_confirmations(double now, Actions& out) {
+  if (confirming_ || study_.stop.confirm <= 0 || !ends_with_confirmation(stop_reason_)) return false;
+  confirming_ = true;
+  for (std::size_t index : confirmation_candidates(records_.evaluations, study_, study_.stop.confirm)) {
+    const EvaluationRecord& original = records_.evaluations[index];
+    launch({next_job_id(), original.params, now, 0, original.job}, now, out);
+  }
+  if (!inflight_.empty())
+    spdlog::info("re-evaluating the {} best points once more ([stop] confirm)", inflight_.size());
+  return !inflight_.empty();
 }
 
 void TunerState::launch(Proposal proposal, double now, Actions& out) {
@@ -270,7 +293,7 @@ void TunerState::launch(Proposal proposal, double now, Actions& out) {
   records_.proposals.push_back(proposal);
   auto& f = inflight_[proposal.job];
   f = InFlight{std::move(proposal), false, now, {}};
-  if (scheduler_) f.extras.rungs = scheduler_->on_trial_add(f.proposal.job, ordinal_++);
+  if (scheduler_ && f.proposal.confirms.empty()) f.extras.rungs = scheduler_->on_trial_add(f.proposal.job, ordinal_++);
   submit(f, now, out);
 }
 
@@ -286,6 +309,7 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
   r.job = o.job;
   r.params = f.proposal.params;
   r.retry = f.proposal.retry;
+  r.confirms = f.proposal.confirms;
   r.worker = o.worker;
   r.proposed_at = f.proposal.proposed_at;
   r.started_at = o.started_at;
@@ -323,6 +347,11 @@ EvaluationRecord TunerState::record_of(const InFlight& f, const JobOutcome& o) c
 void TunerState::note_record(std::size_t index) {
   const EvaluationRecord& r = records_.evaluations[index];
   recorded_jobs_.insert(r.job);
+  if (!r.confirms.empty()) {  // a re-evaluation at the end: neither budget nor best nor a streak
+    ++confirmations_recorded_;
+    if (r.failed()) ++failed_;
+    return;
+  }
   if (r.failed()) {
     ++failed_;
     const std::string error = (r.failure.empty() ? "" : r.failure + ": ") + r.error;
@@ -366,6 +395,11 @@ void TunerState::finish(Actions& out) {
 }
 
 bool finished_normally(const std::string& stop_reason) { return stop_reason != "failures" && stop_reason != "signal"; }
+
+bool ends_with_confirmation(const std::string& stop_reason) {
+  return stop_reason == "budget" || stop_reason == "target" || stop_reason == "patience" || stop_reason == "exhausted" ||
+         stop_reason == "min_qei";
+}
 
 std::string TunerState::next_job_id() { return settings_.new_job_id(); }
 

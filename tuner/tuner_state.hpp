@@ -179,6 +179,11 @@ class TunerState {
 
   void schedule(double now, Actions& out);
   int free_slots() const;
+  // Evaluations that count against `budget`: every record but the end's re-evaluations.
+  int budget_used() const { return static_cast<int>(records_.evaluations.size()) - confirmations_recorded_; }
+  // [stop] confirm: after a normal end, launches the re-evaluations of the best points; true when
+  // some were launched (the study then ends when they are back).
+  bool start_confirmations(double now, Actions& out);
   void launch(Proposal proposal, double now, Actions& out);
   void submit(InFlight& job, double now, Actions& out);
   EvaluationRecord record_of(const InFlight& job, const JobOutcome& outcome) const;
@@ -206,6 +211,8 @@ class TunerState {
   // The last proposal gave fewer points than asked (the space is running out): ask again only
   // once a result changes the picture, instead of spinning on proposals.
   bool starved_ = false;
+  bool confirming_ = false;          // the end's re-evaluations were launched (journal: "confirms")
+  int confirmations_recorded_ = 0;
   int failed_ = 0;
   int duplicates_ = 0;
   int last_improvement_ = 0;                        // evaluations when the best last improved
@@ -225,6 +232,9 @@ class TunerState {
 // "failures" (max_failures_in_a_row) is a stop for want of a working objective; the others end
 // a study that ran as asked ("signal": interrupted, resumable).
 bool finished_normally(const std::string& stop_reason);
+// The ends after which [stop] confirm re-evaluates the best points (not a signal, a failure
+// streak or max_seconds: the user wants the study over).
+bool ends_with_confirmation(const std::string& stop_reason);
 
 // Best ok record for the study's direction.
 std::optional<EvaluationRecord> best_record(const Study& study, const std::vector<EvaluationRecord>& records);

@@ -2,6 +2,7 @@
 // studies, also when a worker is killed mid-job or an exec child crashes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <set>
 #include <thread>
@@ -156,4 +157,31 @@ TEST_CASE("an exec child killed just before its worker's SIGTERM: the job is giv
   const auto history = read_history(farm.history_path());
   require_exactly_once(history, 1);
   REQUIRE(history[0]["status"] == "ok");
+}
+
+TEST_CASE("stop.confirm re-evaluates the best points through a real farm, beyond the budget", "[farm][integration]") {
+  Farm farm;
+  farm.start_broker();
+  farm.start_worker({"branin=builtin:branin"});
+  REQUIRE(farm.wait_for_workers(1));
+  auto tuner = farm.start_tuner(branin_study(6, "branin", "", "[stop]\nconfirm = 2\n"), farm.history_path());
+  const auto code = tuner->wait(60s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  const auto history = read_history(farm.history_path());
+  REQUIRE(history.size() == 8);
+  std::vector<std::pair<double, std::string>> originals;
+  for (std::size_t i = 0; i < 6; ++i) {
+    REQUIRE_FALSE(history[i].contains("confirms"));
+    originals.emplace_back(history[i]["loss"].get<double>(), history[i]["job"].get<std::string>());
+  }
+  std::sort(originals.begin(), originals.end());
+  std::set<std::string> confirmed;
+  for (std::size_t i = 6; i < 8; ++i) {
+    REQUIRE(history[i]["status"] == "ok");
+    confirmed.insert(history[i]["confirms"].get<std::string>());
+  }
+  CHECK(confirmed == std::set<std::string>{originals[0].second, originals[1].second});  // the two best
+  CHECK_THAT(tuner->log(), Catch::Contains("confirmed: mean loss") && Catch::Contains("over 2 evaluations"));
+  CHECK_THAT(tuner->log(), Catch::Contains("stopped by budget"));
 }

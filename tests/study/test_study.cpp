@@ -219,7 +219,7 @@ TEST_CASE("settings whose proposals could not finish are refused with the key na
   CHECK_THAT(parse_error(minimal(top + "[stop]\npatience = 4294967297")), Catch::Contains("'patience' must be at most"));
 }
 
-TEST_CASE("objective_metric and max_failures_in_a_row are read and checked", "[study]") {
+TEST_CASE("objective_metric, max_failures_in_a_row and confirm are read and checked", "[study]") {
   const std::string top = "name = \"n\"\nobjective = \"o\"\nbudget = 5\n";
   const Study plain = parse_ok(minimal(top));
   CHECK(plain.objective_metric.empty());
@@ -234,7 +234,11 @@ TEST_CASE("objective_metric and max_failures_in_a_row are read and checked", "[s
   CHECK_THAT(parse_error(minimal(top + "objective_metric = 3")), Catch::Contains("'objective_metric'"));
   CHECK_THAT(parse_error(minimal(top + "[stop]\nmax_failures_in_a_row = -1\n")), Catch::Contains("'max_failures_in_a_row'"));
   CHECK_THAT(parse_error(minimal(top + "objective_metric = \"acc\"\n[fidelity]\nstep_max = 9\n")),
-             Catch::Contains("'objective_metric'") && Catch::Contains("[fidelity]"));
+             Catch::Contains("'objective_metric'") && Catch::Contains("[fidelity]"));  CHECK(plain.stop.confirm == 0);
+  CHECK(parse_ok(minimal(top + "[stop]\nconfirm = 3\n")).stop.confirm == 3);
+  CHECK(parse_ok(minimal(top + "[stop]\nconfirm = 3\n")).fingerprint() == plain.fingerprint());  // resumes the same history
+  CHECK_THAT(parse_error(minimal(top + "[stop]\nconfirm = 101\n")), Catch::Contains("'confirm' must be between 0 and 100"));
+  CHECK_THAT(parse_error(minimal(top + "[stop]\nconfirm = -1\n")), Catch::Contains("'confirm'"));
 }
 
 TEST_CASE("every example study parses, the mlp and PyTorch examples have theirs, with [fidelity]", "[study][examples]") {

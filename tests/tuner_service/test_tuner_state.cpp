@@ -4,8 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <tuple>
 #include <string>
 
+#include "confirmation.hpp"
 #include "tuner_state.hpp"
 
 using namespace quante;
@@ -721,4 +723,94 @@ TEST_CASE("objective_metric: the metric becomes the record's loss, a result with
   CHECK(records[0].record.error.find("no metric 'accuracy'") != std::string::npos);
   CHECK(records[0].record.error.find("objective_metric") != std::string::npos);
   CHECK(*h.state.best()->loss == 0.91);
+}
+
+TEST_CASE("stop.confirm re-evaluates the best distinct points at the end, beyond the budget", "[tuner_state][confirm]") {
+  Study study = make_study(4, 2);
+  study.stop.confirm = 2;
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());  // J1, J2 at x = 0, 1
+  h.result("J1", 0.5);
+  h.answer(*h.request());  // J3 at x = 2
+  h.result("J2", 0.2);
+  h.answer(*h.request());  // J4 at x = 3
+  h.result("J3", 0.9);
+  CHECK_FALSE(h.done());
+  h.result("J4", 0.3);  // the budget is spent: J2 (0.2) and J4 (0.3) are the two best
+  CHECK_FALSE(h.done());
+  const auto journal = h.taken<action::Journal>();
+  REQUIRE(journal.size() == 2);
+  CHECK(journal[0].proposal.confirms == "J2");
+  CHECK(journal[0].proposal.params == point(1));
+  CHECK(journal[1].proposal.confirms == "J4");
+  CHECK(journal[1].proposal.params == point(3));
+  CHECK(h.submitted() == std::vector<std::string>{"J5", "J6"});
+  h.result("J5", 0.3);
+  auto recorded = h.taken<action::RecordResult>();
+  REQUIRE(recorded.size() == 1);
+  CHECK(recorded[0].record.confirms == "J2");
+  CHECK_FALSE(h.done());
+  CHECK(h.count<action::RequestProposal>() == 0);  // nothing new is proposed meanwhile
+  h.result("J6", std::nullopt);                    // a failed re-evaluation is not retried
+  CHECK(h.done() == "budget");
+  CHECK(h.state.evaluations().size() == 6);
+  // J2: (0.2 + 0.3) / 2 = 0.25 over two evaluations; J4: 0.3 alone (its re-evaluation failed).
+  const auto confirmed = confirmed_best(h.state.evaluations(), study);
+  REQUIRE(confirmed);
+  CHECK(h.state.evaluations()[confirmed->index].job == "J2");
+  CHECK(confirmed->mean == Approx(0.25));
+  CHECK(confirmed->evaluations == 2);
+}
+
+TEST_CASE("stop.confirm: a signal ends the study without re-evaluations", "[tuner_state][confirm]") {
+  Study study = make_study(10, 1);
+  study.stop.confirm = 3;
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());
+  h.result("J1", 0.5);
+  h.out.clear();
+  h.state.on_stop(h.now, h.out);
+  CHECK(h.done() == "signal");
+  CHECK(h.count<action::Journal>() == 0);
+}
+
+TEST_CASE("stop.confirm: a tuner resumed during the re-evaluations waits for them, then ends", "[tuner_state][confirm]") {
+  Study study = make_study(2, 2);
+  study.stop.confirm = 1;
+  StudyRecords records;
+  records.proposals = {{"A", point(1), 900, 0, {}}, {"B", point(2), 900, 0, {}}, {"C", point(2), 950, 0, "B"}};
+  for (const auto& [job, x, loss] : {std::tuple{"A", 1.0, 0.7}, std::tuple{"B", 2.0, 0.1}}) {
+    EvaluationRecord r;
+    r.job = job;
+    r.params = point(x);
+    r.loss = loss;
+    records.evaluations.push_back(r);
+  }
+  Harness h(study, records);
+  h.start();
+  CHECK(h.submitted() == std::vector<std::string>{"C"});  // the re-evaluation in flight goes out again
+  CHECK(h.count<action::RequestProposal>() == 0);
+  h.result("C", 0.2);
+  CHECK(h.done() == "confirmed");
+  CHECK(h.count<action::Journal>() == 0);  // no second round of re-evaluations
+}
+
+TEST_CASE("confirmation candidates: best first, one per distinct point, stopped and failed ones never",
+          "[tuner_state][confirm]") {
+  const Study study = make_study(10, 1);
+  std::vector<EvaluationRecord> records(5);
+  const double xs[] = {1, 2, 2, 3, 4};
+  const double losses[] = {0.4, 0.1, 0.15, 0.05, 0.2};
+  for (int i = 0; i < 5; ++i) {
+    records[i].job = "J" + std::to_string(i);
+    records[i].params = point(xs[i]);
+    records[i].loss = losses[i];
+  }
+  records[3].status = "stopped";  // the lowest loss, but it did not run its course
+  records[3].stopped_at = 3;
+  CHECK(confirmation_candidates(records, study, 3) == std::vector<std::size_t>{1, 4, 0});
+  CHECK(confirmation_candidates(records, study, 0).empty());
+  CHECK_FALSE(confirmed_best(records, study));
 }
