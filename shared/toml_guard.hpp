@@ -6,6 +6,11 @@
 // tests/fuzz/fuzz_study and fuzz_*_config under UBSan). TOML 1.0 allows no non-ASCII character
 // outside strings and comments, so refusing every one there, before toml++ sees the text, changes
 // only the error message of a file that was already invalid.
+//
+// A quote starts a string only where toml++ would start one: in a value, not inside a bare token
+// (toml++ reads "2z'''é" as one token up to whitespace, ',', ']', '}' or '#', and asks about the
+// 'é' in it; found by fuzz_tuner_config). Before a line's '=' (keys, table headers) a quote always
+// starts a quoted key; an array or inline table keeps the value context across lines.
 #pragma once
 
 #include <cstddef>
@@ -20,14 +25,21 @@ inline std::optional<std::string> toml_unsafe_text(std::string_view text) {
   std::size_t line = 1, line_start = 0;
   std::size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;  // a byte order mark, which toml++ skips
   auto starts = [&](std::string_view token) { return text.substr(i, token.size()) == token; };
+  bool in_value = false;   // after the line's '=' (or inside an array or inline table)
+  bool in_token = false;   // inside a bare value token (a number, a date, true, or junk)
+  int depth = 0;           // open '[' and '{' of a value
   while (i < text.size()) {
     const char c = text[i];
     if (c == '\n') {
       ++line;
       line_start = ++i;
+      in_value = depth > 0;
+      in_token = false;
     } else if (c == '#') {  // a comment, to the end of the line
       while (i < text.size() && text[i] != '\n') ++i;
-    } else if (starts("\"\"\"") || starts("'''")) {  // multi-line string; up to 2 quotes may precede the end
+    } else if ((c == '"' || c == '\'') && in_token) {  // part of a bare token, not a string
+      ++i;
+    } else if (starts("\"\"\"") || starts("\'\'\'")) {  // multi-line string; up to 2 quotes may precede the end
       const std::string_view quotes = text.substr(i, 3);
       const bool escapes = c == '"';
       for (i += 3; i < text.size() && !starts(quotes); ++i) {
@@ -52,6 +64,18 @@ inline std::optional<std::string> toml_unsafe_text(std::string_view text) {
       return std::to_string(line) + ":" + std::to_string(i - line_start + 1) +
              ": a non-ASCII character outside a string or comment (not TOML)";
     } else {
+      if (!in_value) {
+        if (c == '=') in_value = true;
+      } else if (in_token) {
+        in_token = !(c == ' ' || c == '\t' || c == ',' || c == ']' || c == '}' || c == '\r');
+        if (c == ']' || c == '}') depth = depth > 0 ? depth - 1 : 0;
+      } else if (c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ']' || c == '}') {
+        depth = depth > 0 ? depth - 1 : 0;
+      } else if (c != ' ' && c != '\t' && c != ',' && c != '=' && c != '\r') {
+        in_token = true;
+      }
       ++i;
     }
   }

@@ -150,10 +150,14 @@ TEST_CASE("fuzz_study and the config fuzzers: a table header toml++ 3.3.0 assert
 }
 
 TEST_CASE("fuzz_study and the config fuzzers: a non-ASCII character outside strings is refused before toml++ 3.3.0 hits unreachable code", "[fuzz]") {
+  // The last three: a quote inside a bare token is not a string to toml++, which reads 2z''' and
+  // the non-ASCII character after it as one token (found by fuzz_tuner_config), in an array too.
   // toml++'s is_non_ascii_horizontal_whitespace() reaches __builtin_unreachable() for e.g. 'é' or
   // U+FCFF after a value (undefined behaviour with g++ too); shared/toml_guard.hpp refuses first.
   for (const std::string& text : {std::string("a = 1\xEF\xB3\xBF\n"), std::string("x = 2\n\xC3\xA9 = 1\n"),
-                                  std::string("a = [1,\xE2\xB4\x80]\n"), std::string("s = \"\"\"x\"\"\"\xC3\xA9\n")}) {
+                                  std::string("a = [1,\xE2\xB4\x80]\n"), std::string("s = \"\"\"x\"\"\"\xC3\xA9\n"),
+                                  std::string("a = 2z\'\'\'\xC7\xBC\n"), std::string("a = 2=\"\xC7\xBC\"\n"),
+                                  std::string("a = [\n  1\'\xC7\xBC\'\n]\n")}) {
     INFO(text);
     const auto broker = parse_broker_config(text, "b.toml");
     REQUIRE(std::holds_alternative<ConfigError>(broker));
