@@ -482,7 +482,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
         // Mixed spaces: climb the discrete neighbourhood (repairing a repeat on the way).
         const auto found = neighbourhood_search(
             space, x, with_chosen, [&](const Eigen::VectorXd& y) { return batch_zone.allowed(y); },
-            options.neighbour_moves);
+            options.neighbour_moves, options.enumerate_discrete);
         if (found) {
           x = found->point;
           moves += found->moves;

@@ -101,6 +101,10 @@ struct BatchOptimizerOptions {
   double failed_radius = 0.05;   // no proposal within this distance of a failed point
   // Mixed spaces: improving neighbour moves per point in step 4 (0: snap only, as before).
   int neighbour_moves = 8;
+  // Mixed spaces whose integers and categoricals have at most this many settings in all: every
+  // setting is scored instead of climbing (the exact discrete argmax for the point's continuous
+  // coordinates).
+  int enumerate_discrete = 128;
 };
 
 struct BatchResult {

@@ -72,6 +72,37 @@ std::vector<int> DesignSpace::lengthscale_groups() const {
   return groups;
 }
 
+double DesignSpace::discrete_size() const {
+  double n = 1.0;
+  for (const Variable& var : variables_)
+    if (var.kind != VariableKind::Continuous) n *= var.levels;
+  return n;
+}
+
+std::vector<Eigen::VectorXd> DesignSpace::discrete_variants(const Eigen::VectorXd& x) const {
+  std::vector<Eigen::VectorXd> out{snap(x)};
+  for (std::size_t v = 0; v < variables_.size(); ++v) {
+    const Variable& var = variables_[v];
+    const int o = offsets_[v];
+    if (var.kind == VariableKind::Continuous) continue;
+    std::vector<Eigen::VectorXd> next;
+    next.reserve(out.size() * static_cast<std::size_t>(var.levels));
+    for (const Eigen::VectorXd& y : out)
+      for (int k = 0; k < var.levels; ++k) {
+        Eigen::VectorXd z = y;
+        if (var.kind == VariableKind::Integer) {
+          z[o] = level_centre(v, k);
+        } else {
+          z.segment(o, var.levels).setZero();
+          z[o + k] = 1.0;
+        }
+        next.push_back(std::move(z));
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
 std::vector<Eigen::VectorXd> DesignSpace::neighbours(const Eigen::VectorXd& x) const {
   std::vector<Eigen::VectorXd> out;
   for (std::size_t v = 0; v < variables_.size(); ++v) {

@@ -54,6 +54,12 @@ class DesignSpace {
   // The discrete neighbours of a valid point x (issue 14): x with one categorical moved to each
   // of its other choices, or one integer moved one level down or up; empty for a continuous space.
   std::vector<Eigen::VectorXd> neighbours(const Eigen::VectorXd& x) const;
+  // The number of distinct settings of the integers and categoricals (1 for a continuous space;
+  // a double, since it overflows any integer in large spaces).
+  double discrete_size() const;
+  // Every setting of the integers and categoricals, with x's continuous coordinates: only for a
+  // small discrete_size().
+  std::vector<Eigen::VectorXd> discrete_variants(const Eigen::VectorXd& x) const;
 
   // The valid encoded point a relaxed x (clamped into [0,1]) rounds to.
   Eigen::VectorXd snap(const Eigen::VectorXd& x) const;

@@ -9,8 +9,24 @@ namespace quante::opt {
 
 std::optional<NeighbourSearchResult> neighbourhood_search(const DesignSpace& space, const Eigen::VectorXd& start,
                                                           const PointScore& score, const PointFilter& allowed,
-                                                          int max_moves) {
+                                                          int max_moves, int enumerate_up_to) {
   NeighbourSearchResult r;
+  if (space.discrete_size() <= enumerate_up_to) {
+    bool found = false;
+    const std::string start_key = space.key(start);
+    for (const Eigen::VectorXd& y : space.discrete_variants(start)) {
+      if (!allowed(y)) continue;
+      const double v = score(y);
+      if (!found || v > r.value) {
+        r.point = y;
+        r.value = v;
+        found = true;
+      }
+    }
+    if (!found) return std::nullopt;
+    r.moves = space.key(r.point) == start_key ? 0 : 1;
+    return r;
+  }
   if (allowed(start)) {
     r.point = start;
     r.value = score(start);

@@ -385,7 +385,7 @@ Eigen::MatrixXd sobol_points(int n, int dim, std::uint64_t seed) {
   Rng shuffle(derive_seed(seed, 0x5eed));
   for (int first = 0, block = 0; first < dim; first += SobolSequence::max_dim, ++block) {
     const int width = std::min(SobolSequence::max_dim, dim - first);
-    SobolSequence s(width, derive_seed(seed, static_cast<std::uint64_t>(block)));
+    SobolSequence s(width, block == 0 ? seed : derive_seed(seed, static_cast<std::uint64_t>(block)));
     const Eigen::MatrixXd points = s.draw(n);
     std::vector<int> order(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
