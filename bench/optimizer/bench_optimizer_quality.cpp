@@ -23,6 +23,7 @@
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
 //                           [--impute-failures 0|1] [--group-categoricals 0|1] [--neighbour-moves N]
+//                           [--log-int-levels 0|1]
 //                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
 //                           [--transform standardize|power|rank_normal|log] [--prior-mean max|mean]
 //                           [--per-seed 1]
@@ -79,14 +80,17 @@ struct Problem {
   std::function<double(const Eigen::VectorXd&)> truth;  // of a valid encoded point
 };
 
-// The optimizer's view of a search space, as quante-tuner builds it (proposal_engine.cpp).
+// The optimizer's view of a search space, as quante-tuner builds it (proposal_engine.cpp);
+// log_int_levels = false: log ints relaxed as continuous, as before issue 14.
+bool log_int_levels = true;
+
 DesignSpace design_of(const std::vector<quante::ParamSpec>& params) {
   std::vector<Variable> vars;
   for (const quante::ParamSpec& p : params) {
     if (p.type == quante::ParamType::Float) vars.push_back({VariableKind::Continuous, 0});
     else if (p.type == quante::ParamType::Categorical) vars.push_back({VariableKind::Categorical, p.levels()});
     else if (!p.log) vars.push_back({VariableKind::Integer, p.levels()});
-    else if (auto edges = quante::log_int_level_edges(p); !edges.empty()) vars.push_back({VariableKind::Integer, p.levels(), edges});
+    else if (auto edges = quante::log_int_level_edges(p); log_int_levels && !edges.empty()) vars.push_back({VariableKind::Integer, p.levels(), edges});
     else vars.push_back({VariableKind::Continuous, 0});
   }
   return DesignSpace(std::move(vars));
@@ -151,6 +155,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--impute-failures") == 0) impute_failures = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--group-categoricals") == 0) group_categoricals = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--neighbour-moves") == 0) neighbour_moves = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--log-int-levels") == 0) log_int_levels = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--prior-mean") == 0) {
       const auto m = parse_prior_mean(argv[i + 1]);
       if (!m) {
