@@ -63,11 +63,17 @@ void StationaryKernel::resize_lengthscales(int dim) {
   if (static_cast<int>(lengthscales_.size()) == d) return;
   const double median = kPriorMedianPerSqrtDim * std::sqrt(static_cast<double>(d));
   const double prior_sd = kPriorSd;
+  // A group of several coordinates is a one-hot block: two choices differ by sqrt(2) in it, so
+  // its prior median is sqrt(2) times longer, a change of choice then as far a priori as a full
+  // change of a float (DesignSpace::distance scales the blocks the same way).
+  std::vector<int> size(static_cast<std::size_t>(d), 0);
+  for (int g : groups_) ++size[static_cast<std::size_t>(g)];
   std::vector<Hyperparameter> next;
   for (int k = 0; k < d; ++k) {
     const double value = given_.size() == 1 ? given_[0] : given_[static_cast<std::size_t>(k)];
+    const double m = size[static_cast<std::size_t>(k)] > 1 ? median * std::sqrt(2.0) : median;
     next.push_back(make_log_hyperparameter("length_scale[" + std::to_string(k) + "]", value,
-                                           bounds_.lower, bounds_.upper, bounds_.fixed, median,
+                                           bounds_.lower, bounds_.upper, bounds_.fixed, m,
                                            prior_sd));
   }
   lengthscales_ = std::move(next);

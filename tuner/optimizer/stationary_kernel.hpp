@@ -17,7 +17,8 @@
 // Hamming/overlap distance per categorical, as in CoCaBO, Ru et al. 2020, and in the one-hot
 // Matern of BoTorch's MixedSingleTaskGP family) and a k-choice categorical costs one
 // hyperparameter, not k. Then d k / d log l_g = g(r) sum_{k in g} (x_k - x'_k)^2 / l_g^2, and the
-// prior median counts groups, not coordinates.
+// prior median counts groups, not coordinates, times sqrt(2) for a one-hot block (two choices
+// differ by sqrt(2) there: a change of choice is then a priori as far as a float's full range).
 #pragma once
 
 #include "kernel.hpp"
