@@ -31,6 +31,18 @@ int ParamSpec::levels() const {
   return 0;
 }
 
+std::vector<double> log_int_level_edges(const ParamSpec& p) {
+  if (p.type != ParamType::Int || !p.log || p.levels() > kMaxLogIntLevels) return {};
+  const int n = p.levels();
+  const double a = int_log_span_low(p), b = int_log_span_high(p);
+  std::vector<double> edges(static_cast<std::size_t>(n) + 1);
+  edges.front() = 0.0;
+  edges.back() = 1.0;
+  // decode rounds exp(a + u (b - a)) to the nearest integer: value x + 1 from log(x + 0.5) on.
+  for (int i = 1; i < n; ++i) edges[static_cast<std::size_t>(i)] = (std::log(p.low + i - 0.5) - a) / (b - a);
+  return edges;
+}
+
 std::optional<std::string> SearchSpace::check(const std::vector<ParamSpec>& specs) {
   if (specs.empty()) return "the search space has no parameters";
   std::set<std::string> names;

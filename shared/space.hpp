@@ -34,6 +34,14 @@ struct ParamSpec {
   int levels() const;
 };
 
+// A log-scaled int's levels as cut points of its unit coordinate (issue 14): levels() + 1
+// increasing values from 0 to 1, level i (the value low + i) decoding from [edge_i, edge_i+1)
+// and encoding to that interval's middle. Empty for any other parameter and for a log int of
+// more than kMaxLogIntLevels values, which the optimizer keeps relaxed as continuous (the top
+// levels of so wide a range are too close to matter one by one).
+inline constexpr int kMaxLogIntLevels = 4096;
+std::vector<double> log_int_level_edges(const ParamSpec& p);
+
 class SearchSpace {
  public:
   SearchSpace() = default;

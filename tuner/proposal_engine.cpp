@@ -21,11 +21,17 @@ opt::DesignSpace design_space_of(const SearchSpace& space) {
   for (const auto& p : space.params()) {
     switch (p.type) {
       case ParamType::Float: variables.push_back({opt::VariableKind::Continuous, 0}); break;
-      // Log-scaled ints are not evenly spaced levels in the cube: relax them as continuous and
-      // let the search space round them.
+      // Log-scaled ints are levels spread in log space (their cut points, issue 14), so the
+      // optimizer snaps them exactly as the search space decodes them; one of more than
+      // kMaxLogIntLevels values stays relaxed as continuous and the search space rounds it.
       case ParamType::Int:
-        variables.push_back(p.log ? opt::Variable{opt::VariableKind::Continuous, 0}
-                                  : opt::Variable{opt::VariableKind::Integer, p.levels()});
+        if (!p.log) {
+          variables.push_back({opt::VariableKind::Integer, p.levels()});
+        } else if (auto edges = log_int_level_edges(p); !edges.empty()) {
+          variables.push_back({opt::VariableKind::Integer, p.levels(), std::move(edges)});
+        } else {
+          variables.push_back({opt::VariableKind::Continuous, 0});
+        }
         break;
       case ParamType::Categorical: variables.push_back({opt::VariableKind::Categorical, p.levels()}); break;
     }
@@ -182,7 +188,16 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     // The exact qEI where the optimizer computed it (small batches), else its MC estimate.
     if (std::isfinite(proposal.qei_exact)) batch.qei = proposal.qei_exact;
     else if (std::isfinite(proposal.qei_mc)) batch.qei = proposal.qei_mc;
+    const std::size_t before = batch.points.size();
     take(proposal.points);
+    // No silent substitution (issue 14): say when the model's points needed a fallback.
+    if (proposal.fallbacks > 0)
+      spdlog::warn("{} of {} proposed points repeated an evaluated or pending point with no allowed discrete "
+                   "neighbour: taken from the candidate pool or at random instead",
+                   proposal.fallbacks, proposal.points.rows());
+    if (const auto got = batch.points.size() - before; got < static_cast<std::size_t>(missing))
+      spdlog::warn("the model proposed {} new points of the {} asked; the rest are fresh Sobol points",
+                   got, missing);
   }
   // Beyond the initial design, or where it ran out of distinct points: fresh Sobol draws.
   for (int attempt = 0; static_cast<int>(batch.points.size()) < count && attempt < 20; ++attempt) {

@@ -2,7 +2,11 @@
 // budget, median and quartiles over seeds, for the qLogEI batch optimizer ("qei"), the original
 // tool's method ("random_batches": best of 1000 random batches by MC qEI) and random search.
 // Protocol: 2 d uniformly random initial points, then sequential batches of q = 4 (propose 4,
-// evaluate, add) up to 60 evaluations (100 for d > 6).
+// evaluate, add) up to 60 evaluations (100 for d > 6), d counting variables (a categorical is one).
+// Functions: those of shared/test_functions.hpp by name (ackley20, levy30, ...), and the mixed
+// ones of mixed_functions.hpp (mixed_hartmann6, mixed_levy5: three categoricals, two log ints),
+// whose space the optimizer sees as the tuner does (log ints as log-spaced levels).
+// bench/optimizer/tpe_baseline.py runs Optuna's TPE and random search on the same protocol.
 // Variants of each function (--variants), what real training losses do to a tuner:
 //   plain     the function as it is;
 //   noise5    Gaussian noise of sd 5 % of the function's range (max - min over 1024 Sobol points
@@ -18,7 +22,8 @@
 //   bench_optimizer_quality [--seeds N] [--functions a,b,...] [--methods a,b,...] [--variants a,b,...]
 //                           [--raw-samples N] [--restarts N] [--local-fraction F] [--mc-samples N]
 //                           [--max-iterations N] [--refit-every N] [--refit-growth F] [--gp-restarts N]
-//                           [--impute-failures 0|1]
+//                           [--impute-failures 0|1] [--group-categoricals 0|1] [--neighbour-moves N]
+//                           [--log-int-levels 0|1]
 //                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
 //                           [--transform standardize|power|rank_normal|log] [--prior-mean max|mean]
 //                           [--per-seed 1]
@@ -35,6 +40,7 @@
 #include <vector>
 
 #include "bench_text.hpp"
+#include "mixed_functions.hpp"
 #include "proposer.hpp"
 #include "rng.hpp"
 #include "sobol.hpp"
@@ -66,6 +72,52 @@ struct Outcome {
   bool bad;
 };
 
+// A function the bench optimises over the unit cube of its encoded space.
+struct Problem {
+  DesignSpace space;
+  int variables;  // d of the protocol
+  double optimum;
+  std::function<double(const Eigen::VectorXd&)> truth;  // of a valid encoded point
+};
+
+// The optimizer's view of a search space, as quante-tuner builds it (proposal_engine.cpp);
+// log_int_levels = false: log ints relaxed as continuous, as before issue 14.
+bool log_int_levels = true;
+
+DesignSpace design_of(const std::vector<quante::ParamSpec>& params) {
+  std::vector<Variable> vars;
+  for (const quante::ParamSpec& p : params) {
+    if (p.type == quante::ParamType::Float) vars.push_back({VariableKind::Continuous, 0});
+    else if (p.type == quante::ParamType::Categorical) vars.push_back({VariableKind::Categorical, p.levels()});
+    else if (!p.log) vars.push_back({VariableKind::Integer, p.levels()});
+    else if (auto edges = quante::log_int_level_edges(p); log_int_levels && !edges.empty()) vars.push_back({VariableKind::Integer, p.levels(), edges});
+    else vars.push_back({VariableKind::Continuous, 0});
+  }
+  return DesignSpace(std::move(vars));
+}
+
+std::optional<Problem> find_problem(const std::string& name) {
+  if (const auto tf = quante::find_test_function(name)) {
+    const int d = tf->dim;
+    return Problem{DesignSpace::continuous(d), d, tf->optimum, [tf, d](const Eigen::VectorXd& u) {
+                     std::vector<double> x(static_cast<std::size_t>(d));
+                     for (int j = 0; j < d; ++j)
+                       x[static_cast<std::size_t>(j)] =
+                           tf->low[static_cast<std::size_t>(j)] +
+                           u[j] * (tf->high[static_cast<std::size_t>(j)] - tf->low[static_cast<std::size_t>(j)]);
+                     return tf->f(x);
+                   }};
+  }
+  if (auto mf = quante::bench::find_mixed_function(name)) {
+    auto space = std::make_shared<quante::SearchSpace>(mf->params);
+    return Problem{design_of(mf->params), static_cast<int>(mf->params.size()), mf->optimum,
+                   [space, f = mf->f](const Eigen::VectorXd& u) {
+                     return f(space->decode(std::vector<double>(u.data(), u.data() + u.size())));
+                   }};
+  }
+  return std::nullopt;
+}
+
 double cpu_ms() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
@@ -86,6 +138,8 @@ int main(int argc, char** argv) {
   int refit_every = ProposerOptions{}.refit_every;
   double refit_growth = ProposerOptions{}.refit_growth;
   bool impute_failures = ProposerOptions{}.impute_failures;
+  bool group_categoricals = ProposerOptions{}.group_categoricals;
+  int neighbour_moves = BatchOptimizerOptions{}.neighbour_moves;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--raw-samples") == 0) batch.raw_samples = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--restarts") == 0) batch.restarts = std::atoi(argv[i + 1]);
@@ -99,6 +153,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--refit-growth") == 0) refit_growth = std::atof(argv[i + 1]);
     if (std::strcmp(argv[i], "--gp-restarts") == 0) gp.restarts = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--impute-failures") == 0) impute_failures = std::atoi(argv[i + 1]) != 0;
+    if (std::strcmp(argv[i], "--group-categoricals") == 0) group_categoricals = std::atoi(argv[i + 1]) != 0;
+    if (std::strcmp(argv[i], "--neighbour-moves") == 0) neighbour_moves = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--log-int-levels") == 0) log_int_levels = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--prior-mean") == 0) {
       const auto m = parse_prior_mean(argv[i + 1]);
       if (!m) {
@@ -134,25 +191,21 @@ int main(int argc, char** argv) {
   std::printf("%-20s %-15s %11s %11s %11s %5s | %11s %11s %11s %4s | %9s %9s %9s\n", "function", "method", "q25",
               "median", "q75", "bad", "named q25", "median", "q75", "mean", "ms/prop", "cpu/prop", "max_ms");
   for (const std::string& fname : functions) {
-    const auto tf = quante::find_test_function(fname);
-    if (!tf) {
-      std::fprintf(stderr, "unknown function %s\n", fname.c_str());
+    const auto problem = find_problem(fname);
+    if (!problem) {
+      std::fprintf(stderr, "unknown function %s (test functions, mixed_hartmann6, mixed_levy5)\n", fname.c_str());
       return 2;
     }
-    const int d = tf->dim;
-    const int budget = d > 6 ? 100 : 60;
-    auto truth = [&](const Eigen::VectorXd& u) {
-      std::vector<double> x(static_cast<std::size_t>(d));
-      for (int j = 0; j < d; ++j)
-        x[static_cast<std::size_t>(j)] = tf->low[static_cast<std::size_t>(j)] +
-                                         u[j] * (tf->high[static_cast<std::size_t>(j)] - tf->low[static_cast<std::size_t>(j)]);
-      return tf->f(x);
-    };
+    const DesignSpace& space = problem->space;
+    const int d = space.dim();           // encoded coordinates
+    const int nv = problem->variables;   // the protocol's d
+    const int budget = nv > 6 ? 100 : 60;
+    const auto& truth = problem->truth;
     // The function's range over the box, for the noise variants.
     double lo = INFINITY, hi = -INFINITY;
     const Eigen::MatrixXd probe = sobol_points(1024, d, 99);
     for (Eigen::Index i = 0; i < probe.rows(); ++i) {
-      const double v = truth(probe.row(i).transpose());
+      const double v = truth(space.snap(probe.row(i).transpose()));
       lo = std::min(lo, v);
       hi = std::max(hi, v);
     }
@@ -196,9 +249,11 @@ int main(int argc, char** argv) {
           opts.refit_every = refit_every;
           opts.refit_growth = refit_growth;
           opts.impute_failures = impute_failures;
-          Proposer proposer(DesignSpace::continuous(d), gp, opts);
+          opts.group_categoricals = group_categoricals;
+          opts.batch.neighbour_moves = neighbour_moves;
+          Proposer proposer(space, gp, opts);
           Rng rng(static_cast<std::uint64_t>(s) * 7919 + 17);
-          const int n0 = 2 * d;
+          const int n0 = 2 * nv;
           ProposalRequest r;
           r.X.resize(0, d);
           r.failed.resize(0, d);
@@ -219,7 +274,7 @@ int main(int argc, char** argv) {
           for (int i = 0; i < n0; ++i) {
             Eigen::VectorXd u(d);
             for (int j = 0; j < d; ++j) u[j] = uniform01(rng);
-            add(u);
+            add(space.snap(u));  // a continuous space: u itself
           }
           int round = 0;
           while (r.X.rows() + r.failed.rows() < budget) {
@@ -242,9 +297,9 @@ int main(int argc, char** argv) {
           if (r.y.size() > 0) {
             Eigen::Index best = 0;
             r.y.minCoeff(&best);
-            regret = truths[static_cast<std::size_t>(best)] - tf->optimum;
+            regret = truths[static_cast<std::size_t>(best)] - problem->optimum;
             named = proposer.name_best(r);
-            named_regret = truths[static_cast<std::size_t>(named.index)] - tf->optimum;
+            named_regret = truths[static_cast<std::size_t>(named.index)] - problem->optimum;
           }
           regrets.push_back(regret);
           named_regrets.push_back(named_regret);

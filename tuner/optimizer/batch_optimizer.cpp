@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "batch_objective.hpp"
+#include "discrete_search.hpp"
 #include "exclusion_zone.hpp"
 #include "parallel_for.hpp"
 #include "pending_block.hpp"
@@ -178,7 +179,7 @@ struct TrustRegion {
   }
 };
 
-TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evaluated,
+TrustRegion trust_region(const GaussianProcess& gp, const DesignSpace& space, const Eigen::MatrixXd& evaluated,
                          const BatchOptimizerOptions& options) {
   const int d = static_cast<int>(evaluated.cols());
   const Eigen::VectorXd& z = gp.targets();
@@ -195,21 +196,50 @@ TrustRegion trust_region(const GaussianProcess& gp, const Eigen::MatrixXd& evalu
     }
   }
   const auto fails = static_cast<int>(z.size() - 1 - last_improvement);
-  const int halvings = (fails / std::max(4, d)) % 7;
+  const int halvings = (fails / std::max(4, static_cast<int>(space.variables().size()))) % 7;
   const double length = options.trust_region_length * std::ldexp(1.0, -halvings);
   // Sides proportional to the lengthscales, normalised to geometric mean 1 (TuRBO).
-  Eigen::VectorXd w = Eigen::VectorXd::Ones(d);
+  // Mixed spaces: the lengthscales are per group (GpOptions::lengthscale_groups), and only the
+  // continuous coordinates are boxed (their geometric mean normalised to 1).
+  const std::vector<int> groups = space.lengthscale_groups();
+  std::vector<double> by_group;
   gp.kernel().for_each_hyperparameter([&](const Hyperparameter& h) {
     if (h.name.rfind("length_scale[", 0) == 0) {
       const int k = std::atoi(h.name.c_str() + 13);
-      if (k >= 0 && k < d) w[k] = std::exp(h.value);
+      if (k >= 0 && k >= static_cast<int>(by_group.size())) by_group.resize(static_cast<std::size_t>(k) + 1, 1.0);
+      if (k >= 0) by_group[static_cast<std::size_t>(k)] = std::exp(h.value);
     }
   });
-  w /= std::exp(w.array().log().mean());
+  Eigen::VectorXd w = Eigen::VectorXd::Ones(d);
+  for (int k = 0; k < d; ++k) {
+    const int g = groups.empty() ? k : groups[static_cast<std::size_t>(k)];
+    if (g < static_cast<int>(by_group.size())) w[k] = by_group[static_cast<std::size_t>(g)];
+  }
+  std::vector<char> boxed(static_cast<std::size_t>(d), space.has_discrete() ? 0 : 1);
+  for (std::size_t v = 0; v < space.variables().size(); ++v)
+    if (space.variables()[v].kind == VariableKind::Continuous) boxed[static_cast<std::size_t>(space.offset(v))] = 1;
+  double log_sum = 0.0;
+  int boxed_count = 0;
+  for (int k = 0; k < d; ++k)
+    if (boxed[static_cast<std::size_t>(k)]) {
+      log_sum += std::log(w[k]);
+      ++boxed_count;
+    }
+  if (space.has_discrete()) {
+    w /= std::exp(log_sum / std::max(boxed_count, 1));
+  } else {
+    w /= std::exp(w.array().log().mean());  // as before, to the last bit
+  }
   // Centred on the model's best (the lowest posterior mean under inferred noise, issue 14).
   const Eigen::VectorXd c = evaluated.row(gp.best_index()).transpose();
   const Eigen::VectorXd half = 0.5 * length * w;
-  return {(c - half).cwiseMax(0.0), (c + half).cwiseMin(1.0)};
+  Eigen::VectorXd lower = (c - half).cwiseMax(0.0), upper = (c + half).cwiseMin(1.0);
+  for (int k = 0; k < d; ++k)
+    if (!boxed[static_cast<std::size_t>(k)]) {
+      lower[k] = 0.0;
+      upper[k] = 1.0;
+    }
+  return {lower, upper};
 }
 
 // q distinct indices of a pool of P >= q, uniformly at random, in the order drawn.
@@ -344,7 +374,10 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   Eigen::VectorXd ub = Eigen::VectorXd::Ones(static_cast<Eigen::Index>(q) * d);
   // Trust-region rows: the first tr_rows of the batch, trust_region_share of the points proposed.
   int tr_rows = 0;
-  if (all_continuous && options.trust_region_min_dim > 0 && d >= options.trust_region_min_dim &&
+  // Mixed spaces count variables and need a continuous one to box (issue 14); a continuous
+  // space's variables are its coordinates.
+  const int variables = static_cast<int>(space.variables().size());
+  if (any_continuous && options.trust_region_min_dim > 0 && variables >= options.trust_region_min_dim &&
       evaluated.rows() >= 2 && options.max_iterations > 0) {
     const long long before = evaluated.rows() + p;
     const double share = std::clamp(options.trust_region_share, 0.0, 1.0);
@@ -352,7 +385,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     tr_rows = std::min(static_cast<int>(upto(before + q) - upto(before)), q);
   }
   if (tr_rows > 0) {
-    const TrustRegion region = trust_region(gp, evaluated, options);
+    const TrustRegion region = trust_region(gp, space, evaluated, options);
     for (int i = 0; i < tr_rows; ++i) {
       lb.segment(static_cast<Eigen::Index>(i) * d, d) = region.lower;
       ub.segment(static_cast<Eigen::Index>(i) * d, d) = region.upper;
@@ -429,17 +462,40 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
   std::sort(pool_order.begin(), pool_order.end(),
             [&](int a, int b) { return single[static_cast<std::size_t>(a)] > single[static_cast<std::size_t>(b)]; });
   double best_value = -INFINITY;
+  int best_moves = 0, best_fallbacks = 0;
   Rng repair_rng(derive_seed(seed, 6));
+  const bool discrete = space.has_discrete() && options.neighbour_moves >= 0;
   for (const Eigen::MatrixXd& cand : candidates) {
     ExclusionZone batch_zone = zone;
     std::vector<Eigen::VectorXd> chosen;
+    int moves = 0, fallbacks = 0;
+    // The batch's qLogEI with x after the points chosen so far.
+    auto with_chosen = [&](const Eigen::VectorXd& x) {
+      Eigen::MatrixXd trial(static_cast<Eigen::Index>(chosen.size()) + 1, d);
+      for (std::size_t k = 0; k < chosen.size(); ++k) trial.row(static_cast<Eigen::Index>(k)) = chosen[k].transpose();
+      trial.row(trial.rows() - 1) = x.transpose();
+      return objective.value(trial);
+    };
     for (Eigen::Index i = 0; i < cand.rows(); ++i) {
       Eigen::VectorXd x = space.snap(cand.row(i).transpose());
+      if (discrete) {
+        // Mixed spaces: climb the discrete neighbourhood (repairing a repeat on the way).
+        const auto found = neighbourhood_search(
+            space, x, with_chosen, [&](const Eigen::VectorXd& y) { return batch_zone.allowed(y); },
+            options.neighbour_moves, options.enumerate_discrete);
+        if (found) {
+          x = found->point;
+          moves += found->moves;
+        } else {
+          ++fallbacks;
+        }
+      }
       if (!batch_zone.allowed(x)) {
         // Try a small perturbation first, then the best allowed pool point given the others.
+        // Mixed spaces: the perturbation moves continuous coordinates only (no discrete re-draw).
         bool fixed = false;
         for (int t = 0; t < 20 && !fixed; ++t) {
-          Eigen::VectorXd y = space.perturb(x, 1e-3 * (t + 1), 0.1 * (t + 1), repair_rng);
+          Eigen::VectorXd y = space.perturb(x, 1e-3 * (t + 1), discrete ? 0.0 : 0.1 * (t + 1), repair_rng);
           if (batch_zone.allowed(y)) {
             x = y;
             fixed = true;
@@ -453,10 +509,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
             if (tried >= 32) break;
             if (!batch_zone.allowed(pool[static_cast<std::size_t>(c)])) continue;
             ++tried;
-            Eigen::MatrixXd trial(static_cast<Eigen::Index>(chosen.size()) + 1, d);
-            for (std::size_t k = 0; k < chosen.size(); ++k) trial.row(static_cast<Eigen::Index>(k)) = chosen[k].transpose();
-            trial.row(trial.rows() - 1) = pool[static_cast<std::size_t>(c)].transpose();
-            const double v = objective.value(trial);
+            const double v = with_chosen(pool[static_cast<std::size_t>(c)]);
             if (v > best_v) {
               best_v = v;
               best_c = c;
@@ -482,8 +535,12 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
     if (batch.rows() > result.points.rows() || (batch.rows() == result.points.rows() && v > best_value)) {
       best_value = v;
       result.points = batch;
+      best_moves = moves;
+      best_fallbacks = fallbacks;
     }
   }
+  result.neighbour_moves = best_moves;
+  result.fallbacks = best_fallbacks;
   // No pool at all (e.g. everything excluded): random allowed points.
   if (result.points.rows() == 0) {
     ExclusionZone batch_zone = zone;
@@ -493,6 +550,7 @@ BatchResult optimize_batch(const GaussianProcess& gp, const DesignSpace& space,
         batch_zone.add_taken(*r);
         chosen.push_back(*r);
       }
+    result.fallbacks = static_cast<int>(chosen.size());
     result.points.resize(static_cast<Eigen::Index>(chosen.size()), d);
     for (std::size_t k = 0; k < chosen.size(); ++k) result.points.row(static_cast<Eigen::Index>(k)) = chosen[k].transpose();
   }

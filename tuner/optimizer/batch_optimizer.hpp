@@ -12,6 +12,11 @@
 //  5. the chosen batch is reported with its exact qEI (Tallis + Genz) and a MC qEI.
 // In higher dimensions some points of the batch are held in a trust region around the best point
 // (see BatchOptimizerOptions::trust_region_min_dim): their L-BFGS-B bounds are the region's box.
+// Mixed spaces (issue 14): in step 4 each snapped point of a space with integers or categoricals
+// climbs its discrete neighbourhood by the batch's qLogEI given the points before it
+// (discrete_search.hpp), and a repeat is replaced by its best allowed neighbour before the pool
+// or a random point is tried (counted in BatchResult::fallbacks). A purely continuous space takes
+// none of these steps: its batches are unchanged.
 // All randomness derives from the seed: the same inputs and seed give the same batch.
 #pragma once
 
@@ -80,6 +85,9 @@ struct BatchOptimizerOptions {
   // the GP's lengthscales (geometric mean 1) times L = trust_region_length, halved after every
   // max(4, d) evaluations without improvement since the last one (at most 6 halvings, then back
   // to the full length): TuRBO's schedule read off the history, so the proposer keeps no state.
+  // Mixed spaces: the region is counted in variables (a categorical is one) and boxes only the
+  // continuous coordinates; integers and categoricals stay free, the neighbourhood search moves
+  // them (issue 14).
   int trust_region_min_dim = 5;  // 0: never
   double trust_region_share = 0.25;  // share of the proposed points held in the region
   double trust_region_length = 0.8;
@@ -91,6 +99,12 @@ struct BatchOptimizerOptions {
   int screen_mc_samples_bulk = 256;
   double min_separation = 1e-4;  // a point closer than this to a taken point is a repeat
   double failed_radius = 0.05;   // no proposal within this distance of a failed point
+  // Mixed spaces: improving neighbour moves per point in step 4 (0: snap only, as before).
+  int neighbour_moves = 8;
+  // Mixed spaces whose integers and categoricals have at most this many settings in all: every
+  // setting is scored instead of climbing (the exact discrete argmax for the point's continuous
+  // coordinates).
+  int enumerate_discrete = 128;
 };
 
 struct BatchResult {
@@ -101,6 +115,8 @@ struct BatchResult {
   double qei_exact = NAN;          // exact qEI of [points; pending] (NaN when not computed)
   double qei_exact_error = 0.0;
   int evaluations = 0;             // objective + gradient evaluations in L-BFGS-B
+  int neighbour_moves = 0;         // improving discrete moves in the chosen batch (mixed spaces)
+  int fallbacks = 0;               // repeats of the chosen batch that no neighbour could replace
 };
 
 // evaluated: the points the GP was fitted on, in the same order as its targets (n x d); failed

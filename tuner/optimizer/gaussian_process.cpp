@@ -103,7 +103,10 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
 
 FitReport GaussianProcess::fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,
                                            const Eigen::VectorXd& z, std::uint64_t seed) {
-  kernel_->set_dim(static_cast<int>(X.cols()));
+  if (!options_.lengthscale_groups.empty() && static_cast<Eigen::Index>(options_.lengthscale_groups.size()) == X.cols())
+    kernel_->set_input_groups(options_.lengthscale_groups);
+  else
+    kernel_->set_dim(static_cast<int>(X.cols()));
 
   const Eigen::Index n = X.rows();
   bool refitted = false;

@@ -57,6 +57,10 @@ struct GpOptions {
   // (0: always all points).
   int restart_iterations = 5;
   int max_fit_points = 200;
+  // Added (issue 14): encoded coordinate -> lengthscale group (Kernel::set_input_groups), so a
+  // categorical's one-hot block shares one lengthscale; empty: one per coordinate. The Proposer
+  // fills it from the DesignSpace when the space has a categorical.
+  std::vector<int> lengthscale_groups;
 };
 
 struct FitReport {

@@ -65,6 +65,11 @@ class Kernel {
   // Sets the input dimension (ARD lengthscales are sized here). Throws std::invalid_argument when
   // a lengthscale list given in the kernel string has another length.
   virtual void set_dim(int d) = 0;
+  // Added (issue 14, mixed spaces): sets the input dimension groups.size() with coordinate c
+  // belonging to lengthscale group groups[c] (0, 1, ... in order of first appearance): the
+  // stationary kernels then keep one lengthscale per group, so that a categorical's one-hot block
+  // shares one. Empty groups: plain ARD (set_dim). Other kernels only take the dimension.
+  virtual void set_input_groups(const std::vector<int>& groups) { set_dim(static_cast<int>(groups.size())); }
 
   // Visits every hyperparameter of the tree, in a fixed order (left subtree first, then
   // dimensions in order). contract_gradient fills its output in the same order.

@@ -28,8 +28,17 @@ std::string to_string(ProposalMethod method) {
   return "qei";
 }
 
+namespace {
+
+GpOptions with_groups(GpOptions gp, const DesignSpace& space, const ProposerOptions& options) {
+  if (options.group_categoricals && gp.lengthscale_groups.empty()) gp.lengthscale_groups = space.lengthscale_groups();
+  return gp;
+}
+
+}  // namespace
+
 Proposer::Proposer(DesignSpace space, GpOptions gp_options, ProposerOptions options)
-    : space_(std::move(space)), options_(options), gp_(std::move(gp_options)) {}
+    : space_(std::move(space)), options_(options), gp_(with_groups(std::move(gp_options), space_, options)) {}
 
 std::optional<std::string> Proposer::check(const ProposalRequest& r) const {
   const int d = space_.dim();
@@ -185,6 +194,8 @@ Proposal Proposer::propose(const ProposalRequest& r) {
   out.qei_exact = b.qei_exact;
   out.qei_mc = b.qei_mc;
   out.log_qei = b.log_qei;
+  out.neighbour_moves = b.neighbour_moves;
+  out.fallbacks = b.fallbacks;
   return out;
 }
 

@@ -46,6 +46,10 @@ struct ProposerOptions {
   // Failed points enter the fit at the worst successful loss seen (see the top of this file);
   // false: they are only kept out of proposals by BatchOptimizerOptions::failed_radius.
   bool impute_failures = true;
+  // Mixed spaces (issue 14): where the space has a categorical, the kernel keeps one lengthscale
+  // per categorical over its one-hot block (GpOptions::lengthscale_groups); false: one per
+  // encoded coordinate as in a continuous space.
+  bool group_categoricals = true;
 };
 
 struct ProposalRequest {
@@ -73,6 +77,11 @@ struct Proposal {
   std::string model_update = "none";
   double fit_ms = 0.0;          // fit or rank-one update
   double acquisition_ms = 0.0;  // candidate screening, L-BFGS-B and the qEI report
+  // Added (issue 14): points of the batch that came from the discrete neighbourhood search, and
+  // repeats that no neighbour could replace, taken from the candidate pool or at random instead
+  // (BatchResult): the tuner logs the fallbacks.
+  int neighbour_moves = 0;
+  int fallbacks = 0;
 };
 
 // The point the tuner names as best among the successful evaluations (issue 14).

@@ -373,8 +373,29 @@ void SobolSequence::skip(std::uint64_t n) {
 }
 
 Eigen::MatrixXd sobol_points(int n, int dim, std::uint64_t seed) {
-  SobolSequence s(dim, seed);
-  return s.draw(n);
+  if (dim <= SobolSequence::max_dim) {
+    SobolSequence s(dim, seed);
+    return s.draw(n);
+  }
+  // Wider than the direction numbers (a space with many one-hot columns, issue 14): padding by
+  // shuffling (Owen 1994, "Controlling correlations in Latin hypercube samples"; Okten 1996):
+  // blocks of at most max_dim coordinates, each its own scrambled sequence whose n points are
+  // put in an independent random order, so every block is a net and the blocks are independent.
+  Eigen::MatrixXd out(n, dim);
+  Rng shuffle(derive_seed(seed, 0x5eed));
+  for (int first = 0, block = 0; first < dim; first += SobolSequence::max_dim, ++block) {
+    const int width = std::min(SobolSequence::max_dim, dim - first);
+    SobolSequence s(width, block == 0 ? seed : derive_seed(seed, static_cast<std::uint64_t>(block)));
+    const Eigen::MatrixXd points = s.draw(n);
+    std::vector<int> order(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    if (block > 0)
+      for (int i = n - 1; i > 0; --i)
+        std::swap(order[static_cast<std::size_t>(i)],
+                  order[static_cast<std::size_t>(uniform_index(shuffle, static_cast<std::uint64_t>(i + 1)))]);
+    for (int i = 0; i < n; ++i) out.block(i, first, 1, width) = points.row(order[static_cast<std::size_t>(i)]);
+  }
+  return out;
 }
 
 Eigen::MatrixXd sobol_normal(int n, int dim, std::uint64_t seed) {

@@ -39,7 +39,9 @@ class SobolSequence {
   std::vector<std::uint32_t> state_;                      // current point as integers
 };
 
-// n scrambled Sobol points in [0,1)^dim (n x dim), deterministic given the seed.
+// n scrambled Sobol points in [0,1)^dim (n x dim), deterministic given the seed. Any dim >= 1:
+// above SobolSequence::max_dim the coordinates come in blocks of max_dim, each block an
+// independently scrambled sequence in an independent random order (padding by shuffling).
 Eigen::MatrixXd sobol_points(int n, int dim, std::uint64_t seed);
 
 // n quasi-random standard normal vectors (n x dim): inverse normal CDF of scrambled Sobol points.

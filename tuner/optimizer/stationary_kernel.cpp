@@ -1,6 +1,7 @@
 // Shared machinery of the ARD stationary kernels (see stationary_kernel.hpp for the formulas).
 #include "stationary_kernel.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -35,20 +36,44 @@ StationaryKernel::StationaryKernel(std::vector<double> lengthscales, ResolvedArg
 }
 
 void StationaryKernel::set_dim(int d) {
-  if (d < 1) throw std::invalid_argument("kernel dimension must be at least 1");
+  if (static_cast<int>(groups_.size()) != d) groups_.clear();
+  resize_lengthscales(d);
+}
+
+void StationaryKernel::set_input_groups(const std::vector<int>& groups) {
+  if (groups.empty()) return set_dim(0);
+  const int d = static_cast<int>(groups.size());
+  int count = 0;
+  for (int g : groups) {
+    if (g < 0 || g > count) throw std::invalid_argument("lengthscale groups must be numbered 0, 1, ... in order");
+    if (g == count) ++count;
+  }
+  groups_ = count == d ? std::vector<int>{} : groups;  // one coordinate per group: plain ARD
+  resize_lengthscales(d);
+}
+
+void StationaryKernel::resize_lengthscales(int dim) {
+  if (dim < 1) throw std::invalid_argument("kernel dimension must be at least 1");
+  const int d = groups_.empty() ? dim : *std::max_element(groups_.begin(), groups_.end()) + 1;  // lengthscales
   if (given_.size() > 1 && static_cast<int>(given_.size()) != d) {
     throw std::invalid_argument("length_scale list has " + std::to_string(given_.size()) +
                                 " entries but the inputs have " + std::to_string(d) +
-                                " dimensions");
+                                (groups_.empty() ? " dimensions" : " lengthscale groups"));
   }
   if (static_cast<int>(lengthscales_.size()) == d) return;
   const double median = kPriorMedianPerSqrtDim * std::sqrt(static_cast<double>(d));
   const double prior_sd = kPriorSd;
+  // A group of several coordinates is a one-hot block: two choices differ by sqrt(2) in it, so
+  // its prior median is sqrt(2) times longer, a change of choice then as far a priori as a full
+  // change of a float (DesignSpace::distance scales the blocks the same way).
+  std::vector<int> size(static_cast<std::size_t>(d), 0);
+  for (int g : groups_) ++size[static_cast<std::size_t>(g)];
   std::vector<Hyperparameter> next;
   for (int k = 0; k < d; ++k) {
     const double value = given_.size() == 1 ? given_[0] : given_[static_cast<std::size_t>(k)];
+    const double m = size[static_cast<std::size_t>(k)] > 1 ? median * std::sqrt(2.0) : median;
     next.push_back(make_log_hyperparameter("length_scale[" + std::to_string(k) + "]", value,
-                                           bounds_.lower, bounds_.upper, bounds_.fixed, median,
+                                           bounds_.lower, bounds_.upper, bounds_.fixed, m,
                                            prior_sd));
   }
   lengthscales_ = std::move(next);
@@ -72,8 +97,16 @@ Eigen::VectorXd StationaryKernel::lengthscale_values() const {
   return l;
 }
 
-Eigen::MatrixXd StationaryKernel::scaled(const Eigen::MatrixXd& X) const {
+Eigen::VectorXd StationaryKernel::coordinate_lengthscales() const {
   const Eigen::VectorXd l = lengthscale_values();
+  if (groups_.empty()) return l;
+  Eigen::VectorXd out(static_cast<Eigen::Index>(groups_.size()));
+  for (std::size_t c = 0; c < groups_.size(); ++c) out(static_cast<Eigen::Index>(c)) = l(groups_[c]);
+  return out;
+}
+
+Eigen::MatrixXd StationaryKernel::scaled(const Eigen::MatrixXd& X) const {
+  const Eigen::VectorXd l = coordinate_lengthscales();
   if (X.cols() != l.size()) {
     throw std::invalid_argument("kernel of dimension " + std::to_string(l.size()) +
                                 " evaluated on points of dimension " + std::to_string(X.cols()));
@@ -151,12 +184,16 @@ void StationaryKernel::contract_cached(const Eigen::MatrixXd& X, TrainCache& cac
       }
     }
   }
-  grad += acc;
+  if (groups_.empty()) {
+    grad += acc;
+  } else {
+    for (Eigen::Index c = 0; c < d; ++c) grad(groups_[static_cast<std::size_t>(c)]) += acc(c);
+  }
 }
 
 Eigen::MatrixXd StationaryKernel::cross_gradient(const Eigen::VectorXd& x,
                                                  const Eigen::MatrixXd& X2) const {
-  const Eigen::VectorXd l = lengthscale_values();
+  const Eigen::VectorXd l = coordinate_lengthscales();
   const Eigen::MatrixXd z = scaled(x.transpose());
   const Eigen::MatrixXd Z2 = scaled(X2);
   Eigen::ArrayXXd k;

@@ -10,6 +10,15 @@
 // "Vanilla Bayesian Optimization Performs Great in High Dimensions", ICML 2024). The former prior,
 // median 0.5 sqrt(d) with log-sd 1.5, let 12 to 20 points fit lengthscales of 1 to 3 on Hartmann6,
 // Ackley and Levy, too smooth to find their basins (bench_optimizer_quality).
+//
+// Grouped lengthscales (set_input_groups, issue 14): coordinates of one group share lengthscale
+// l_g, r^2 = sum_g sum_{k in g} (x_k - x'_k)^2 / l_g^2. A categorical's one-hot block is one group,
+// so two different choices are at squared distance 2 / l_g whichever they are (an exponentiated
+// Hamming/overlap distance per categorical, as in CoCaBO, Ru et al. 2020, and in the one-hot
+// Matern of BoTorch's MixedSingleTaskGP family) and a k-choice categorical costs one
+// hyperparameter, not k. Then d k / d log l_g = g(r) sum_{k in g} (x_k - x'_k)^2 / l_g^2, and the
+// prior median counts groups, not coordinates, times sqrt(2) for a one-hot block (two choices
+// differ by sqrt(2) there: a change of choice is then a priori as far as a float's full range).
 #pragma once
 
 #include "kernel.hpp"
@@ -22,6 +31,7 @@ namespace quante::opt {
 class StationaryKernel : public Kernel {
  public:
   void set_dim(int d) override;
+  void set_input_groups(const std::vector<int>& groups) override;
   void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
   void for_each_hyperparameter(
       const std::function<void(const Hyperparameter&)>& visit) const override;
@@ -50,9 +60,13 @@ class StationaryKernel : public Kernel {
 
  private:
   Eigen::MatrixXd scaled(const Eigen::MatrixXd& X) const;  // d x n, column i = x_i / l
-  Eigen::VectorXd lengthscale_values() const;
+  Eigen::VectorXd lengthscale_values() const;     // one per hyperparameter (group)
+  Eigen::VectorXd coordinate_lengthscales() const;  // one per input coordinate
+  // Builds the lengthscale hyperparameters for d coordinates and the current groups_.
+  void resize_lengthscales(int d);
 
   std::vector<double> given_;
+  std::vector<int> groups_;  // coordinate -> lengthscale; empty: one per coordinate
   ResolvedArgs::Bounds bounds_;
   std::vector<Hyperparameter> lengthscales_;
 };

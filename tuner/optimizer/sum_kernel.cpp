@@ -30,6 +30,11 @@ void SumKernel::set_dim(int d) {
   b_->set_dim(d);
 }
 
+void SumKernel::set_input_groups(const std::vector<int>& groups) {
+  a_->set_input_groups(groups);
+  b_->set_input_groups(groups);
+}
+
 void SumKernel::for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) {
   a_->for_each_hyperparameter(visit);
   b_->for_each_hyperparameter(visit);

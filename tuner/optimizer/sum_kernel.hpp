@@ -19,6 +19,7 @@ class SumKernel final : public Kernel {
   std::string to_string() const override;
   std::string structure() const override;
   void set_dim(int d) override;
+  void set_input_groups(const std::vector<int>& groups) override;
   void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
   void for_each_hyperparameter(
       const std::function<void(const Hyperparameter&)>& visit) const override;
