@@ -74,21 +74,21 @@ void Broker::receive(zmq::socket_t& socket, Link link) {
     const std::string identity = (*frames)[0].to_string();
     const std::size_t body_frames = frames->size() - 1;
     auto decoded = decode(link, frames->data() + 1, body_frames);
-    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+    if (!decoded) {
       ++malformed_;
       if (g_bad_message_log.allow())
         spdlog::warn("dropped a bad message from a {} ({} frames): {}", link == Link::Worker ? "worker" : "tuner",
-                     body_frames, error->what);
+                     body_frames, decoded.error().what);
       continue;
     }
     const auto now = Clock::now();
-    if (security_.curve() && !admitted(link, identity, (*frames)[1], std::get<Message>(decoded), now)) {
+    if (security_.curve() && !admitted(link, identity, (*frames)[1], *decoded, now)) {
       ++unauthenticated_;
       continue;
     }
     try {
-      if (link == Link::Worker) state_.on_worker(identity, std::get<Message>(decoded), now, outgoing_);
-      else state_.on_tuner(identity, std::get<Message>(decoded), now, outgoing_);
+      if (link == Link::Worker) state_.on_worker(identity, *decoded, now, outgoing_);
+      else state_.on_tuner(identity, *decoded, now, outgoing_);
     } catch (const std::exception& e) {
       if (g_bad_message_log.allow()) spdlog::error("error while handling a message: {}", e.what());
     }

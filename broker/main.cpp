@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
   quante::config_detail::CommandLine command_line(table, config);
   command_line.add_options(app);
   QUANTE_CLI_PARSE(app, argc, argv);
-  if (auto error = command_line.finish(config_path.empty() ? "command line" : config_path)) {
-    std::cerr << "quante-broker: " << error->message << "\n";
+  if (auto done = command_line.finish(config_path.empty() ? "command line" : config_path); !done) {
+    std::cerr << "quante-broker: " << done.error().message << "\n";
     return 2;
   }
 

@@ -35,7 +35,8 @@ install(TARGETS ${quante_library_targets} EXPORT quante-carlo-targets
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${CMAKE_INSTALL_INCLUDEDIR}/quante)
 
 set(quante_public_headers "")
-foreach(dir shared http tuner tuner/optimizer tuner/scheduling tuner/optimizer/cuda)
+foreach(dir shared http tuner tuner/optimizer/kernels tuner/optimizer/model tuner/optimizer/acquisition
+            tuner/optimizer/optimize tuner/scheduling tuner/optimizer/cuda)
   file(GLOB headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
   list(APPEND quante_public_headers ${headers})
 endforeach()

@@ -67,15 +67,15 @@ const Table<BrokerConfig>& broker_config_table() {
   return table;
 }
 
-std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& text, const std::string& source) {
+Expected<BrokerConfig> parse_broker_config(const std::string& text, const std::string& source) {
   return broker_config_table().parse(text, source);
 }
 
-std::variant<BrokerConfig, ConfigError> load_broker_config(const std::string& path) {
+Expected<BrokerConfig> load_broker_config(const std::string& path) {
   return broker_config_table().load(path);
 }
 
-std::optional<ConfigError> validate_broker_config(const BrokerConfig& config, const std::string& source) {
+Expected<void> validate_broker_config(const BrokerConfig& config, const std::string& source) {
   return broker_config_table().validate(config, source);
 }
 

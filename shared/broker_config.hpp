@@ -7,9 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
-#include <variant>
 
 #include "config_error.hpp"
 #include "socket_security.hpp"
@@ -43,9 +41,9 @@ class Table;
 // Every key of the file and the command line, described once.
 const config_detail::Table<BrokerConfig>& broker_config_table();
 
-std::variant<BrokerConfig, ConfigError> parse_broker_config(const std::string& toml_text, const std::string& source);
-std::variant<BrokerConfig, ConfigError> load_broker_config(const std::string& path);
+Expected<BrokerConfig> parse_broker_config(const std::string& toml_text, const std::string& source);
+Expected<BrokerConfig> load_broker_config(const std::string& path);
 // Range and form checks of every key (values may have come from the command line).
-std::optional<ConfigError> validate_broker_config(const BrokerConfig& config, const std::string& source);
+Expected<void> validate_broker_config(const BrokerConfig& config, const std::string& source);
 
 }  // namespace quante

@@ -3,12 +3,11 @@
 // broker's state machine and the worker include, do not pull in toml++.
 #pragma once
 
-#include <string>
+#include "expected.hpp"
 
 namespace quante {
 
-struct ConfigError {
-  std::string message;  // "FILE: key 'KEY' (--OPTION): what is wrong"
-};
+// "FILE: key 'KEY' (--OPTION): what is wrong"
+using ConfigError = Error;
 
 }  // namespace quante

@@ -8,7 +8,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <variant>
 
 #include <toml++/toml.h>
 
@@ -49,7 +48,7 @@ class TableReader {
 
 // Parses `text`, runs `body` on the root table, and turns any failure into a ConfigError.
 template <class Config, class Body>
-std::variant<Config, ConfigError> parse_with(const std::string& text, const std::string& source, Body&& body) {
+Expected<Config> parse_with(const std::string& text, const std::string& source, Body&& body) {
   if (auto unsafe = toml_unsafe_text(text)) return ConfigError{source + ":" + *unsafe};
   try {
     toml::table root = toml::parse(text, source);
@@ -66,7 +65,7 @@ std::optional<std::string> read_text_file(const std::string& path);
 
 // Reads the file at `path` and parses it with `parse(text, path)`.
 template <class Config, class Parse>
-std::variant<Config, ConfigError> load_with(const std::string& path, Parse&& parse) {
+Expected<Config> load_with(const std::string& path, Parse&& parse) {
   const auto text = read_text_file(path);
   if (!text) return ConfigError{path + ": cannot open the config file"};
   return parse(*text, path);
@@ -74,10 +73,10 @@ std::variant<Config, ConfigError> load_with(const std::string& path, Parse&& par
 
 // Runs a throwing `check(config, source)` and returns its failure as an error value.
 template <class Config, class Check>
-std::optional<ConfigError> validate_with(const Config& config, const std::string& source, Check&& check) {
+Expected<void> validate_with(const Config& config, const std::string& source, Check&& check) {
   try {
     check(config, source);
-    return std::nullopt;
+    return {};
   } catch (const Fail& f) {
     return ConfigError{f.message};
   }

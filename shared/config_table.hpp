@@ -19,7 +19,6 @@
 #include <string>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -153,7 +152,7 @@ class Table {
 
   const std::vector<Key<Config>>& keys() const { return keys_; }
 
-  std::variant<Config, ConfigError> parse(const std::string& text, const std::string& source) const {
+  Expected<Config> parse(const std::string& text, const std::string& source) const {
     return parse_with<Config>(text, source, [&](const toml::table& root) {
       Config c;
       read(root, c, source);
@@ -162,11 +161,11 @@ class Table {
     });
   }
 
-  std::variant<Config, ConfigError> load(const std::string& path) const {
+  Expected<Config> load(const std::string& path) const {
     return load_with<Config>(path, [this](const std::string& text, const std::string& source) { return parse(text, source); });
   }
 
-  std::optional<ConfigError> validate(const Config& config, const std::string& source) const {
+  Expected<void> validate(const Config& config, const std::string& source) const {
     return validate_with(config, source, [this](const Config& c, const std::string& s) { check(c, s); });
   }
 
@@ -298,7 +297,7 @@ class CommandLine {
       if (!only.count(k.name)) skip.insert(k.name);
     return add_options(app, skip);
   }
-  std::optional<ConfigError> finish(const std::string& source) {
+  Expected<void> finish(const std::string& source) {
     try {
       for (const auto& store : *pending_) store(source);
     } catch (const Fail& f) {
@@ -323,11 +322,11 @@ bool load_config_argument(int argc, const char* const* argv, const Table<Config>
   const auto found = find_config_argument(argc, argv);
   if (!found) return true;
   auto loaded = table.load(*found);
-  if (auto* error = std::get_if<ConfigError>(&loaded)) {
-    std::cerr << program << ": bad config: " << error->message << "\n";
+  if (!loaded) {
+    std::cerr << program << ": bad config: " << loaded.error().message << "\n";
     return false;
   }
-  config = std::get<Config>(std::move(loaded));
+  config = std::move(loaded).value();
   path = *found;
   return true;
 }

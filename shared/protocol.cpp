@@ -646,11 +646,11 @@ std::vector<zmq::message_t> encode(Link link, const Message& message) {
   return frames;
 }
 
-std::variant<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames) {
+Expected<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames) {
   return decode(link, frames.data(), frames.size());
 }
 
-std::variant<Message, DecodeError> decode(Link link, const zmq::message_t* frames, std::size_t count) {
+Expected<Message, DecodeError> decode(Link link, const zmq::message_t* frames, std::size_t count) {
   if (count != 3) return DecodeError{"expected 3 frames, got " + std::to_string(count)};
   const std::string_view expected = link == Link::Worker ? kWorkerSignature : kTunerSignature;
   const auto signature = frames[0].to_string_view();

@@ -18,6 +18,7 @@
 
 #include <zmq.hpp>
 
+#include "expected.hpp"
 #include "params.hpp"
 
 namespace quante::protocol {
@@ -221,9 +222,9 @@ std::vector<zmq::message_t> encode(Link link, const Message& message);
 
 // Decodes the frames after the identity frame (ROUTER side) or the whole message (DEALER side).
 // Checks frame count, signature and version, that the command belongs on `link`, and the body.
-std::variant<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames);
+Expected<Message, DecodeError> decode(Link link, const std::vector<zmq::message_t>& frames);
 // The same for `count` frames from `frames` (a ROUTER's message past its identity, not copied).
-std::variant<Message, DecodeError> decode(Link link, const zmq::message_t* frames, std::size_t count);
+Expected<Message, DecodeError> decode(Link link, const zmq::message_t* frames, std::size_t count);
 
 // The 128-bit random job id, 32 hex digits.
 std::string new_job_id();

@@ -275,7 +275,7 @@ std::string Study::fingerprint() const {
          ";space=" + space.fingerprint() + (objective_metric.empty() ? "" : ";metric=" + objective_metric);
 }
 
-std::variant<Study, StudyError> parse_study(const std::string& toml_text, const std::string& source_name) {
+Expected<Study> parse_study(const std::string& toml_text, const std::string& source_name) {
   if (auto unsafe = toml_unsafe_text(toml_text)) return StudyError{source_name + ":" + *unsafe};
   try {
     toml::table root = toml::parse(toml_text, source_name);
@@ -291,7 +291,7 @@ std::variant<Study, StudyError> parse_study(const std::string& toml_text, const 
   }
 }
 
-std::variant<Study, StudyError> load_study(const std::string& path) {
+Expected<Study> load_study(const std::string& path) {
   std::ifstream in(path);
   if (!in) return StudyError{path + ": cannot open the study file"};
   std::stringstream text;

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 
+#include "expected.hpp"
 #include "fidelity_settings.hpp"
 #include "space.hpp"
 
@@ -80,11 +80,9 @@ struct Study {
   std::string fingerprint() const;
 };
 
-struct StudyError {
-  std::string message;
-};
+using StudyError = Error;
 
-std::variant<Study, StudyError> parse_study(const std::string& toml_text, const std::string& source_name);
-std::variant<Study, StudyError> load_study(const std::string& path);
+Expected<Study> parse_study(const std::string& toml_text, const std::string& source_name);
+Expected<Study> load_study(const std::string& path);
 
 }  // namespace quante

@@ -57,15 +57,15 @@ const Table<TunerConfig>& tuner_config_table() {
   return table;
 }
 
-std::variant<TunerConfig, ConfigError> parse_tuner_config(const std::string& text, const std::string& source) {
+Expected<TunerConfig> parse_tuner_config(const std::string& text, const std::string& source) {
   return tuner_config_table().parse(text, source);
 }
 
-std::variant<TunerConfig, ConfigError> load_tuner_config(const std::string& path) {
+Expected<TunerConfig> load_tuner_config(const std::string& path) {
   return tuner_config_table().load(path);
 }
 
-std::optional<ConfigError> validate_tuner_config(const TunerConfig& config, const std::string& source) {
+Expected<void> validate_tuner_config(const TunerConfig& config, const std::string& source) {
   return tuner_config_table().validate(config, source);
 }
 

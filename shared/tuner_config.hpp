@@ -5,9 +5,7 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
-#include <variant>
 
 #include "config_error.hpp"
 #include "socket_security.hpp"
@@ -32,8 +30,8 @@ class Table;
 // Every key of the file and of `run`'s command line (--log-level: of every subcommand), described once.
 const config_detail::Table<TunerConfig>& tuner_config_table();
 
-std::variant<TunerConfig, ConfigError> parse_tuner_config(const std::string& toml_text, const std::string& source);
-std::variant<TunerConfig, ConfigError> load_tuner_config(const std::string& path);
-std::optional<ConfigError> validate_tuner_config(const TunerConfig& config, const std::string& source);
+Expected<TunerConfig> parse_tuner_config(const std::string& toml_text, const std::string& source);
+Expected<TunerConfig> load_tuner_config(const std::string& path);
+Expected<void> validate_tuner_config(const TunerConfig& config, const std::string& source);
 
 }  // namespace quante

@@ -104,19 +104,19 @@ const Table<WorkerConfig>& worker_config_table() {
   return table;
 }
 
-std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& text, const std::string& source) {
+Expected<WorkerConfig> parse_worker_config(const std::string& text, const std::string& source) {
   return worker_config_table().parse(text, source);
 }
 
-std::variant<WorkerConfig, ConfigError> load_worker_config(const std::string& path) {
+Expected<WorkerConfig> load_worker_config(const std::string& path) {
   return worker_config_table().load(path);
 }
 
-std::optional<ConfigError> validate_worker_config(const WorkerConfig& config, const std::string& source) {
+Expected<void> validate_worker_config(const WorkerConfig& config, const std::string& source) {
   return worker_config_table().validate(config, source);
 }
 
-std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std::string& text) {
+Expected<void> add_objective_option(WorkerConfig& config, const std::string& text) {
   const auto equals = text.find('=');
   if (equals == std::string::npos) return ConfigError{"--objective " + text + ": expected NAME=SPEC"};
   const std::string name = text.substr(0, equals);
@@ -132,7 +132,7 @@ std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std:
     return ConfigError{f.message};
   }
   config.objectives[name] = o;
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace quante

@@ -13,7 +13,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "config_error.hpp"
 #include "socket_security.hpp"
@@ -59,10 +58,10 @@ class Table;
 // Every key of the file and the command line, described once ([objectives] and --objective aside).
 const config_detail::Table<WorkerConfig>& worker_config_table();
 
-std::variant<WorkerConfig, ConfigError> parse_worker_config(const std::string& toml_text, const std::string& source);
-std::variant<WorkerConfig, ConfigError> load_worker_config(const std::string& path);
-std::optional<ConfigError> validate_worker_config(const WorkerConfig& config, const std::string& source);
+Expected<WorkerConfig> parse_worker_config(const std::string& toml_text, const std::string& source);
+Expected<WorkerConfig> load_worker_config(const std::string& path);
+Expected<void> validate_worker_config(const WorkerConfig& config, const std::string& source);
 // Adds or replaces one objective from "NAME=SPEC" (the --objective syntax); an error otherwise.
-std::optional<ConfigError> add_objective_option(WorkerConfig& config, const std::string& name_equals_spec);
+Expected<void> add_objective_option(WorkerConfig& config, const std::string& name_equals_spec);
 
 }  // namespace quante

@@ -29,11 +29,11 @@ namespace {
 
 std::optional<quante::Study> load_or_report(const std::string& path, std::optional<std::uint64_t> seed) {
   auto loaded = quante::load_study(path);
-  if (auto* error = std::get_if<quante::StudyError>(&loaded)) {
-    std::cerr << "error: " << error->message << "\n";
+  if (!loaded) {
+    std::cerr << "error: " << loaded.error().message << "\n";
     return std::nullopt;
   }
-  auto study = std::get<quante::Study>(std::move(loaded));
+  auto study = std::move(loaded).value();
   if (seed) study.seed = *seed;
   return study;
 }
@@ -265,8 +265,8 @@ int main(int argc, char** argv) {
                      "also write the whole report, with every plot, as one self-contained HTML file");
 
   QUANTE_CLI_PARSE(app, argc, argv);
-  if (auto error = command_line.finish(config_path.empty() ? "command line" : config_path)) {
-    std::cerr << "quante-tuner: " << error->message << "\n";
+  if (auto done = command_line.finish(config_path.empty() ? "command line" : config_path); !done) {
+    std::cerr << "quante-tuner: " << done.error().message << "\n";
     return 2;
   }
   quante::setup_logging("tuner", config.log_level);

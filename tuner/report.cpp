@@ -385,11 +385,11 @@ void print_report(const ReportData& data, std::ostream& out) {
 
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   auto loaded = load_study(options.study_path);
-  if (const auto* error = std::get_if<StudyError>(&loaded)) {
-    err << "quante-tuner report: " << error->message << "\n";
+  if (!loaded) {
+    err << "quante-tuner report: " << loaded.error().message << "\n";
     return 2;
   }
-  const Study study = std::get<Study>(std::move(loaded));
+  const Study study = std::move(loaded).value();
   if (options.history_path.empty()) {
     err << "quante-tuner report: no history file given (--history FILE)\n";
     return 2;

@@ -315,11 +315,11 @@ struct StudyRunner::Impl {
           backoff.reset();
           reconnect_at.reset();  // the broker is back: no reconnect
           auto decoded = decode(Link::Tuner, *frames);
-          if (auto* error = std::get_if<DecodeError>(&decoded)) {
-            if (bad_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
+          if (!decoded) {
+            if (bad_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", decoded.error().what);
             continue;
           }
-          handle(std::get<Message>(decoded));
+          handle(*decoded);
         }
       }
       observe(false);

@@ -32,13 +32,13 @@ int main(int argc, char** argv) {
   QUANTE_CLI_PARSE(app, argc, argv);
   if (config.gpus == "none") config.gpus.clear();
   for (const auto& option : objective_options) {
-    if (auto error = quante::add_objective_option(config, option)) {
-      std::cerr << "quante-worker: " << error->message << "\n";
+    if (auto done = quante::add_objective_option(config, option); !done) {
+      std::cerr << "quante-worker: " << done.error().message << "\n";
       return 2;
     }
   }
-  if (auto error = command_line.finish(config_path.empty() ? "command line" : config_path)) {
-    std::cerr << "quante-worker: " << error->message << "\n";
+  if (auto done = command_line.finish(config_path.empty() ? "command line" : config_path); !done) {
+    std::cerr << "quante-worker: " << done.error().message << "\n";
     return 2;
   }
   if (config.objectives.empty()) {
@@ -61,11 +61,11 @@ int main(int argc, char** argv) {
       ::setenv("CUDA_VISIBLE_DEVICES", std::to_string(config.gpu).c_str(), 1);
     }
     auto objectives = ObjectiveSet::make(config.objectives, config.gpu, config.default_timeout());
-    if (auto* error = std::get_if<std::string>(&objectives)) {
-      spdlog::critical("{}", *error);
+    if (!objectives) {
+      spdlog::critical("{}", objectives.error().message);
       return 2;
     }
-    Worker worker(config, std::move(std::get<ObjectiveSet>(objectives)));
+    Worker worker(config, std::move(objectives).value());
     return worker.run(stop);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -5,12 +5,13 @@
 
 namespace quante::worker {
 
-std::variant<ObjectiveSet, std::string> ObjectiveSet::make(const std::map<std::string, ObjectiveConfig>& configured,
-                                                           int gpu, std::chrono::milliseconds default_timeout) {
+Expected<ObjectiveSet> ObjectiveSet::make(const std::map<std::string, ObjectiveConfig>& configured, int gpu,
+                                          std::chrono::milliseconds default_timeout) {
   ObjectiveSet set;
   for (const auto& [name, objective] : configured) {
-    const NamedSpec named = parse_objective_option(name + "=" + objective.spec);
-    if (!named.error.empty()) return "objective " + name + ": " + named.error;
+    const auto parsed = parse_objective_option(name + "=" + objective.spec);
+    if (!parsed) return Error{"objective " + name + ": " + parsed.error().message};
+    const NamedSpec& named = *parsed;
     Entry entry;
     entry.spec = named.spec;
     entry.context.gpu = gpu;
@@ -19,9 +20,9 @@ std::variant<ObjectiveSet, std::string> ObjectiveSet::make(const std::map<std::s
                                 : default_timeout;
     entry.context.config = objective.config;
     auto made = make_objective(entry.spec, entry.context);
-    if (!made.objective) return "objective " + name + ": " + made.error;
-    spdlog::info("objective {} = {}", named.name, made.objective->describe());
-    entry.objective = std::move(made.objective);
+    if (!made) return Error{"objective " + name + ": " + made.error().message};
+    spdlog::info("objective {} = {}", named.name, (*made)->describe());
+    entry.objective = std::move(made).value();
     set.entries_.emplace(named.name, std::move(entry));
   }
   return set;
@@ -43,15 +44,15 @@ std::vector<std::string> ObjectiveSet::names() const {
   return out;
 }
 
-std::string ObjectiveSet::restart(const std::string& name) {
+Expected<void> ObjectiveSet::restart(const std::string& name) {
   auto it = entries_.find(name);
-  if (it == entries_.end()) return "no objective " + name;
+  if (it == entries_.end()) return Error{"no objective " + name};
   Entry& entry = it->second;
-  if (entry.spec.empty()) return "objective " + name + " was not made from a spec";
+  if (entry.spec.empty()) return Error{"objective " + name + " was not made from a spec"};
   entry.objective.reset();  // first: the old one's memory and child go before the new one starts
   auto made = make_objective(entry.spec, entry.context);
-  if (!made.objective) return made.error;
-  entry.objective = std::move(made.objective);
+  if (!made) return std::move(made).error();
+  entry.objective = std::move(made).value();
   return {};
 }
 

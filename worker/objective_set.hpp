@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "objectives/objective.hpp"
@@ -21,17 +20,17 @@ class ObjectiveSet {
   ObjectiveSet() = default;
   // Makes every objective of `configured` for a worker of GPU `gpu`; an error message names the
   // objective and what is wrong (unknown builtin, a plugin without its symbols ...).
-  static std::variant<ObjectiveSet, std::string> make(const std::map<std::string, ObjectiveConfig>& configured, int gpu,
-                                                      std::chrono::milliseconds default_timeout);
+  static Expected<ObjectiveSet> make(const std::map<std::string, ObjectiveConfig>& configured, int gpu,
+                                    std::chrono::milliseconds default_timeout);
   // For tests: objectives made elsewhere (they cannot be restarted).
   explicit ObjectiveSet(std::map<std::string, std::unique_ptr<Objective>> made);
 
   Objective* find(const std::string& name) const;
   std::vector<std::string> names() const;
   // Replaces objective `name` by a new one made from the same spec (an exec child is stopped and
-  // started again; an in-process objective is destroyed, which frees what it allocated). Returns
-  // "" on success, else why not (the old one is gone then: jobs for it fail as not served).
-  std::string restart(const std::string& name);
+  // started again; an in-process objective is destroyed, which frees what it allocated). On
+  // failure the old one is gone too: jobs for it fail as not served.
+  Expected<void> restart(const std::string& name);
 
  private:
   struct Entry {

@@ -167,8 +167,9 @@ void Worker::check_gpu_memory(const std::string& name) {
   if (!verdict.restart) return;
   spdlog::warn("objective {}: {}; restarting it", name, verdict.reason);
   ++objective_restarts_;
-  if (const auto error = objectives_.restart(name); !error.empty()) {
-    spdlog::error("objective {} could not be started again: {}; this worker no longer serves it", name, error);
+  if (const auto restarted = objectives_.restart(name); !restarted) {
+    spdlog::error("objective {} could not be started again: {}; this worker no longer serves it", name,
+                  restarted.error().message);
     guards_.erase(guard);
     if (socket_) send(ready_message());  // registers again without it
     return;
@@ -188,8 +189,8 @@ Result Worker::within_protocol_limits(Result result) {
   // vanishing on the way and leaving the job running for ever.
   auto frames = encode(Link::Worker, result);
   const auto decoded = decode(Link::Worker, frames);
-  const auto* error = std::get_if<DecodeError>(&decoded);
-  if (!error) return result;
+  if (decoded) return result;
+  const DecodeError* error = &decoded.error();
   spdlog::error("job {}: the result breaks the protocol's limits ({}); failing the job instead",
                 result.outcome.job_id, error->what);
   Outcome& o = result.outcome;
@@ -281,12 +282,12 @@ void Worker::receive_all() {
     if (!frames) break;
     liveness_.heard(Clock::now());
     auto decoded = decode(Link::Worker, *frames);
-    if (auto* error = std::get_if<DecodeError>(&decoded)) {
-      if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", error->what);
+    if (!decoded) {
+      if (g_bad_message_log.allow()) spdlog::warn("dropped a bad message from the broker: {}", decoded.error().what);
       continue;
     }
     try {
-      handle(std::get<Message>(decoded));
+      handle(*decoded);
       if (!refused_) backoff_.reset();  // a refusal keeps doubling it
     } catch (const std::exception& e) {
       if (g_bad_message_log.allow()) spdlog::error("error while handling a broker message: {}", e.what());

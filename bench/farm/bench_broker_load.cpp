@@ -170,10 +170,9 @@ class Harness {
       while (auto frames = try_recv(socket)) {
         any = true;
         auto decoded = decode(worker ? Link::Worker : Link::Tuner, *frames);
-        const auto* m = std::get_if<Message>(&decoded);
-        if (!m) continue;
-        if (worker) answer_job(socket, *m);
-        else (*tuners_)[i - workers_.size()].on_message(*m);
+        if (!decoded) continue;
+        if (worker) answer_job(socket, *decoded);
+        else (*tuners_)[i - workers_.size()].on_message(*decoded);
       }
       if (!worker) (*tuners_)[i - workers_.size()].top_up();
     }

@@ -74,8 +74,8 @@ Study make_study(const Task& task, const std::string& method, int workers, std::
                            "\neta = " + std::to_string(eta) + "\nscheduler = \"" + scheduler +
                            "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n[space]\n" + task.space_toml;
   auto parsed = parse_study(text, "bench");
-  if (auto* error = std::get_if<StudyError>(&parsed)) throw std::invalid_argument(error->message);
-  return std::get<Study>(parsed);
+  if (!parsed) throw std::invalid_argument(parsed.error().message);
+  return parsed.value();
 }
 
 // The regret of the named best (curve tasks), or its validation loss (mlp); NaN before any
@@ -141,8 +141,8 @@ int main(int argc, char** argv) {
             [&] {
               worker::ObjectiveContext context;
               auto made = worker::make_objective(task.spec, context);
-              if (!made.objective) throw std::invalid_argument(made.error);
-              return std::move(made.objective);
+              if (!made) throw std::invalid_argument(made.error().message);
+              return std::move(made).value();
             },
             workers, checkpoints);
         for (std::size_t k = 0; k < fractions.size(); ++k) at[k].push_back(figure(task, result.checkpoints[k]));

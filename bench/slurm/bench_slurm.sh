@@ -44,36 +44,8 @@ chmod 755 "$work"  # for munged, which runs as the munge user under it
 QC_SLURM_CPUS=$((workers * 2)) QC_SLURM_GPUS=$workers
 slurm_cluster_start "$work/cluster"
 
-mkdir -m 700 "$work/keys" "$work/logs"
-for name in broker workers tuner; do "$bin/quante-keygen" "$name" --dir "$work/keys" >/dev/null; done
-cat >"$work/broker.toml" <<TOML
-frontend = "tcp://127.0.0.1:*"
-backend = "tcp://*:*"
-[security]
-secret_key_file = "$work/keys/broker.key"
-tuner_keys_file = "$work/keys/tuner.pub"
-worker_keys_file = "$work/keys/workers.pub"
-TOML
-"$bin/quante-broker" --config "$work/broker.toml" >"$work/broker.log" 2>&1 &
-pids+=($!)
-qc_wait 20 grep -q "workers on tcp://" "$work/broker.log"
-frontend_port=$(sed -n 's/.*tuners on tcp:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$work/broker.log" | head -1)
-backend_port=$(sed -n 's/.*workers on tcp:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$work/broker.log" | head -1)
-address=$(hostname -I | awk '{print $1}')
-cat >"$work/worker.toml" <<TOML
-broker = "tcp://$address:$backend_port"
-[security]
-broker_public_key_file = "$work/keys/broker.pub"
-secret_key_file = "$work/keys/workers.key"
-[objectives]
-delay = "builtin:delay:branin"
-TOML
-cat >"$work/tuner.toml" <<TOML
-broker = "tcp://127.0.0.1:$frontend_port"
-[security]
-broker_public_key_file = "$work/keys/broker.pub"
-secret_key_file = "$work/keys/tuner.key"
-TOML
+slurm_farm_broker "$bin" "$work"
+slurm_farm_configs "$work"
 cat >"$work/study.toml" <<TOML
 name = "bench"
 objective = "delay"

@@ -61,7 +61,7 @@ const Study& fixed_study() {
         "x0 = { type = \"float\", low = -5.0, high = 10.0 }\nn = { type = \"int\", low = 1, high = 8 }\n"
         "act = { type = \"categorical\", choices = [\"relu\", \"tanh\"] }\n",
         "fixed.toml");
-    return std::get<Study>(parsed);
+    return parsed.value();
   }();
   return study;
 }
@@ -123,11 +123,11 @@ std::string protocol_input(protocol::Link link, const protocol::Message& message
 void fuzz_protocol(protocol::Link link, const std::uint8_t* data, std::size_t size) {
   const auto frames = protocol_frames(link, data, size);
   auto decoded = protocol::decode(link, frames);
-  if (const auto* error = std::get_if<protocol::DecodeError>(&decoded)) {
-    check(!error->what.empty(), "a decode error without a reason");
+  if (!decoded) {
+    check(!decoded.error().what.empty(), "a decode error without a reason");
     return;
   }
-  const auto& message = std::get<protocol::Message>(decoded);
+  const auto& message = decoded.value();
   // A per-job timeout becomes a std::chrono deadline in the worker: it must be a usable duration.
   auto usable_timeout = [](double seconds) { return std::isfinite(seconds) && seconds >= 0 && seconds <= 30 * 86400.0; };
   if (const auto* job = std::get_if<protocol::Job>(&message))
@@ -136,20 +136,20 @@ void fuzz_protocol(protocol::Link link, const std::uint8_t* data, std::size_t si
     check(usable_timeout(submit->timeout_s), "a SUBMIT decodes with timeout_s " + std::to_string(submit->timeout_s));
   const auto encoded = protocol::encode(link, message);
   auto again = protocol::decode(link, encoded);
-  if (const auto* error = std::get_if<protocol::DecodeError>(&again))
-    throw PropertyViolation("a decoded message does not decode after re-encoding: " + error->what);
-  const auto& second = std::get<protocol::Message>(again);
+  if (!again)
+    throw PropertyViolation("a decoded message does not decode after re-encoding: " + again.error().what);
+  const auto& second = again.value();
   check(second.index() == message.index(), "re-encoding changed the message type");
   check(bytes_of(protocol::encode(link, second)) == bytes_of(encoded), "re-encoding is not stable");
 }
 
 void fuzz_study(const std::uint8_t* data, std::size_t size) {
   auto parsed = parse_study(as_string(data, size), "fuzz.toml");
-  if (const auto* error = std::get_if<StudyError>(&parsed)) {
-    check(!error->message.empty(), "a study error without a message");
+  if (!parsed) {
+    check(!parsed.error().message.empty(), "a study error without a message");
     return;
   }
-  const Study& study = std::get<Study>(parsed);
+  const Study& study = parsed.value();
   check(study.space.size() > 0 && study.budget > 0 && study.batch > 0 && study.initial > 0, "a study out of range");
   (void)study.fingerprint();
   const auto dim = static_cast<std::size_t>(study.space.encoded_dim());
@@ -219,11 +219,11 @@ namespace {
 template <class Parse, class Validate>
 void fuzz_config(const std::uint8_t* data, std::size_t size, Parse parse, Validate validate) {
   auto parsed = parse(as_string(data, size), "fuzz.toml");
-  if (const auto* error = std::get_if<ConfigError>(&parsed)) {
-    check(!error->message.empty(), "a config error without a message");
+  if (!parsed) {
+    check(!parsed.error().message.empty(), "a config error without a message");
     return;
   }
-  check(!validate(std::get<0>(parsed), "fuzz.toml"), "a parsed config fails its own validation");
+  check(static_cast<bool>(validate(parsed.value(), "fuzz.toml")), "a parsed config fails its own validation");
 }
 
 }  // namespace

@@ -85,8 +85,8 @@ TEST_CASE("mlp cuda: an out-of-memory job fails with the reason, the next job su
   if (!have_gpu()) return;
 #ifdef QUANTE_WITH_CUDA
   auto made = worker::make_objective("builtin:mlp?data=" + test::digits_path() + "&label=label&device=cuda&epochs=1", {});
-  REQUIRE(made.objective);
-  auto& objective = *made.objective;
+  REQUIRE(made);
+  auto& objective = **made;
   const Params small = {{"layers", std::int64_t{1}}, {"width", std::int64_t{32}}};
   REQUIRE(objective.evaluate("J0", small).ok);  // context and data on the GPU
   // Take almost all free memory, then ask for 16 layers of 4096 x 4096 (4 GiB of weights + state).

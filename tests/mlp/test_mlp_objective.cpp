@@ -2,6 +2,7 @@
 // hyperparameters and device trouble fail the job (never the process), cancel and timeout stop it.
 #include <catch2/catch.hpp>
 
+#include "made_objective.hpp"
 #include "mlp_objective.hpp"
 #include "mlp_test_data.hpp"
 #include "objective.hpp"
@@ -17,11 +18,8 @@ std::string digits_spec(const std::string& extra = "", const std::string& device
          device + extra;
 }
 
-std::unique_ptr<Objective> make(const std::string& spec, ObjectiveContext context = {}) {
-  auto made = make_objective(spec, context);
-  INFO(made.error);
-  REQUIRE(made.objective);
-  return std::move(made.objective);
+std::unique_ptr<Objective> make(const std::string& spec, const ObjectiveContext& context = {}) {
+  return quante::test::made_objective(spec, context);
 }
 
 }  // namespace
@@ -70,11 +68,11 @@ TEST_CASE("builtin:mlp: spec errors at start-up name the problem", "[mlp]") {
                                   digits_spec("&colour=red"), digits_spec("&epochs=0")}) {
     INFO(spec);
     auto made = make_objective(spec, {});
-    CHECK_FALSE(made.objective);
-    CHECK(made.error.find("mlp") != std::string::npos);
+    CHECK_FALSE(made);
+    CHECK(made.error().message.find("mlp") != std::string::npos);
   }
   // builtin:mlpfoo is not the mlp objective: an unknown builtin function.
-  CHECK(make_objective("builtin:mlpfoo", {}).error.find("unknown builtin") != std::string::npos);
+  CHECK(make_objective("builtin:mlpfoo", {}).error().message.find("unknown builtin") != std::string::npos);
 }
 
 TEST_CASE("builtin:mlp: cancel and timeout stop a job as Timeout failures", "[mlp]") {
@@ -96,8 +94,8 @@ TEST_CASE("builtin:mlp: cancel and timeout stop a job as Timeout failures", "[ml
 TEST_CASE("builtin:mlp: device=cuda without a usable GPU fails jobs or start-up, never the process", "[mlp]") {
   auto made = make_objective(digits_spec("", "cuda"), {});
 #ifdef QUANTE_WITH_CUDA
-  REQUIRE(made.objective);  // the data is loaded; the GPU is only needed by jobs
-  const Evaluation e = made.objective->evaluate("J", {{"epochs", std::int64_t{1}}});
+  REQUIRE(made);  // the data is loaded; the GPU is only needed by jobs
+  const Evaluation e = (*made)->evaluate("J", {{"epochs", std::int64_t{1}}});
   if (e.ok) {
     WARN("a GPU is present: device=cuda trained, loss " << e.loss);
   } else {
@@ -105,8 +103,8 @@ TEST_CASE("builtin:mlp: device=cuda without a usable GPU fails jobs or start-up,
     CHECK(e.error.find("CUDA") != std::string::npos);
   }
 #else
-  CHECK_FALSE(made.objective);
-  CHECK(made.error.find("without CUDA") != std::string::npos);
+  CHECK_FALSE(made);
+  CHECK(made.error().message.find("without CUDA") != std::string::npos);
 #endif
 }
 

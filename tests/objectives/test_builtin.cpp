@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "made_objective.hpp"
 #include "objectives/objective.hpp"
 
 using namespace quante::worker;
@@ -10,12 +11,8 @@ using quante::Params;
 
 namespace {
 
-std::unique_ptr<Objective> make(const std::string& spec, ObjectiveContext context = {}) {
-  auto made = make_objective(spec, context);
-  INFO(made.error);
-  REQUIRE(made.objective);
-  CHECK(made.error.empty());
-  return std::move(made.objective);
+std::unique_ptr<Objective> make(const std::string& spec, const ObjectiveContext& context = {}) {
+  return quante::test::made_objective(spec, context);
 }
 
 }  // namespace
@@ -124,33 +121,32 @@ TEST_CASE("make_objective names the problem with a bad spec", "[objective]") {
         Case{"python3 train.py", "unknown objective spec"}, Case{"", "unknown objective spec"}}) {
     INFO(c.spec);
     const auto made = make_objective(c.spec, {});
-    CHECK_FALSE(made.objective);
-    CHECK_THAT(made.error, Catch::Contains(c.says));
+    CHECK_FALSE(made);
+    CHECK_THAT(made.error().message, Catch::Contains(c.says));
   }
-  CHECK_THAT(make_objective("builtin:nosuch", {}).error, Catch::Contains("hartmann6"));
+  CHECK_THAT(make_objective("builtin:nosuch", {}).error().message, Catch::Contains("hartmann6"));
   ObjectiveContext zero;
   zero.timeout = 0ms;
-  CHECK_THAT(make_objective("builtin:branin", zero).error, Catch::Contains("timeout"));
+  CHECK_THAT(make_objective("builtin:branin", zero).error().message, Catch::Contains("timeout"));
 }
 
 TEST_CASE("parse_objective_option splits NAME=SPEC", "[objective]") {
   auto named = parse_objective_option("h6=builtin:hartmann6");
-  CHECK(named.error.empty());
-  CHECK(named.name == "h6");
-  CHECK(named.spec == "builtin:hartmann6");
+  REQUIRE(named);
+  CHECK(named->name == "h6");
+  CHECK(named->spec == "builtin:hartmann6");
 
   named = parse_objective_option("resnet-50.v2=exec:python3 train.py --lr=3");
-  CHECK(named.error.empty());
-  CHECK(named.name == "resnet-50.v2");
-  CHECK(named.spec == "exec:python3 train.py --lr=3");
+  REQUIRE(named);
+  CHECK(named->name == "resnet-50.v2");
+  CHECK(named->spec == "exec:python3 train.py --lr=3");
 
   for (const char* bad : {"builtin:branin", "=builtin:branin", "a b=builtin:branin", "name=branin",
                           "name=", "na/me=exec:x"}) {
     INFO(bad);
     named = parse_objective_option(bad);
-    CHECK_FALSE(named.error.empty());
-    CHECK(named.name.empty());
-    CHECK(named.spec.empty());
+    REQUIRE_FALSE(named);
+    CHECK_FALSE(named.error().message.empty());
   }
   CHECK(std::string(to_string(FailureKind::Protocol)) == "protocol");
 }

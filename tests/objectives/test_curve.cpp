@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "made_objective.hpp"
 #include "objectives/curve_objective.hpp"
 #include "recording_reporter.hpp"
 
@@ -14,11 +15,8 @@ using quante::test::RecordingReporter;
 
 namespace {
 
-std::unique_ptr<Objective> make(const std::string& spec, ObjectiveContext context = {}) {
-  auto made = make_objective(spec, context);
-  INFO(made.error);
-  REQUIRE(made.objective);
-  return std::move(made.objective);
+std::unique_ptr<Objective> make(const std::string& spec, const ObjectiveContext& context = {}) {
+  return quante::test::made_objective(spec, context);
 }
 
 // Points spread over branin's domain, from a seeded generator.
@@ -115,5 +113,5 @@ TEST_CASE("curve: step_ms, cancel and bad params", "[curve]") {
   CHECK(curve->evaluate("J3", {{"x0", 0.0}}).failure == FailureKind::Objective);
   CHECK(curve->evaluate("J4", {{"x0", 0.0}, {"x1", 0.0}, {"step_ms", -1.0}}).failure == FailureKind::Objective);
   CHECK(curve->evaluate("J5", {{"x0", 0.0}, {"x1", 0.0}, {"lr", 1.0}}).failure == FailureKind::Objective);
-  CHECK_THAT(make_objective("builtin:curve:nothing", {}).error, Catch::Contains("unknown builtin function"));
+  CHECK_THAT(make_objective("builtin:curve:nothing", {}).error().message, Catch::Contains("unknown builtin function"));
 }

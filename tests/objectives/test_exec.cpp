@@ -97,9 +97,9 @@ TEST_CASE("exec: the gpu reaches the job line and the child's environment", "[ex
 
 TEST_CASE("exec: a plain sh child works through make_objective", "[exec]") {
   auto made = make_objective("exec:sh " + kChildren + "answer42.sh", {});
-  REQUIRE(made.objective);
+  REQUIRE(made);
   for (const char* id : {"J1", "J2", "J3"}) {
-    const auto evaluation = made.objective->evaluate(id, {{"x", 1.0}});
+    const auto evaluation = (*made)->evaluate(id, {{"x", 1.0}});
     require_ok(evaluation);
     CHECK(evaluation.loss == 42.0);
   }
@@ -263,15 +263,15 @@ TEST_CASE("exec: a missing command fails its jobs with the shell's message", "[e
 
 TEST_CASE("exec: make_objective refuses a command whose child dies at once", "[exec]") {
   auto missing = make_objective("exec:nonexistent_command_for_quante_tests", {});
-  CHECK_FALSE(missing.objective);
-  CHECK_THAT(missing.error, Catch::Contains("exited with status 127"));
-  CHECK_THAT(missing.error, Catch::Contains("right after it started"));
+  CHECK_FALSE(missing);
+  CHECK_THAT(missing.error().message, Catch::Contains("exited with status 127"));
+  CHECK_THAT(missing.error().message, Catch::Contains("right after it started"));
   auto quits = make_objective("exec:sh -c 'echo no such model >&2; exit 3'", {});
-  CHECK_FALSE(quits.objective);
-  CHECK_THAT(quits.error, Catch::Contains("exited with status 3"));
-  CHECK_THAT(quits.error, Catch::Contains("no such model"));
+  CHECK_FALSE(quits);
+  CHECK_THAT(quits.error().message, Catch::Contains("exited with status 3"));
+  CHECK_THAT(quits.error().message, Catch::Contains("no such model"));
   auto fine = make_objective("exec:sh " + kChildren + "answer42.sh", {});  // waits for jobs: accepted
-  CHECK(fine.objective);
+  CHECK(fine);
 }
 
 TEST_CASE("exec: writing to a child that closed its stdin raises no SIGPIPE", "[exec]") {

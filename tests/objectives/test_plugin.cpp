@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "made_objective.hpp"
 #include "objectives/objective.hpp"
 #include "recording_reporter.hpp"
 
@@ -18,10 +19,7 @@ std::unique_ptr<Objective> make_plugin(const std::string& target,
                                        std::chrono::milliseconds timeout = 10s) {
   ObjectiveContext context;
   context.timeout = timeout;
-  auto made = make_objective("plugin:" + target, context);
-  INFO(made.error);
-  REQUIRE(made.objective);
-  return std::move(made.objective);
+  return quante::test::made_objective("plugin:" + target, context);
 }
 
 }  // namespace
@@ -48,14 +46,14 @@ TEST_CASE("plugin: the config after '?' reaches quante_setup", "[plugin]") {
   CHECK(a.loss != b.loss);
 
   const auto bad = make_objective("plugin:" + kExample + "?colour=blue", {});
-  CHECK_FALSE(bad.objective);
-  CHECK_THAT(bad.error, Catch::Contains("quante_setup failed: bad config: unknown config key"));
+  CHECK_FALSE(bad);
+  CHECK_THAT(bad.error().message, Catch::Contains("quante_setup failed: bad config: unknown config key"));
 
   ObjectiveContext context;
   context.config = "noise=oops";
   const auto from_context = make_objective("plugin:" + kExample, context);
-  CHECK_FALSE(from_context.objective);
-  CHECK_THAT(from_context.error, Catch::Contains("bad config"));
+  CHECK_FALSE(from_context);
+  CHECK_THAT(from_context.error().message, Catch::Contains("bad config"));
 }
 
 TEST_CASE("plugin: a nonzero return fails the job with the plugin's message", "[plugin]") {
@@ -94,20 +92,20 @@ TEST_CASE("plugin: timeouts and cancel() stop a long evaluation", "[plugin]") {
 
 TEST_CASE("plugin: broken plugins are refused with a clear error", "[plugin]") {
   const auto missing = make_objective(std::string("plugin:") + QUANTE_PLUGIN_MISSING_SYMBOL, {});
-  CHECK_FALSE(missing.objective);
-  CHECK_THAT(missing.error, Catch::Contains("lacks the symbol(s) quante_teardown"));
+  CHECK_FALSE(missing);
+  CHECK_THAT(missing.error().message, Catch::Contains("lacks the symbol(s) quante_teardown"));
 
   const auto abi = make_objective(std::string("plugin:") + QUANTE_PLUGIN_BAD_ABI, {});
-  CHECK_FALSE(abi.objective);
-  CHECK_THAT(abi.error, Catch::Contains("has ABI version 999, this worker speaks versions 1 to 2"));
+  CHECK_FALSE(abi);
+  CHECK_THAT(abi.error().message, Catch::Contains("has ABI version 999, this worker speaks versions 1 to 2"));
 
   const auto setup = make_objective(std::string("plugin:") + QUANTE_PLUGIN_SETUP_FAILS, {});
-  CHECK_FALSE(setup.objective);
-  CHECK_THAT(setup.error, Catch::Contains("quante_setup failed: no data set at /nowhere"));
+  CHECK_FALSE(setup);
+  CHECK_THAT(setup.error().message, Catch::Contains("quante_setup failed: no data set at /nowhere"));
 
   const auto absent = make_objective("plugin:/nonexistent/libquante_nothing.so", {});
-  CHECK_FALSE(absent.objective);
-  CHECK_THAT(absent.error, Catch::Contains("cannot load plugin /nonexistent/libquante_nothing.so"));
+  CHECK_FALSE(absent);
+  CHECK_THAT(absent.error().message, Catch::Contains("cannot load plugin /nonexistent/libquante_nothing.so"));
 }
 
 TEST_CASE("plugin: an exception thrown across the C ABI fails the job, not the worker",

@@ -40,8 +40,8 @@ std::string study_toml(const std::string& direction, const std::string& objectiv
 
 Study load(const std::string& path) {
   auto loaded = load_study(path);
-  if (const auto* error = std::get_if<StudyError>(&loaded)) FAIL(error->message);
-  return std::get<Study>(loaded);
+  if (!loaded) FAIL(loaded.error().message);
+  return loaded.value();
 }
 
 const std::string kOomError = "CUDA out of memory, \"oops\"\nsecond line";

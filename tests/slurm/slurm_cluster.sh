@@ -13,6 +13,7 @@
 # container; what cannot run here makes slurm_cluster_start return 77 with the reason.
 #
 # Use: slurm_cluster_start DIR  (sets SLURM_CONF, exported)  ...  slurm_cluster_stop
+# The farm's broker on it: slurm_farm_broker (below).
 
 QC_SLURM_CPUS=${QC_SLURM_CPUS:-8}
 QC_SLURM_GPUS=${QC_SLURM_GPUS:-4}
@@ -110,6 +111,67 @@ CONF
   /usr/sbin/slurmd -D -N qcnode -f "$SLURM_CONF" >"$dir/log/slurmd.out" 2>&1 &
   qc_slurm_pids+=($!)
   qc_wait 30 qc_node_idle || { qc_slurm_fail "node qcnode did not come up idle: $(sinfo -h -N -o '%N %T %E' 2>&1)"; return 77; }
+}
+
+# slurm_farm_broker BIN WORK [LINE...]: the farm's CURVE broker, as the farm test and the Slurm
+# bench both start it. Writes key pairs broker, workers (one pair for all the Slurm workers) and
+# tuner under WORK/keys, WORK/broker.toml (tuner port on loopback, worker port on every address,
+# the LINEs as extra top-level keys), starts BIN/quante-broker in the background (its pid appended
+# to the caller's `pids`, its log WORK/broker.log) and, once it listens, sets frontend_port,
+# backend_port and address (the host's network address, which workers use as compute nodes
+# would; empty when the host has none besides loopback). Returns 1, saying why, when the broker
+# does not come up.
+slurm_farm_broker() {
+  local bin=$1 work=$2 name
+  shift 2
+  mkdir -m 700 "$work/keys" "$work/logs"
+  for name in broker workers tuner; do "$bin/quante-keygen" "$name" --dir "$work/keys" >/dev/null; done
+  {
+    echo 'frontend = "tcp://127.0.0.1:*"'
+    echo 'backend = "tcp://*:*"'
+    [ $# -eq 0 ] || printf '%s\n' "$@"
+    cat <<TOML
+[security]
+secret_key_file = "$work/keys/broker.key"
+tuner_keys_file = "$work/keys/tuner.pub"
+worker_keys_file = "$work/keys/workers.pub"
+TOML
+  } >"$work/broker.toml"
+  "$bin/quante-broker" --config "$work/broker.toml" >"$work/broker.log" 2>&1 &
+  pids+=($!)
+  qc_wait 20 grep -q "workers on tcp://" "$work/broker.log" || { echo "the broker did not start listening"; return 1; }
+  frontend_port=$(sed -n 's/.*tuners on tcp:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$work/broker.log" | head -1)
+  backend_port=$(sed -n 's/.*workers on tcp:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$work/broker.log" | head -1)
+  { [ -n "$frontend_port" ] && [ -n "$backend_port" ]; } || { echo "no ports in the broker's log"; return 1; }
+  # shellcheck disable=SC2034  # read by the caller
+  address=$(hostname -I 2>/dev/null | awk '{print $1}')
+}
+
+# slurm_farm_configs WORK [WORKER_LINES [TUNER_LINES]]: after slurm_farm_broker, WORK/worker.toml
+# (the broker at the host's address; objective "delay" = builtin:delay:branin) and WORK/tuner.toml
+# (the broker on loopback), with their CURVE keys and the given extra top-level lines.
+slurm_farm_configs() {
+  local work=$1 worker_lines=${2:-} tuner_lines=${3:-}
+  {
+    echo "broker = \"tcp://$address:$backend_port\""
+    [ -z "$worker_lines" ] || echo "$worker_lines"
+    cat <<TOML
+[security]
+broker_public_key_file = "$work/keys/broker.pub"
+secret_key_file = "$work/keys/workers.key"
+[objectives]
+delay = "builtin:delay:branin"
+TOML
+  } >"$work/worker.toml"
+  {
+    echo "broker = \"tcp://127.0.0.1:$frontend_port\""
+    [ -z "$tuner_lines" ] || echo "$tuner_lines"
+    cat <<TOML
+[security]
+broker_public_key_file = "$work/keys/broker.pub"
+secret_key_file = "$work/keys/tuner.key"
+TOML
+  } >"$work/tuner.toml"
 }
 
 qc_node_idle() { [ "$(sinfo -h -n qcnode -o %T 2>/dev/null)" = idle ]; }

@@ -54,50 +54,13 @@ wait_for() {
   fail "no $count x '$3' in $2 within $1 s"
 }
 
-# Keys: the broker's pair, one pair for all the Slurm workers, one for the tuner.
-mkdir -m 700 "$work/keys" "$work/logs"
-for name in broker slurm-workers tuner; do "$bin/quante-keygen" "$name" --dir "$work/keys" >/dev/null; done
-cp "$work/keys/slurm-workers.pub" "$work/keys/workers.allow"
-cp "$work/keys/tuner.pub" "$work/keys/tuners.allow"
-cat >"$work/broker.toml" <<TOML
-frontend = "tcp://127.0.0.1:*"
-backend = "tcp://*:*"
-heartbeat_ms = 200
-[security]
-secret_key_file = "$work/keys/broker.key"
-tuner_keys_file = "$work/keys/tuners.allow"
-worker_keys_file = "$work/keys/workers.allow"
-TOML
-"$bin/quante-broker" --config "$work/broker.toml" >"$work/broker.log" 2>&1 &
-pids+=($!)
-wait_for 20 "$work/broker.log" "workers on tcp://"
-frontend_port=$(sed -n 's/.*tuners on tcp:\/\/[^ ]*:\([0-9]*\),.*/\1/p' "$work/broker.log" | head -1)
-backend_port=$(sed -n 's/.*workers on tcp:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$work/broker.log" | head -1)
-{ [ -n "$frontend_port" ] && [ -n "$backend_port" ]; } || fail "no ports in the broker's log"
+# The broker with CURVE (slurm_cluster.sh); workers reach it as compute nodes would: by the
+# host's network address, not loopback (where plaintext would be allowed).
+slurm_farm_broker "$bin" "$work" "heartbeat_ms = 200" || fail "no broker"
 grep -q "CURVE on" "$work/broker.log" || fail "the broker does not use CURVE"
-# Workers reach the broker as compute nodes would: by the host's network address, not loopback
-# (where plaintext would be allowed).
-address=$(hostname -I 2>/dev/null | awk '{print $1}')
 [ -n "$address" ] || skip "this host has no network address besides loopback"
 
-cat >"$work/worker.toml" <<TOML
-broker = "tcp://$address:$backend_port"
-heartbeat_ms = 200
-reconnect_ms = 100
-[security]
-broker_public_key_file = "$work/keys/broker.pub"
-secret_key_file = "$work/keys/slurm-workers.key"
-[objectives]
-delay = "builtin:delay:branin"
-TOML
-cat >"$work/tuner.toml" <<TOML
-broker = "tcp://127.0.0.1:$frontend_port"
-heartbeat_ms = 200
-progress = "lines"
-[security]
-broker_public_key_file = "$work/keys/broker.pub"
-secret_key_file = "$work/keys/tuner.key"
-TOML
+slurm_farm_configs "$work" $'heartbeat_ms = 200\nreconnect_ms = 100' $'heartbeat_ms = 200\nprogress = "lines"'
 budget=20
 cat >"$work/study.toml" <<TOML
 name = "slurm"

@@ -33,14 +33,14 @@ acquisition = "qei"
 
 Study parse_ok(const std::string& text) {
   auto parsed = parse_study(text, "study.toml");
-  if (auto* error = std::get_if<StudyError>(&parsed)) FAIL(error->message);
-  return std::get<Study>(parsed);
+  if (!parsed) FAIL(parsed.error().message);
+  return parsed.value();
 }
 
 std::string parse_error(const std::string& text) {
   auto parsed = parse_study(text, "study.toml");
-  REQUIRE(std::holds_alternative<StudyError>(parsed));
-  return std::get<StudyError>(parsed).message;
+  REQUIRE_FALSE(parsed);
+  return parsed.error().message;
 }
 
 std::string minimal(const std::string& top, const std::string& space = "x = { type = \"float\", low = 0.0, high = 1.0 }\n") {
@@ -142,8 +142,8 @@ TEST_CASE("bad study files are refused with the key named", "[study]") {
 
 TEST_CASE("a missing study file is reported with its path", "[study]") {
   auto loaded = load_study("/nonexistent/study.toml");
-  REQUIRE(std::holds_alternative<StudyError>(loaded));
-  CHECK_THAT(std::get<StudyError>(loaded).message, Catch::Contains("/nonexistent/study.toml"));
+  REQUIRE_FALSE(loaded);
+  CHECK_THAT(loaded.error().message, Catch::Contains("/nonexistent/study.toml"));
 }
 
 TEST_CASE("the fingerprint tells studies apart", "[study]") {
@@ -160,8 +160,8 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   const std::string base =
       "name = \"f\"\nobjective = \"o\"\nbudget = 10\n[space]\nx = { type = \"float\", low = 0.0, high = 1.0 }\n";
   auto ok = quante::parse_study(base + "[fidelity]\nstep_max = 52\nstep_min = 2\neta = 3\nscheduler = \"hyperband\"\nbudget_steps = 2600\n", "s.toml");
-  REQUIRE(std::holds_alternative<quante::Study>(ok));
-  const auto& f = *std::get<quante::Study>(ok).fidelity;
+  REQUIRE(ok);
+  const auto& f = *ok.value().fidelity;
   CHECK(f.step_max == 52);
   CHECK(f.step_min == 2);
   CHECK(f.eta == 3.0);
@@ -169,13 +169,13 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK(f.budget_steps == 2600);
   CHECK(f.model_input == quante::tuner::scheduling::ModelInput::Rung);
   auto forecast = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"forecast\"\n", "s.toml");
-  REQUIRE(std::holds_alternative<quante::Study>(forecast));
-  CHECK(std::get<quante::Study>(forecast).fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
-  CHECK_FALSE(std::get<quante::Study>(quante::parse_study(base, "s.toml")).fidelity);
+  REQUIRE(forecast);
+  CHECK(forecast.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
+  CHECK_FALSE(quante::parse_study(base, "s.toml").value().fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
-    REQUIRE(std::holds_alternative<quante::StudyError>(parsed));
-    return std::get<quante::StudyError>(parsed).message;
+    REQUIRE_FALSE(parsed);
+    return parsed.error().message;
   };
   CHECK_THAT(error_of("step_min = 1\n"), Catch::Contains("step_max"));
   CHECK_THAT(error_of("step_max = 10\nscheduler = \"bohb\"\n"), Catch::Contains("'scheduler' must be"));
@@ -190,15 +190,15 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
 TEST_CASE("[resources] gpu_memory_gib: MiB for the broker, refused out of range or misspelt", "[study]") {
   const std::string base =
       "name = \"f\"\nobjective = \"o\"\nbudget = 10\n[space]\nx = { type = \"float\", low = 0.0, high = 1.0 }\n";
-  CHECK(std::get<quante::Study>(quante::parse_study(base, "s.toml")).min_gpu_memory_mib == 0);
-  CHECK(std::get<quante::Study>(quante::parse_study(base + "[resources]\ngpu_memory_gib = 16\n", "s.toml")).min_gpu_memory_mib ==
+  CHECK(quante::parse_study(base, "s.toml").value().min_gpu_memory_mib == 0);
+  CHECK(quante::parse_study(base + "[resources]\ngpu_memory_gib = 16\n", "s.toml").value().min_gpu_memory_mib ==
         16384);
-  CHECK(std::get<quante::Study>(quante::parse_study(base + "[resources]\ngpu_memory_gib = 0.5\n", "s.toml")).min_gpu_memory_mib ==
+  CHECK(quante::parse_study(base + "[resources]\ngpu_memory_gib = 0.5\n", "s.toml").value().min_gpu_memory_mib ==
         512);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[resources]\n" + table, "s.toml");
-    REQUIRE(std::holds_alternative<quante::StudyError>(parsed));
-    return std::get<quante::StudyError>(parsed).message;
+    REQUIRE_FALSE(parsed);
+    return parsed.error().message;
   };
   CHECK_THAT(error_of("gpu_memory_gib = -1\n"),
              Catch::Contains("s.toml: [resources]: 'gpu_memory_gib' must be between 0 and 65536"));
@@ -248,15 +248,15 @@ TEST_CASE("every example study parses, the mlp and PyTorch examples have theirs,
     if (entry.path().extension() != ".toml") continue;
     INFO(entry.path().string());
     auto loaded = load_study(entry.path().string());
-    if (const auto* error = std::get_if<StudyError>(&loaded)) FAIL(error->message);
+    if (!loaded) FAIL(loaded.error().message);
     ++studies;
   }
   CHECK(studies >= 5);
   for (const char* name : {"mlp-digits.toml", "pytorch.toml"}) {
     auto loaded = load_study(examples + name);
-    REQUIRE(std::holds_alternative<Study>(loaded));
-    CHECK(std::get<Study>(loaded).fidelity);
+    REQUIRE(loaded);
+    CHECK(loaded.value().fidelity);
   }
-  CHECK(std::get<Study>(load_study(examples + "mlp-digits.toml")).objective == "digits");
-  CHECK(std::get<Study>(load_study(examples + "pytorch.toml")).objective == "digits_torch");
+  CHECK(load_study(examples + "mlp-digits.toml").value().objective == "digits");
+  CHECK(load_study(examples + "pytorch.toml").value().objective == "digits_torch");
 }

@@ -47,7 +47,7 @@ class Rogue {
         std::vector<zmq::message_t> frames;
         (void)zmq::recv_multipart(socket_, std::back_inserter(frames));
         auto decoded = protocol::decode(link, frames);
-        if (auto* m = std::get_if<protocol::Message>(&decoded); m && !std::holds_alternative<protocol::Heartbeat>(*m)) return *m;
+        if (decoded && !std::holds_alternative<protocol::Heartbeat>(*decoded)) return *decoded;
         continue;
       }
       if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

@@ -85,10 +85,10 @@ ObjectiveOrError BuiltinObjective::make(const std::string& name, const Objective
   }
   auto function = find_test_function(function_name);
   if (!function) {
-    return {nullptr, "unknown builtin function \"" + function_name + "\"; known: " +
-                         describe_test_function_names() + ", and delay:FUNCTION for any of them"};
+    return Error{"unknown builtin function \"" + function_name + "\"; known: " +
+                 describe_test_function_names() + ", and delay:FUNCTION for any of them"};
   }
-  return {std::make_unique<BuiltinObjective>(std::move(*function), delay, context), {}};
+  return std::make_unique<BuiltinObjective>(std::move(*function), delay, context);
 }
 
 std::string BuiltinObjective::describe() const {

@@ -40,10 +40,10 @@ CurveObjective::CurveObjective(TestFunction function, const ObjectiveContext& co
 ObjectiveOrError CurveObjective::make(const std::string& name, const ObjectiveContext& context) {
   auto function = find_test_function(name);
   if (!function) {
-    return {nullptr, "unknown builtin function \"" + name + "\" for builtin:curve:; known: " +
-                         describe_test_function_names()};
+    return Error{"unknown builtin function \"" + name + "\" for builtin:curve:; known: " +
+                 describe_test_function_names()};
   }
-  return {std::make_unique<CurveObjective>(std::move(*function), context), {}};
+  return std::make_unique<CurveObjective>(std::move(*function), context);
 }
 
 Evaluation CurveObjective::run(const std::string& /*job_id*/, const Params& params, TrialReporter& reporter) {

@@ -30,10 +30,10 @@ bool is_mlp_spec(const std::string& spec) {
 
 ObjectiveOrError MlpObjective::make(const std::string& query, const ObjectiveContext& context) {
   auto parsed = mlp::parse_mlp_spec(query);
-  if (auto* error = std::get_if<std::string>(&parsed)) return {nullptr, "builtin:mlp: " + *error};
+  if (auto* error = std::get_if<std::string>(&parsed)) return Error{"builtin:mlp: " + *error};
   mlp::MlpSpec spec = std::get<mlp::MlpSpec>(std::move(parsed));
   auto loaded = mlp::load_mlp_dataset(spec);
-  if (auto* error = std::get_if<std::string>(&loaded)) return {nullptr, "builtin:mlp: " + *error};
+  if (auto* error = std::get_if<std::string>(&loaded)) return Error{"builtin:mlp: " + *error};
   auto data = std::make_shared<const mlp::MlpDataset>(std::get<mlp::MlpDataset>(std::move(loaded)));
 
   bool use_cuda = false;
@@ -46,7 +46,7 @@ ObjectiveOrError MlpObjective::make(const std::string& query, const ObjectiveCon
       if (const auto count = cuda::device_count(); count.count == 0)
         spdlog::warn("builtin:mlp: device=cuda but no GPU is usable now ({}); jobs will fail until one is", count.error);
 #else
-      return {nullptr, "builtin:mlp: device=cuda, but this quante-worker was built without CUDA"};
+      return Error{"builtin:mlp: device=cuda, but this quante-worker was built without CUDA"};
 #endif
       break;
     case mlp::Device::Auto:
@@ -56,7 +56,7 @@ ObjectiveOrError MlpObjective::make(const std::string& query, const ObjectiveCon
       break;
   }
   spdlog::info("builtin:mlp: data {}, training on {}", data->source, use_cuda ? "CUDA" : "the CPU");
-  return {std::make_unique<MlpObjective>(std::move(spec), std::move(data), use_cuda, context), {}};
+  return std::make_unique<MlpObjective>(std::move(spec), std::move(data), use_cuda, context);
 }
 
 MlpObjective::MlpObjective(mlp::MlpSpec spec, std::shared_ptr<const mlp::MlpDataset> data, bool use_cuda,

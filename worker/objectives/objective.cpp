@@ -121,7 +121,7 @@ const char* to_string(FailureKind kind) {
 
 ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context) {
   if (context.timeout <= std::chrono::milliseconds::zero()) {
-    return {nullptr, "objective timeout must be positive"};
+    return Error{"objective timeout must be positive"};
   }
   const std::string_view text(spec);
   try {
@@ -136,31 +136,27 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
     if (text.starts_with(kExec)) {
       const std::string command = spec.substr(kExec.size());
       if (is_blank(command))
-        return {nullptr, "exec objective has an empty command: \"" + spec + "\""};
+        return Error{"exec objective has an empty command: \"" + spec + "\""};
       auto exec = std::make_unique<ExecObjective>(command, context);
       // A child that dies at once (a command that does not exist, a script that does not parse)
       // would fail every job the same way: refuse it now instead of serving it.
       if (auto died = exec->died_at_start(ExecObjective::kStartCheck))
-        return {nullptr, "exec objective \"" + command + "\": the child " + *died + " right after it started"};
-      return {std::move(exec), {}};
+        return Error{"exec objective \"" + command + "\": the child " + *died + " right after it started"};
+      return std::move(exec);
     }
     if (text.starts_with(kPlugin))
       return PluginObjective::make(spec.substr(kPlugin.size()), context);
   } catch (const std::exception& e) {  // cannot spawn, no threads, out of memory
-    return {nullptr, "cannot start objective \"" + spec + "\": " + e.what()};
+    return Error{"cannot start objective \"" + spec + "\": " + e.what()};
   }
-  return {nullptr,
-          "unknown objective spec \"" + spec +
-              "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]"};
+  return Error{"unknown objective spec \"" + spec +
+               "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]"};
 }
 
-NamedSpec parse_objective_option(const std::string& text) {
-  NamedSpec result;
+Expected<NamedSpec> parse_objective_option(const std::string& text) {
   const auto equals = text.find('=');
-  if (equals == std::string::npos) {
-    result.error = "objective \"" + text + "\" is not NAME=SPEC";
-    return result;
-  }
+  if (equals == std::string::npos) return Error{"objective \"" + text + "\" is not NAME=SPEC"};
+  NamedSpec result;
   result.name = text.substr(0, equals);
   result.spec = text.substr(equals + 1);
   const bool name_ok =
@@ -168,20 +164,12 @@ NamedSpec parse_objective_option(const std::string& text) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '_' || c == '.' || c == '-';
       });
-  if (!name_ok) {
-    result.error = "objective name \"" + result.name + "\" in \"" + text +
-                   "\" must be letters, digits, '_', '.' or '-'";
-  } else {
-    const std::string_view spec(result.spec);
-    if (!spec.starts_with(kBuiltin) && !spec.starts_with(kExec) && !spec.starts_with(kPlugin)) {
-      result.error = "objective \"" + result.name + "\" has spec \"" + result.spec +
-                     "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]";
-    }
-  }
-  if (!result.error.empty()) {
-    result.name.clear();
-    result.spec.clear();
-  }
+  if (!name_ok)
+    return Error{"objective name \"" + result.name + "\" in \"" + text + "\" must be letters, digits, '_', '.' or '-'"};
+  const std::string_view spec(result.spec);
+  if (!spec.starts_with(kBuiltin) && !spec.starts_with(kExec) && !spec.starts_with(kPlugin))
+    return Error{"objective \"" + result.name + "\" has spec \"" + result.spec +
+                 "\": expected builtin:FUNCTION, exec:COMMAND or plugin:/path/lib.so[?CONFIG]"};
   return result;
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "cancel_signal.hpp"
+#include "expected.hpp"
 #include "params.hpp"
 #include "trial_reporter.hpp"
 
@@ -124,10 +125,7 @@ class Objective {
 // to quante_setup as its config string (so the path itself must not contain '?'); without '?',
 // context.config is passed. Returns the objective, or an error message naming the problem
 // (unknown builtin, empty command, plugin missing symbol ...). An exec child is started here.
-struct ObjectiveOrError {
-  std::unique_ptr<Objective> objective;
-  std::string error;
-};
+using ObjectiveOrError = Expected<std::unique_ptr<Objective>>;
 ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context);
 
 // "NAME=SPEC" as given on the command line -> name and spec, or an error. The text is split at
@@ -136,9 +134,8 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
 struct NamedSpec {
   std::string name;
   std::string spec;
-  std::string error;  // empty on success
 };
-NamedSpec parse_objective_option(const std::string& text);
+Expected<NamedSpec> parse_objective_option(const std::string& text);
 
 // "objective", "timeout", ... for logs.
 const char* to_string(FailureKind kind);

@@ -225,7 +225,7 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   const std::string path = target.substr(0, question);
   const std::string config =
       question == std::string::npos ? context.config : target.substr(question + 1);
-  if (path.empty()) return {nullptr, "plugin spec has no library path: \"plugin:" + target + "\""};
+  if (path.empty()) return Error{"plugin spec has no library path: \"plugin:" + target + "\""};
 
   auto shared = std::make_shared<Shared>();
   shared->path = path;
@@ -233,7 +233,7 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   shared->handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (shared->handle == nullptr) {
     const char* why = ::dlerror();
-    return {nullptr, "cannot load plugin " + path + ": " + (why ? why : "dlopen failed")};
+    return Error{"cannot load plugin " + path + ": " + (why ? why : "dlopen failed")};
   }
   std::string missing;
   auto symbol = [&](const char* name, bool required) -> void* {
@@ -253,13 +253,13 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   shared->teardown = reinterpret_cast<quante_teardown_fn>(symbol("quante_teardown", true));
   shared->cancel = reinterpret_cast<quante_cancel_fn>(symbol("quante_cancel", false));
   if (!missing.empty()) {
-    return {nullptr, "plugin " + path + " lacks the symbol(s) " + missing +
-                         " (see worker/objectives/quante_plugin.h; declare them extern \"C\")"};
+    return Error{"plugin " + path + " lacks the symbol(s) " + missing +
+                 " (see worker/objectives/quante_plugin.h; declare them extern \"C\")"};
   }
   if (abi < QUANTE_PLUGIN_ABI_VERSION_MIN || abi > QUANTE_PLUGIN_ABI_VERSION) {
-    return {nullptr, "plugin " + path + " has ABI version " + std::to_string(abi) +
-                         ", this worker speaks versions " + std::to_string(QUANTE_PLUGIN_ABI_VERSION_MIN) +
-                         " to " + std::to_string(QUANTE_PLUGIN_ABI_VERSION)};
+    return Error{"plugin " + path + " has ABI version " + std::to_string(abi) +
+                 ", this worker speaks versions " + std::to_string(QUANTE_PLUGIN_ABI_VERSION_MIN) +
+                 " to " + std::to_string(QUANTE_PLUGIN_ABI_VERSION)};
   }
 
   auto objective = std::make_unique<PluginObjective>(target, context, shared);
@@ -268,17 +268,17 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
   call->gpu = context.gpu;
   call->input = config;
   if (!shared->submit_and_wait(call, Clock::now() + context.timeout, nullptr)) {
-    return {nullptr, "plugin " + path + ": quante_setup did not return within " +
-                         std::to_string(context.timeout.count()) + " ms"};
+    return Error{"plugin " + path + ": quante_setup did not return within " +
+                 std::to_string(context.timeout.count()) + " ms"};
     // ~PluginObjective finds the thread busy and, after its grace, leaves it running.
   }
   if (call->rc != 0) {
     std::string why = !call->thrown.empty() ? "threw " + call->thrown : call->message();
     if (why.empty()) why = "returned NULL without a message";
-    return {nullptr, "plugin " + path + ": quante_setup failed: " + why};
+    return Error{"plugin " + path + ": quante_setup failed: " + why};
   }
   spdlog::info("plugin {}: loaded (gpu {}, config \"{}\")", path, context.gpu, config);
-  return {std::move(objective), {}};
+  return std::move(objective);
 }
 
 PluginObjective::PluginObjective(std::string target, const ObjectiveContext& context,

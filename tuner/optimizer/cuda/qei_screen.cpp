@@ -34,6 +34,48 @@ QeiScreener::QeiScreener(ScreenDevice device) {
 
 QeiScreener::~QeiScreener() = default;
 
+namespace {
+
+ScreenScores zero_scores(std::size_t batches) {
+  ScreenScores out;
+  out.value.assign(batches, 0.0);
+  out.std_error.assign(batches, 0.0);
+  return out;
+}
+
+}  // namespace
+
+// The one GPU attempt of both entry points: `describe(problem)` sets the posterior fields of the
+// cuda_screen::Problem (and keeps alive what they point to until the call returns). A device
+// error is recorded and sends this and every later call to the CPU.
+template <class Describe>
+bool QeiScreener::score_on_gpu(int m, double incumbent, const Eigen::MatrixXd& base_samples, Describe&& describe,
+                               ScreenScores& out) {
+#ifdef QUANTE_QEI_SCREEN_CUDA
+  if (!use_gpu_ || m > kMaxGpuBatch) return false;
+  try {
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z = base_samples;
+    cuda_screen::Problem p;
+    describe(p);
+    p.batches = static_cast<int>(out.value.size());
+    p.m = m;
+    p.samples = z.data();
+    p.n = static_cast<int>(z.rows());
+    p.incumbent = incumbent;
+    cuda_screen::score(p, out.value.data(), out.std_error.data());
+    out.on_gpu = true;
+    return true;
+  } catch (const std::exception& e) {
+    last_error_ = std::string("GPU qEI screening failed, using the CPU from now on: ") + e.what();
+    use_gpu_ = false;
+    device_name_ = "cpu";
+  }
+#else
+  (void)m, (void)incumbent, (void)base_samples, (void)describe, (void)out;
+#endif
+  return false;
+}
+
 ScreenScores QeiScreener::score_subsets(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov,
                                         const std::vector<std::vector<int>>& batches, double incumbent,
                                         const Eigen::MatrixXd& base_samples) {
@@ -50,35 +92,16 @@ ScreenScores QeiScreener::score_subsets(const Eigen::VectorXd& mean, const Eigen
       flat.push_back(i);
     }
   }
-  ScreenScores out;
   const std::size_t B = batches.size();
-  out.value.assign(B, 0.0);
-  out.std_error.assign(B, 0.0);
+  ScreenScores out = zero_scores(B);
   if (B == 0 || m == 0 || base_samples.rows() == 0) return out;
-#ifdef QUANTE_QEI_SCREEN_CUDA
-  if (use_gpu_ && m <= kMaxGpuBatch) {
-    try {
-      const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z = base_samples;
-      cuda_screen::Problem p;
-      p.mean = mean.data();
-      p.cov = cov.data();
-      p.dim = static_cast<int>(M);
-      p.subsets = flat.data();
-      p.batches = static_cast<int>(B);
-      p.m = m;
-      p.samples = z.data();
-      p.n = static_cast<int>(z.rows());
-      p.incumbent = incumbent;
-      cuda_screen::score(p, out.value.data(), out.std_error.data());
-      out.on_gpu = true;
-      return out;
-    } catch (const std::exception& e) {
-      last_error_ = std::string("GPU qEI screening failed, using the CPU from now on: ") + e.what();
-      use_gpu_ = false;
-      device_name_ = "cpu";
-    }
-  }
-#endif
+  const auto on_gpu = [&](auto& p) {
+    p.mean = mean.data();
+    p.cov = cov.data();
+    p.dim = static_cast<int>(M);
+    p.subsets = flat.data();
+  };
+  if (score_on_gpu(m, incumbent, base_samples, on_gpu, out)) return out;
   Eigen::VectorXd mu(m);
   Eigen::MatrixXd sigma(m, m);
   for (std::size_t b = 0; b < B; ++b) {
@@ -102,40 +125,21 @@ ScreenScores QeiScreener::score_posteriors(const std::vector<Eigen::VectorXd>& m
   for (std::size_t b = 0; b < means.size(); ++b)
     if (means[b].size() != m || covs[b].rows() != m || covs[b].cols() != m)
       throw std::invalid_argument("score_posteriors: a batch's size differs from the base samples' width");
-  ScreenScores out;
   const std::size_t B = means.size();
-  out.value.assign(B, 0.0);
-  out.std_error.assign(B, 0.0);
+  ScreenScores out = zero_scores(B);
   if (B == 0 || m == 0 || base_samples.rows() == 0) return out;
-#ifdef QUANTE_QEI_SCREEN_CUDA
-  if (use_gpu_ && m <= kMaxGpuBatch) {
-    try {
-      const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> z = base_samples;
-      std::vector<double> mean_flat, cov_flat;
-      mean_flat.reserve(B * static_cast<std::size_t>(m));
-      cov_flat.reserve(B * static_cast<std::size_t>(m) * static_cast<std::size_t>(m));
-      for (std::size_t b = 0; b < B; ++b) {
-        mean_flat.insert(mean_flat.end(), means[b].data(), means[b].data() + m);
-        cov_flat.insert(cov_flat.end(), covs[b].data(), covs[b].data() + static_cast<std::ptrdiff_t>(m) * m);
-      }
-      cuda_screen::Problem p;
-      p.mean = mean_flat.data();
-      p.cov = cov_flat.data();
-      p.batches = static_cast<int>(B);
-      p.m = m;
-      p.samples = z.data();
-      p.n = static_cast<int>(z.rows());
-      p.incumbent = incumbent;
-      cuda_screen::score(p, out.value.data(), out.std_error.data());
-      out.on_gpu = true;
-      return out;
-    } catch (const std::exception& e) {
-      last_error_ = std::string("GPU qEI screening failed, using the CPU from now on: ") + e.what();
-      use_gpu_ = false;
-      device_name_ = "cpu";
+  std::vector<double> mean_flat, cov_flat;  // the GPU's layout: batch after batch
+  const auto on_gpu = [&](auto& p) {
+    mean_flat.reserve(B * static_cast<std::size_t>(m));
+    cov_flat.reserve(B * static_cast<std::size_t>(m) * static_cast<std::size_t>(m));
+    for (std::size_t b = 0; b < B; ++b) {
+      mean_flat.insert(mean_flat.end(), means[b].data(), means[b].data() + m);
+      cov_flat.insert(cov_flat.end(), covs[b].data(), covs[b].data() + static_cast<std::ptrdiff_t>(m) * m);
     }
-  }
-#endif
+    p.mean = mean_flat.data();
+    p.cov = cov_flat.data();
+  };
+  if (score_on_gpu(m, incumbent, base_samples, on_gpu, out)) return out;
   for (std::size_t b = 0; b < B; ++b) {
     const McAcquisition mc = qei_monte_carlo(means[b], covs[b], incumbent, base_samples, false);
     out.value[b] = mc.value;

@@ -60,6 +60,10 @@ class QeiScreener {
                                 double incumbent, const Eigen::MatrixXd& base_samples);
 
  private:
+  template <class Describe>
+  bool score_on_gpu(int m, double incumbent, const Eigen::MatrixXd& base_samples, Describe&& describe,
+                    ScreenScores& out);
+
   bool use_gpu_ = false;
   std::string device_name_ = "cpu";
   std::string last_error_;

@@ -27,4 +27,18 @@ JointFactor joint_factor(const Eigen::MatrixXd& cov);
 // triangle is read).
 Eigen::MatrixXd joint_factor_backward(const Eigen::MatrixXd& lower, const Eigen::MatrixXd& lower_bar);
 
+// The step every Monte Carlo acquisition shares: joint samples F = 1 mu^T + Z L^T (row s is f_s)
+// from the base samples Z (N x m), and back from d value / d F to d value / d (mu, Sigma):
+//   d/dmu = 1^T G,  d/dL = G^T Z, then joint_factor_backward.
+struct JointSamples {
+  JointFactor factor;
+  Eigen::MatrixXd values;  // N x m, row s is f_s
+
+  void backward(const Eigen::MatrixXd& base_samples, const Eigen::MatrixXd& d_values, Eigen::VectorXd& grad_mean,
+                Eigen::MatrixXd& grad_cov) const;
+};
+
+// base_samples: N x mean.size() (the caller checks).
+JointSamples joint_samples(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, const Eigen::MatrixXd& base_samples);
+
 }  // namespace quante::opt

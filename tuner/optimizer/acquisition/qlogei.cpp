@@ -44,9 +44,8 @@ McAcquisition qlogei(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, do
   if (base_samples.cols() != m) throw std::invalid_argument("qlogei: sample width != q");
   McAcquisition out;
   if (m == 0 || n == 0) return out;
-  const JointFactor factor = joint_factor(cov);
-  Eigen::MatrixXd F = base_samples * factor.lower.transpose();
-  F.rowwise() += mean.transpose();
+  const JointSamples samples = joint_samples(mean, cov, base_samples);
+  const Eigen::MatrixXd& F = samples.values;
 
   Eigen::MatrixXd dl(n, m);   // d l_si / d u_si
   Eigen::MatrixXd w(n, m);    // softmax over the batch (d M_s / d l_si)
@@ -78,8 +77,7 @@ McAcquisition qlogei(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, do
     // d value / d f_si = -(a_s / sum a) w_si dl_si
     Eigen::MatrixXd G = -(w.array() * dl.array()).matrix();
     G = (a / asum).asDiagonal() * G;
-    out.grad_mean = G.colwise().sum().transpose();
-    out.grad_cov = joint_factor_backward(factor.lower, G.transpose() * base_samples);
+    samples.backward(base_samples, G, out.grad_mean, out.grad_cov);
   }
   return out;
 }

@@ -16,10 +16,8 @@ McAcquisition qei_monte_carlo(const Eigen::VectorXd& mean, const Eigen::MatrixXd
   if (base_samples.cols() != m) throw std::invalid_argument("qei_monte_carlo: sample width != q");
   McAcquisition out;
   if (m == 0 || n == 0) return out;
-  const JointFactor factor = joint_factor(cov);
-  // F = Z L^T + 1 mu^T: row s is f_s.
-  Eigen::MatrixXd F = base_samples * factor.lower.transpose();
-  F.rowwise() += mean.transpose();
+  const JointSamples samples = joint_samples(mean, cov, base_samples);
+  const Eigen::MatrixXd& F = samples.values;
   Eigen::MatrixXd G;  // d value / d f, N x m
   if (with_gradient) G = Eigen::MatrixXd::Zero(n, m);
   double sum = 0.0, sum2 = 0.0;
@@ -37,11 +35,7 @@ McAcquisition qei_monte_carlo(const Eigen::VectorXd& mean, const Eigen::MatrixXd
   out.value = sum * inv_n;
   const double var = std::max(0.0, sum2 * inv_n - out.value * out.value);
   out.std_error = n > 1 ? std::sqrt(var / static_cast<double>(n - 1)) : 0.0;
-  if (with_gradient) {
-    out.grad_mean = G.colwise().sum().transpose();
-    const Eigen::MatrixXd lower_bar = G.transpose() * base_samples;
-    out.grad_cov = joint_factor_backward(factor.lower, lower_bar);
-  }
+  if (with_gradient) samples.backward(base_samples, G, out.grad_mean, out.grad_cov);
   return out;
 }
 

@@ -46,4 +46,18 @@ Eigen::MatrixXd joint_factor_backward(const Eigen::MatrixXd& lower, const Eigen:
   return 0.5 * (S + S.transpose());
 }
 
+JointSamples joint_samples(const Eigen::VectorXd& mean, const Eigen::MatrixXd& cov, const Eigen::MatrixXd& base_samples) {
+  JointSamples out;
+  out.factor = joint_factor(cov);
+  out.values = base_samples * out.factor.lower.transpose();
+  out.values.rowwise() += mean.transpose();
+  return out;
+}
+
+void JointSamples::backward(const Eigen::MatrixXd& base_samples, const Eigen::MatrixXd& d_values,
+                            Eigen::VectorXd& grad_mean, Eigen::MatrixXd& grad_cov) const {
+  grad_mean = d_values.colwise().sum().transpose();
+  grad_cov = joint_factor_backward(factor.lower, d_values.transpose() * base_samples);
+}
+
 }  // namespace quante::opt
