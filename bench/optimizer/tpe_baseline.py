@@ -6,9 +6,15 @@ of q = 4 (asked together, told together; TPE with constant_liar so the batch spr
 evaluations (100 for d > 6); regret = best true value - the minimum, median and quartiles over
 seeds. Same functions: the test functions (branin, hartmann6, ackley<d>, levy<d>, rosenbrock<d>)
 and the mixed ones of mixed_functions.hpp (mixed_hartmann6, mixed_levy5); the formulas here must
-match shared/test_functions.cpp and bench/optimizer/mixed_functions.hpp. Only plain variants.
+match shared/test_functions.cpp and bench/optimizer/mixed_functions.hpp.
+Variants (--variants, functions with float parameters only), as in bench_optimizer_quality:
+noise5 / noise20 (Gaussian noise of sd 5 % / 20 % of the function's range, here over 1024
+uniform random points rather than Sobol points), diverge (u_0 > 0.7 returns
+10^(3 + 3 (u_0 - 0.7) / 0.3)), fail (u_{d-1} > 0.7 fails: a FAIL trial for TPE, nothing learnt
+for random search). The regret is of the true value of the best observed evaluation, which is
+what Optuna's best_trial names.
 
-  tpe_baseline.py [--seeds N] [--functions a,b,...] [--methods tpe,random]
+  tpe_baseline.py [--seeds N] [--functions a,b,...] [--methods tpe,random] [--variants plain,...]
 
 Optuna is optional (Debian: python3-optuna): without it TPE is skipped with a message and only
 random search runs (it needs nothing but Python).
@@ -128,24 +134,52 @@ def random_value(rng, spec):
     return rng.randrange(spec[2])
 
 
-def run(method, params, f, seed, budget, n0, q=4):
+def observe(variant, params, f, p, noise_rng, noise_sd):
+    """(observed loss or None for a failure, true value)."""
+    true = f(p)
+    floats = [s for s in params if s[1] == "float"]
+    u = [(p[s[0]] - s[2]) / (s[3] - s[2]) for s in floats]
+    if variant in ("noise5", "noise20"):
+        return true + noise_rng.gauss(0.0, noise_sd), true
+    if variant == "diverge" and u[0] > 0.7:
+        return 10.0 ** (3.0 + 3.0 * (u[0] - 0.7) / 0.3), true
+    if variant == "fail" and u[-1] > 0.7:
+        return None, true
+    return true, true
+
+
+def run(method, params, f, seed, budget, n0, variant="plain", noise_sd=0.0, q=4):
+    """The true value of the best observed evaluation."""
     rng = random.Random(seed * 7919 + 17)
-    best = math.inf
+    noise_rng = random.Random(seed * 104729 + 5)
+    best_seen, best_true = math.inf, math.inf
     if method == "random":
         for _ in range(budget):
-            best = min(best, f({s[0]: random_value(rng, s) for s in params}))
-        return best
+            seen, true = observe(variant, params, f, {s[0]: random_value(rng, s) for s in params}, noise_rng, noise_sd)
+            if seen is not None and seen < best_seen:
+                best_seen, best_true = seen, true
+        return best_true
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n0, constant_liar=True)
     study = optuna.create_study(sampler=sampler, direction="minimize")
     done = 0
     while done < budget:
         trials = [study.ask() for _ in range(min(q if done >= n0 else n0, budget - done))]
         for t in trials:
-            v = f({s[0]: suggest(t, s) for s in params})
-            study.tell(t, v)
-            best = min(best, v)
+            seen, true = observe(variant, params, f, {s[0]: suggest(t, s) for s in params}, noise_rng, noise_sd)
+            if seen is None:
+                study.tell(t, state=optuna.trial.TrialState.FAIL)
+                continue
+            study.tell(t, seen)
+            if seen < best_seen:
+                best_seen, best_true = seen, true
         done += len(trials)
-    return best
+    return best_true
+
+
+def function_range(params, f):
+    rng = random.Random(12345)
+    values = [f({s[0]: random_value(rng, s) for s in params}) for _ in range(1024)]
+    return max(values) - min(values)
 
 
 def quantile(values, p):
@@ -162,12 +196,13 @@ def main():
     ap.add_argument("--functions", default="branin,hartmann6,ackley5,levy10,rosenbrock4,ackley20,levy30,"
                                            "mixed_hartmann6,mixed_levy5")
     ap.add_argument("--methods", default="tpe,random")
+    ap.add_argument("--variants", default="plain")
     args = ap.parse_args()
     methods = args.methods.split(",")
     if "tpe" in methods and optuna is None:
         print("optuna is not installed (Debian: apt-get install python3-optuna): TPE skipped", file=sys.stderr)
         methods = [m for m in methods if m != "tpe"]
-    print("%-20s %-15s %11s %11s %11s" % ("function", "method", "q25", "median", "q75"))
+    print("%-20s %-9s %-15s %11s %11s %11s" % ("function", "variant", "method", "q25", "median", "q75"))
     for name in args.functions.split(","):
         found = test_function(name)
         if found is None:
@@ -176,10 +211,18 @@ def main():
         params, optimum, f = found
         d = len(params)
         budget = 100 if d > 6 else 60
-        for method in methods:
-            regrets = [run(method, params, f, s, budget, 2 * d) - optimum for s in range(args.seeds)]
-            print("%-20s %-15s %11.4g %11.4g %11.4g" % (name, method, quantile(regrets, 0.25), quantile(regrets, 0.5),
-                                                        quantile(regrets, 0.75)), flush=True)
+        for variant in args.variants.split(","):
+            if variant not in ("plain", "noise5", "noise20", "diverge", "fail"):
+                print("unknown variant %s" % variant, file=sys.stderr)
+                return 2
+            if variant != "plain" and any(s[1] != "float" for s in params):
+                continue  # as the C++ bench: variants of the continuous functions
+            noise_sd = {"noise5": 0.05, "noise20": 0.2}.get(variant, 0.0) * function_range(params, f)
+            for method in methods:
+                regrets = [run(method, params, f, s, budget, 2 * d, variant, noise_sd) - optimum for s in range(args.seeds)]
+                print("%-20s %-9s %-15s %11.4g %11.4g %11.4g" % (name, variant, method, quantile(regrets, 0.25),
+                                                                 quantile(regrets, 0.5), quantile(regrets, 0.75)),
+                      flush=True)
     return 0
 
 

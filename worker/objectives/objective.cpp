@@ -142,7 +142,7 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
       // would fail every job the same way: refuse it now instead of serving it.
       if (auto died = exec->died_at_start(ExecObjective::kStartCheck))
         return Error{"exec objective \"" + command + "\": the child " + *died + " right after it started"};
-      return std::move(exec);
+      return exec;
     }
     if (text.starts_with(kPlugin))
       return PluginObjective::make(spec.substr(kPlugin.size()), context);

@@ -278,7 +278,7 @@ ObjectiveOrError PluginObjective::make(const std::string& target, const Objectiv
     return Error{"plugin " + path + ": quante_setup failed: " + why};
   }
   spdlog::info("plugin {}: loaded (gpu {}, config \"{}\")", path, context.gpu, config);
-  return std::move(objective);
+  return objective;
 }
 
 PluginObjective::PluginObjective(std::string target, const ObjectiveContext& context,
