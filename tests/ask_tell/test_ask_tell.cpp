@@ -19,25 +19,14 @@
 
 #include "farm.hpp"
 #include "process.hpp"
+#include "tuner_command.hpp"
 
 using namespace quante::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Ran {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Ran tuner(const TempDir& dir, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), std::string(QUANTE_BIN_DIR) + "/quante-tuner");
-  ChildProcess child(args, dir.file("tuner-cmd-" + std::to_string(n++) + ".log"));
-  const auto status = child.wait(120s);
-  REQUIRE(status);
-  return {*status, child.log()};
-}
+TunerCommandResult tuner(const TempDir& dir, std::vector<std::string> args) { return run_tuner_command(dir, std::move(args)); }
 
 const char* kStudy =
     "name = \"ask-tell\"\nobjective = \"quadratic\"\nbudget = 30\ninitial = 4\nseed = 3\n"
@@ -66,11 +55,11 @@ TEST_CASE("suggest hands out pending points, tell records them, report counts th
   const std::string study = dir.file("study.toml"), history = dir.file("h.jsonl");
   write_file(study, kStudy);
 
-  const Ran first = tuner(dir, {"suggest", study, "--history", history, "--q", "3"});
+  const TunerCommandResult first = tuner(dir, {"suggest", study, "--history", history, "--q", "3"});
   REQUIRE(first.status == 0);
   const auto a = suggested(first.output);
   REQUIRE(a.size() == 3);
-  const Ran second = tuner(dir, {"suggest", study, "--history", history, "--q", "3"});
+  const TunerCommandResult second = tuner(dir, {"suggest", study, "--history", history, "--q", "3"});
   REQUIRE(second.status == 0);
   const auto b = suggested(second.output);
   REQUIRE(b.size() == 3);
@@ -84,7 +73,7 @@ TEST_CASE("suggest hands out pending points, tell records them, report counts th
   CHECK(points.size() == 6);  // the second suggest did not hand out the first one's points again
 
   // By job id, with metrics; by parameters; a failure.
-  Ran told = tuner(dir, {"tell", study, "--history", history, "--job", job_of(a[0]), "--loss", "1.5", "--metrics",
+  TunerCommandResult told = tuner(dir, {"tell", study, "--history", history, "--job", job_of(a[0]), "--loss", "1.5", "--metrics",
                          "{\"accuracy\": 0.75}"});
   CHECK(told.status == 0);
   CHECK_THAT(told.output, Catch::Contains("recorded job " + a[0]["job"].get<std::string>()));
@@ -120,12 +109,12 @@ TEST_CASE("suggest hands out pending points, tell records them, report counts th
   CHECK(read_history(history).size() == 3);
 
   // The next suggest sees the told results and still avoids the pending points.
-  const Ran third = tuner(dir, {"suggest", study, "--history", history, "--q", "2"});
+  const TunerCommandResult third = tuner(dir, {"suggest", study, "--history", history, "--q", "2"});
   REQUIRE(third.status == 0);
   for (const auto& s : suggested(third.output)) CHECK_FALSE(points.count(s["params"].dump()));
 
   // --log-level is taken after the subcommand as well as before it.
-  const Ran report = tuner(dir, {"report", study, "--history", history, "--plot", "none", "--csv", dir.file("h.csv"),
+  const TunerCommandResult report = tuner(dir, {"report", study, "--history", history, "--plot", "none", "--csv", dir.file("h.csv"),
                                  "--log-level", "warn"});
   CHECK(report.status == 0);
   CHECK_THAT(report.output, Catch::Contains("evaluations  3: 2 ok, 1 failed"));
@@ -143,7 +132,7 @@ TEST_CASE("refused input exits 2 naming what is wrong, a torn last line is dropp
            {"--log-level", "verbose", "report", study, "--history", history},
            {"--log-level", "loud", "run", study, "--broker", "ipc://" + dir.file("none")},
            {"run", study, "--broker", "ipc://" + dir.file("none"), "--log-level", "loud"}}) {
-    const Ran r = tuner(dir, command);
+    const TunerCommandResult r = tuner(dir, command);
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains("--log-level"));
   }
@@ -152,20 +141,20 @@ TEST_CASE("refused input exits 2 naming what is wrong, a torn last line is dropp
       "{\"index\": 0, \"job\": \"J1\", \"params\": {\"x\": 1.0, \"n\": 2}, \"loss\": 3.0, \"status\": \"ok\"}\n";
   write_file(history, good + "this is not JSON\n" + good);
   for (const char* command : {"suggest", "report"}) {
-    const Ran r = tuner(dir, {command, study, "--history", history});
+    const TunerCommandResult r = tuner(dir, {command, study, "--history", history});
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains(history + ":2:"));
   }
-  const Ran run = tuner(dir, {"run", study, "--history", history, "--broker", "ipc://" + dir.file("none")});
+  const TunerCommandResult run = tuner(dir, {"run", study, "--history", history, "--broker", "ipc://" + dir.file("none")});
   CHECK(run.status == 2);
   CHECK_THAT(run.output, Catch::Contains(history + ":2:"));
 
   // A torn last line: dropped, and said so with its file and line.
   write_file(history, good + "{\"index\": 1, \"job\": \"J2\", \"par");
-  const Ran report = tuner(dir, {"report", study, "--history", history, "--plot", "none"});
+  const TunerCommandResult report = tuner(dir, {"report", study, "--history", history, "--plot", "none"});
   CHECK(report.status == 0);
   CHECK_THAT(report.output, Catch::Contains(history + ":2: dropped an incomplete last line"));
-  const Ran suggest = tuner(dir, {"suggest", study, "--history", history});
+  const TunerCommandResult suggest = tuner(dir, {"suggest", study, "--history", history});
   CHECK(suggest.status == 0);
   CHECK_THAT(suggest.output, Catch::Contains(history + ":2: dropped an incomplete last line"));
 }
@@ -193,7 +182,7 @@ TEST_CASE("list shows each history's study, state and best", "[ask_tell][list]")
   auto waiting = farm.start_tuner(waiting_study, dir.file("waiting.jsonl"));
   REQUIRE(wait_until([&] { return tuner(dir, {"list", dir.path()}).output.find("waiting-study") != std::string::npos; }, 30s));
 
-  Ran list = tuner(dir, {"list", dir.path()});
+  TunerCommandResult list = tuner(dir, {"list", dir.path()});
   REQUIRE(list.status == 0);
   INFO(list.output);
   auto row = [&](const std::string& history) {

@@ -11,25 +11,14 @@
 
 #include "farm.hpp"
 #include "process.hpp"
+#include "tuner_command.hpp"
 
 using namespace quante::test;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct Ran {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Ran tuner(const TempDir& dir, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), std::string(QUANTE_BIN_DIR) + "/quante-tuner");
-  ChildProcess child(args, dir.file("tuner-cmd-" + std::to_string(n++) + ".log"));
-  const auto status = child.wait(120s);
-  REQUIRE(status);
-  return {*status, child.log()};
-}
+TunerCommandResult tuner(const TempDir& dir, std::vector<std::string> args) { return run_tuner_command(dir, std::move(args)); }
 
 const char* kStudy =
     "name = \"mixed\"\nobjective = \"quadratic\"\nbudget = 60\ninitial = 4\nseed = 5\n"
@@ -53,7 +42,7 @@ TEST_CASE("A mixed study with three categoricals and a log int never repeats a p
   write_file(study, kStudy);
   std::set<std::string> seen;
   for (int round = 0; round < 9; ++round) {
-    const Ran s = tuner(dir, {"suggest", study, "--history", history, "--q", "4"});
+    const TunerCommandResult s = tuner(dir, {"suggest", study, "--history", history, "--q", "4"});
     REQUIRE(s.status == 0);
     CHECK_THAT(s.output, !Catch::Contains("fresh Sobol points"));
     CHECK_THAT(s.output, !Catch::Contains("no allowed discrete neighbour"));
@@ -67,7 +56,7 @@ TEST_CASE("A mixed study with three categoricals and a log int never repeats a p
       const auto j = nlohmann::json::parse(line);
       INFO("round " << round << ": " << line);
       CHECK(seen.insert(j["params"].dump()).second);
-      const Ran t = tuner(dir, {"tell", study, "--history", history, "--job", j["job"].get<std::string>(), "--loss",
+      const TunerCommandResult t = tuner(dir, {"tell", study, "--history", history, "--job", j["job"].get<std::string>(), "--loss",
                                 std::to_string(loss_of(j["params"]))});
       REQUIRE(t.status == 0);
       ++got;
