@@ -79,9 +79,11 @@ TEST_CASE("gpu sharing: the leak guard restarts an exec child whose GPU memory k
   ScopedEnv fake("QUANTE_FAKE_GPUS", "1");
   ScopedEnv state("QUANTE_FAKE_GPU_STATE", farm.dir().path());
   write_file(farm.dir().file("leak.py"), kLeakingChild);
-  farm.start_broker();
+  // A liveness window (3 x 50 ms) far shorter than an exec child's start check (500 ms): the
+  // restart must not hold up the worker's loop, or the broker declares it lost and a job runs twice.
+  farm.start_broker({"--heartbeat-ms", "50", "--liveness", "3"});
   auto& worker = farm.start_worker({"leak=exec:python3 " + farm.dir().file("leak.py")},
-                                   {"--gpu", "0", "--gpu-memory-growth-mib", "1024"});
+                                   {"--gpu", "0", "--gpu-memory-growth-mib", "1024", "--heartbeat-ms", "50", "--liveness", "3"});
   REQUIRE(farm.wait_for_workers(1));
   auto tuner = farm.start_tuner(study(9, "leak"), farm.history_path());
   REQUIRE(tuner->wait(90s) == 0);
@@ -98,6 +100,7 @@ TEST_CASE("gpu sharing: the leak guard restarts an exec child whose GPU memory k
   CHECK(jobs_per_child.size() == 3);
   for (const auto& [pid, jobs] : jobs_per_child) CHECK(jobs == 3);
   CHECK(worker.log().find("1200 MiB more than after its first job") != std::string::npos);
+  CHECK(farm.broker->log().find("lost") == std::string::npos);  // no job ran twice
 }
 
 TEST_CASE("gpu sharing: out of GPU memory is its own failure, retried on another worker",

@@ -119,7 +119,7 @@ const char* to_string(FailureKind kind) {
   return "unknown";
 }
 
-ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context) {
+ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context, StartCheck check) {
   if (context.timeout <= std::chrono::milliseconds::zero()) {
     return Error{"objective timeout must be positive"};
   }
@@ -140,7 +140,7 @@ ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext&
       auto exec = std::make_unique<ExecObjective>(command, context);
       // A child that dies at once (a command that does not exist, a script that does not parse)
       // would fail every job the same way: refuse it now instead of serving it.
-      if (auto died = exec->died_at_start(ExecObjective::kStartCheck))
+      if (auto died = check == StartCheck::Wait ? exec->died_at_start(ExecObjective::kStartCheck) : std::nullopt)
         return Error{"exec objective \"" + command + "\": the child " + *died + " right after it started"};
       return exec;
     }

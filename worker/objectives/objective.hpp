@@ -124,9 +124,14 @@ class Objective {
 // "plugin:/path/lib.so[?CONFIG]". For a plugin, everything after the first '?' is passed verbatim
 // to quante_setup as its config string (so the path itself must not contain '?'); without '?',
 // context.config is passed. Returns the objective, or an error message naming the problem
-// (unknown builtin, empty command, plugin missing symbol ...). An exec child is started here.
+// (unknown builtin, empty command, plugin missing symbol ...). An exec child is started here and,
+// with StartCheck::Wait, watched for ExecObjective::kStartCheck (a child that dies at once is an
+// error); a restart between jobs skips that wait (StartCheck::Skip), which would hold up the
+// worker's loop and its heartbeats: a child that dies at once then fails its next job instead.
 using ObjectiveOrError = Expected<std::unique_ptr<Objective>>;
-ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context);
+enum class StartCheck { Wait, Skip };
+ObjectiveOrError make_objective(const std::string& spec, const ObjectiveContext& context,
+                                StartCheck check = StartCheck::Wait);
 
 // "NAME=SPEC" as given on the command line -> name and spec, or an error. The text is split at
 // the first '=' (a command may hold more); NAME is [A-Za-z0-9_.-]+ and SPEC must start with
