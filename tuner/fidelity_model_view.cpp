@@ -29,6 +29,34 @@ std::optional<double> loss_at(const EvaluationRecord& r, std::int64_t level, std
   return value;
 }
 
+// The view at `level`: a trial with a loss there enters with it; with `forecast_horizon`, a
+// trial stopped at level / horizon or later enters with the loss its curve forecasts at level;
+// the rest (not failed) pass on as stopped: not fitted, but the proposer keeps new points away
+// from them (ProposalRequest::avoid).
+FidelityModelView view_at(const std::vector<EvaluationRecord>& evaluations, std::int64_t level, std::int64_t step_max,
+                          std::optional<double> forecast_horizon) {
+  FidelityModelView view;
+  view.level = level;
+  for (const auto& r : evaluations) {
+    EvaluationRecord seen = r;
+    std::optional<double> loss = loss_at(r, level, step_max);
+    if (!loss && !r.failed() && forecast_horizon && !r.curve.empty() &&
+        static_cast<double>(r.curve.back().first) * *forecast_horizon >= static_cast<double>(level)) {
+      if (auto f = scheduling::forecast_loss(r.curve, level); f && std::isfinite(f->loss)) loss = f->loss;
+    }
+    if (loss) {
+      seen.status = "ok";
+      seen.loss = loss;
+      ++view.observed;
+    } else if (!r.failed()) {
+      ++view.left_out;
+      seen.status = "stopped";
+    }
+    view.records.push_back(std::move(seen));
+  }
+  return view;
+}
+
 }  // namespace
 
 FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
@@ -37,34 +65,8 @@ FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evalu
   if (input == scheduling::ModelInput::Forecast) {
     // Every trial that got near enough to step_max enters there: full-length ones with their
     // result, stopped ones with the loss their curve forecasts.
-    FidelityModelView view;
-    view.level = step_max;
-    std::vector<EvaluationRecord> seen_records;
-    for (const auto& r : evaluations) {
-      EvaluationRecord seen = r;
-      if (auto loss = loss_at(r, step_max, step_max)) {
-        seen.status = "ok";
-        seen.loss = loss;
-        ++view.observed;
-      } else if (!r.failed()) {
-        const bool near_enough =
-            !r.curve.empty() && static_cast<double>(r.curve.back().first) * forecast_horizon >= static_cast<double>(step_max);
-        auto f = near_enough ? scheduling::forecast_loss(r.curve, step_max) : std::nullopt;
-        if (f && std::isfinite(f->loss)) {
-          seen.status = "ok";
-          seen.loss = f->loss;
-          ++view.observed;
-        } else {
-          ++view.left_out;
-          seen.status = "stopped";
-        }
-      }
-      seen_records.push_back(std::move(seen));
-    }
-    if (view.observed >= min_points) {
-      view.records = std::move(seen_records);
-      return view;
-    }
+    FidelityModelView view = view_at(evaluations, step_max, step_max, forecast_horizon);
+    if (view.observed >= min_points) return view;
   }
   levels.push_back(step_max);
   std::sort(levels.begin(), levels.end());
@@ -75,35 +77,20 @@ FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evalu
       if (loss_at(r, level, step_max)) ++n;
     return n;
   };
-  FidelityModelView view;
+  std::int64_t chosen = step_max;
   int best_count = -1;
   for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
     const int n = count_at(*it);
     if (n >= min_points) {
-      view.level = *it;
-      best_count = n;
+      chosen = *it;
       break;
     }
     if (n > best_count) {
       best_count = n;
-      view.level = *it;
+      chosen = *it;
     }
   }
-  for (const auto& r : evaluations) {
-    EvaluationRecord seen = r;
-    if (auto loss = loss_at(r, view.level, step_max)) {
-      seen.status = "ok";
-      seen.loss = loss;
-      ++view.observed;
-    } else if (!r.failed()) {
-      // Stopped below the level (or full-length without a loss there): not fitted, but passed on
-      // as stopped, so the proposer keeps new points away from it (ProposalRequest::avoid).
-      ++view.left_out;
-      seen.status = "stopped";
-    }
-    view.records.push_back(std::move(seen));
-  }
-  return view;
+  return view_at(evaluations, chosen, step_max, std::nullopt);
 }
 
 }  // namespace quante::tuner
