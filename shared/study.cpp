@@ -134,7 +134,8 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
   if (auto input = f.string("model_input")) {
     if (*input == "forecast") settings.model_input = sch::ModelInput::Forecast;
     else if (*input == "rung") settings.model_input = sch::ModelInput::Rung;
-    else throw Fail{f.where() + "'model_input' must be \"forecast\" or \"rung\", not \"" + *input + "\""};
+    else if (*input == "joint") settings.model_input = sch::ModelInput::Joint;
+    else throw Fail{f.where() + "'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"" + *input + "\""};
   }
   if (auto problem = sch::validate(settings)) throw Fail{file + ": [fidelity]: " + *problem};
   return settings;

@@ -57,7 +57,43 @@ FidelityModelView view_at(const std::vector<EvaluationRecord>& evaluations, std:
   return view;
 }
 
+// Every trial at every level it reached (ModelInput::Joint).
+FidelityModelView joint_view(const std::vector<EvaluationRecord>& evaluations, const std::vector<std::int64_t>& levels,
+                             std::int64_t step_max) {
+  FidelityModelView view;
+  view.level = step_max;
+  for (const auto& r : evaluations) {
+    if (r.failed()) {
+      view.records.push_back(r);
+      continue;
+    }
+    bool any = false;
+    for (const std::int64_t level : levels) {
+      const std::optional<double> loss = loss_at(r, level, step_max);
+      if (!loss) continue;
+      EvaluationRecord seen = r;
+      seen.status = "ok";
+      seen.loss = loss;
+      seen.stopped_at = level < step_max ? level : 0;
+      view.records.push_back(std::move(seen));
+      ++view.observed;
+      any = true;
+    }
+    if (!any) {
+      EvaluationRecord seen = r;
+      seen.status = "stopped";
+      view.records.push_back(std::move(seen));
+      ++view.left_out;
+    }
+  }
+  return view;
+}
+
 }  // namespace
+
+std::int64_t joint_view_level(const EvaluationRecord& record, std::int64_t step_max) {
+  return record.stopped_at > 0 ? record.stopped_at : step_max;
+}
 
 FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
                                       std::int64_t step_max, int min_points, scheduling::ModelInput input,
@@ -71,6 +107,7 @@ FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evalu
   levels.push_back(step_max);
   std::sort(levels.begin(), levels.end());
   levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
+  if (input == scheduling::ModelInput::Joint) return joint_view(evaluations, levels, step_max);
   auto count_at = [&](std::int64_t level) {
     int n = 0;
     for (const auto& r : evaluations)

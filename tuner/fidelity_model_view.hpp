@@ -15,6 +15,12 @@
 // ModelInput::Forecast fits at step_max instead: a trial stopped at step_max / forecast_horizon or
 // later enters with the loss its curve forecasts there (curve_forecast.hpp); trials stopped
 // earlier are avoided as above. With fewer than min_points trials to fit, the rung view is used.
+//
+// ModelInput::Joint gives the model every trial at every level (rung or step_max) it reached:
+// one "ok" record per (trial, level) with the loss there and `stopped_at` set to the level
+// (0 at step_max, as a full-length record has; joint_view_level reads it back). The proposal
+// engine fits one GP over (configuration, log step / log step_max) on them and proposes at
+// step_max (ProposalRequest::fidelity). Trials that reached no level pass on as stopped.
 #pragma once
 
 #include <cstdint>
@@ -38,5 +44,8 @@ struct FidelityModelView {
 FidelityModelView fidelity_model_view(const std::vector<EvaluationRecord>& evaluations, std::vector<std::int64_t> levels,
                                       std::int64_t step_max, int min_points,
                                       scheduling::ModelInput input, double forecast_horizon);
+
+// The level of a record of the joint view.
+std::int64_t joint_view_level(const EvaluationRecord& record, std::int64_t step_max);
 
 }  // namespace quante::tuner

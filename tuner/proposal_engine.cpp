@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 #include <spdlog/spdlog.h>
 
+#include "fidelity_model_view.hpp"
 #include "proposer.hpp"
 #include "qei_screen.hpp"
 #include "sobol.hpp"
@@ -77,6 +78,7 @@ struct ProposalEngine::Impl {
   std::shared_ptr<opt::QeiScreener> screener;  // bulk qEI screening on a GPU, when there is one
   opt::Proposer proposer;
   bool bounded_logged = false;  // the bounded model is announced once
+  bool joint_logged = false;    // so is the model over (configuration, step)
   Impl(const Study& study)
       : design(opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed)),
         screener(gpu_screener()),
@@ -129,7 +131,12 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
       if (taken.insert(study_.space.key(point)).second) batch.points.push_back(std::move(point));
     }
   };
-  const int seen = static_cast<int>(evaluations.size() + pending.size());
+  // With the joint fidelity view a trial has a record per level it reached: count trials.
+  const bool joint = study_.fidelity && study_.fidelity->model_input == scheduling::ModelInput::Joint;
+  std::set<std::string> trials;
+  if (joint)
+    for (const auto& e : evaluations) trials.insert(e.job);
+  const int seen = static_cast<int>((joint ? trials.size() : evaluations.size()) + pending.size());
   if (seen < study_.initial) take(impl_->design);
   const int missing = count - static_cast<int>(batch.points.size());
   std::vector<const EvaluationRecord*> ok_records, failed_records, avoid_records;
@@ -181,6 +188,19 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.failed = encode_rows(study_.space, failed_points);
     request.avoid = encode_rows(study_.space, avoid_points);
     request.pending = encode_rows(study_.space, pending_points);
+    if (joint) {
+      // Each loss at its step, log-scaled to [0,1] (fidelity_model_view.hpp); proposals at 1.
+      const double log_max = std::log(static_cast<double>(std::max<std::int64_t>(study_.fidelity->step_max, 2)));
+      request.fidelity.resize(static_cast<Eigen::Index>(ok_records.size()));
+      for (std::size_t i = 0; i < ok_records.size(); ++i) {
+        const auto level = std::max<std::int64_t>(joint_view_level(*ok_records[i], study_.fidelity->step_max), 1);
+        request.fidelity(static_cast<Eigen::Index>(i)) = std::clamp(std::log(static_cast<double>(level)) / log_max, 0.0, 1.0);
+      }
+      if (!impl_->joint_logged)
+        spdlog::info("model over (configuration, step): {} losses of {} trials at their rungs and step {}, proposing at step {}",
+                     ok_records.size(), trials.size(), study_.fidelity->step_max, study_.fidelity->step_max);
+      impl_->joint_logged = true;
+    }
     request.q = missing;
     request.seed = study_.seed * 1000003 + round;
     const opt::Proposal proposal = impl_->proposer.propose(request);

@@ -233,3 +233,19 @@ TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or
   REQUIRE(code == 0);
   check_history(history, 10);
 }
+
+TEST_CASE("ASHA with the model over (configuration, step) through a real farm", "[fidelity][farm]") {
+  Farm farm;
+  start_farm(farm, "curve=builtin:curve:branin", 1);
+  std::string study = one_at_a_time(curve_study(24, 1));
+  study.insert(study.find("[space]"), "model_input = \"joint\"\n");
+  auto tuner = farm.start_tuner(study, farm.history_path());
+  const auto code = tuner->wait(180s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  // The proposals after the initial design came from the joint model, fitted on rung losses.
+  CHECK_THAT(tuner->log(), Catch::Contains("model over (configuration, step)"));
+  const Tally t = check_history(farm.history_path(), 24);
+  CHECK(t.stopped >= 4);
+  CHECK(t.steps < 24 * 9);
+}

@@ -171,6 +171,9 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   auto forecast = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"forecast\"\n", "s.toml");
   REQUIRE(forecast);
   CHECK(forecast.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
+  auto joint = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"joint\"\n", "s.toml");
+  REQUIRE(joint);
+  CHECK(joint.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Joint);
   CHECK_FALSE(quante::parse_study(base, "s.toml").value().fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
@@ -184,7 +187,7 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nbudget_steps = 5\n"), Catch::Contains("budget_steps"));
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
   CHECK_THAT(error_of("step_max = 10\nmodel_input = \"freeze-thaw\"\n"),
-             Catch::Contains("'model_input' must be \"forecast\" or \"rung\", not \"freeze-thaw\""));
+             Catch::Contains("'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"freeze-thaw\""));
 }
 
 TEST_CASE("[resources] gpu_memory_gib: MiB for the broker, refused out of range or misspelt", "[study]") {

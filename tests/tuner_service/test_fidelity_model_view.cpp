@@ -87,3 +87,31 @@ TEST_CASE("model input rung: the highest level with enough trials, trials stoppe
   CHECK(*view.records[0].loss == power_law(9));  // the full-length trial's loss at step 9
   CHECK(view.records[3].stopped());
 }
+
+TEST_CASE("model input joint: every trial at every level it reached, each at its loss there", "[unit][fidelity]") {
+  EvaluationRecord silent;  // a stopped trial that reported nothing: no level, avoided
+  silent.job = "silent";
+  silent.status = "stopped";
+  silent.stopped_at = 3;
+  const std::vector<EvaluationRecord> records = {trial("full", kStepMax, false), trial("at9", 9, true),
+                                                 trial("at1", 1, true), failed("bad"), silent};
+  const auto view = fidelity_model_view(records, kRungs, kStepMax, 3, ModelInput::Joint, 3.0);
+  CHECK(view.level == kStepMax);
+  // full: 1, 3, 9, 27; at9: 1, 3, 9; at1: 1; then the failure and the silent trial.
+  REQUIRE(view.records.size() == 10);
+  const std::vector<std::pair<std::string, std::int64_t>> expected = {
+      {"full", 1}, {"full", 3}, {"full", 9}, {"full", kStepMax}, {"at9", 1}, {"at9", 3}, {"at9", 9}, {"at1", 1}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto& r = view.records[i];
+    INFO("record " << i);
+    CHECK(r.job == expected[i].first);
+    CHECK(r.ok());
+    CHECK(joint_view_level(r, kStepMax) == expected[i].second);
+    CHECK(*r.loss == power_law(expected[i].second));
+  }
+  CHECK(view.records[3].stopped_at == 0);  // at step_max: as a full-length record
+  CHECK(view.records[8].failed());
+  CHECK(view.records[9].stopped());
+  CHECK(view.observed == 8);
+  CHECK(view.left_out == 1);
+}

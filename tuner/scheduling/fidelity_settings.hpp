@@ -23,6 +23,8 @@ inline constexpr double kMaxEta = 100.0;
 enum class ModelInput {
   Rung,      // BOHB: the highest level (step_max or a rung) with enough trials, stopped ones left out
   Forecast,  // step_max: trials stopped at step_max / eta or later at the loss their curve forecasts
+  Joint,     // one GP over (configuration, step) fitted on every trial's loss at every rung it
+             // reached, proposing at step_max (as MOBSTER and freeze-thaw BO do)
 };
 
 struct FidelitySettings {

@@ -34,7 +34,8 @@ GaussianProcess::GaussianProcess(const GaussianProcess& other)
       L_(other.L_),
       alpha_(other.alpha_),
       jitter_(other.jitter_),
-      lml_(other.lml_) {}
+      lml_(other.lml_),
+      query_tail_(other.query_tail_) {}
 
 GaussianProcess& GaussianProcess::operator=(const GaussianProcess& other) {
   if (this != &other) {
@@ -103,9 +104,15 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
 
 FitReport GaussianProcess::fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,
                                            const Eigen::VectorXd& z, std::uint64_t seed) {
-  if (!options_.lengthscale_groups.empty() && static_cast<Eigen::Index>(options_.lengthscale_groups.size()) == X.cols())
-    kernel_->set_input_groups(options_.lengthscale_groups);
-  else
+  const Eigen::Index tail = query_tail_.size();
+  if (!options_.lengthscale_groups.empty() &&
+      static_cast<Eigen::Index>(options_.lengthscale_groups.size()) + tail == X.cols()) {
+    // The tail's columns (a fidelity) get lengthscale groups of their own.
+    std::vector<int> groups = options_.lengthscale_groups;
+    int next = *std::max_element(groups.begin(), groups.end()) + 1;
+    for (Eigen::Index k = 0; k < tail; ++k) groups.push_back(next++);
+    kernel_->set_input_groups(groups);
+  } else
     kernel_->set_dim(static_cast<int>(X.cols()));
 
   const Eigen::Index n = X.rows();
@@ -204,21 +211,43 @@ void GaussianProcess::require_fitted(const char* what) const {
 
 void GaussianProcess::require_dim(const Eigen::MatrixXd& Xq, const char* what) const {
   require_fitted(what);
-  if (Xq.cols() != X_.cols()) {
+  if (Xq.cols() != dim()) {
     throw std::invalid_argument(std::string("GaussianProcess::") + what + ": points of dimension " +
                                 std::to_string(Xq.cols()) + ", the GP has dimension " +
-                                std::to_string(X_.cols()));
+                                std::to_string(dim()));
   }
+}
+
+Eigen::MatrixXd GaussianProcess::with_tail(const Eigen::MatrixXd& Xq) const {
+  if (query_tail_.size() == 0) return Xq;
+  Eigen::MatrixXd out(Xq.rows(), Xq.cols() + query_tail_.size());
+  out.leftCols(Xq.cols()) = Xq;
+  out.rightCols(query_tail_.size()) = query_tail_.transpose().replicate(Xq.rows(), 1);
+  return out;
+}
+
+std::pair<Eigen::Index, double> GaussianProcess::best_at_tail() const {
+  const Eigen::Index t = query_tail_.size();
+  const Eigen::VectorXd values = noise_inferred() ? mean_at_inputs() : z_;
+  Eigen::Index best = -1;
+  for (Eigen::Index i = 0; i < X_.rows(); ++i)
+    if (X_.row(i).tail(t).transpose() == query_tail_ && (best < 0 || values[i] < values[best])) best = i;
+  if (best >= 0) return {best, values[best]};
+  // None at the target fidelity yet: the lowest posterior mean there.
+  const Eigen::VectorXd mean = predict_mean(X_.leftCols(X_.cols() - t));
+  mean.minCoeff(&best);
+  return {best, mean[best]};
 }
 
 Posterior GaussianProcess::posterior(const Eigen::MatrixXd& Xq) const {
   require_dim(Xq, "posterior");
-  const Eigen::MatrixXd Ks = kernel_->cross(X_, Xq);
+  const Eigen::MatrixXd full = with_tail(Xq);
+  const Eigen::MatrixXd Ks = kernel_->cross(X_, full);
   Posterior p;
   p.mean = Ks.transpose() * alpha_;
   Eigen::MatrixXd V = Ks;
   triangular_solve_in_place<Eigen::Lower>(factor(), V);
-  p.cov = kernel_->cross(Xq, Xq);
+  p.cov = kernel_->cross(full, full);
   p.cov.noalias() -= V.transpose() * V;
   p.cov = 0.5 * (p.cov + p.cov.transpose()).eval();
   return p;
@@ -232,17 +261,18 @@ PosteriorGradient GaussianProcess::posterior_gradient(const Eigen::MatrixXd& Xq)
 PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::MatrixXd& Xq,
                                                                Eigen::Index gradient_rows) const {
   require_dim(Xq, "posterior_with_gradient");
+  const Eigen::MatrixXd full = with_tail(Xq);
   const Eigen::Index q =
       gradient_rows < 0 ? Xq.rows() : std::min<Eigen::Index>(gradient_rows, Xq.rows());
-  const Eigen::Index d = Xq.cols();
+  const Eigen::Index d = Xq.cols();  // a query tail's columns are fixed: no gradient
   const auto L = factor();
   PosteriorWithGradient out;
   Posterior& p = out.posterior;
   // V = L^-1 k(X, Xq); A = L^-T V = K^-1 k(X, Xq), column b the weights of Cov(., f(x_b)).
-  Eigen::MatrixXd A = kernel_->cross(X_, Xq);
+  Eigen::MatrixXd A = kernel_->cross(X_, full);
   p.mean = A.transpose() * alpha_;
   triangular_solve_in_place<Eigen::Lower>(L, A);
-  p.cov = kernel_->cross(Xq, Xq);
+  p.cov = kernel_->cross(full, full);
   p.cov.noalias() -= A.transpose() * A;
   p.cov = 0.5 * (p.cov + p.cov.transpose()).eval();
   triangular_solve_in_place<Eigen::Upper>(L.transpose(), A);
@@ -251,14 +281,14 @@ PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::Matr
   g.mean.resize(q, d);
   g.cov.reserve(static_cast<std::size_t>(q));
   for (Eigen::Index i = 0; i < q; ++i) {
-    const Eigen::VectorXd xi = Xq.row(i).transpose();
-    const Eigen::MatrixXd G = kernel_->cross_gradient(xi, X_);  // d x n
+    const Eigen::VectorXd xi = full.row(i).transpose();
+    const Eigen::MatrixXd G = kernel_->cross_gradient(xi, X_).topRows(d);  // d x n
     g.mean.row(i) = (G * alpha_).transpose();
     // d/dx_i [k(x_i, x_b) - k(x_i, X) A_b] = dk(x_i, x_b)/dx_i - G A_b for b != i;
     // d/dx_i [k(x_i, x_i) - k(x_i, X) K^-1 k(X, x_i)] = dk(x_i, x_i)/dx_i - 2 G A_i.
-    Eigen::MatrixXd C = kernel_->cross_gradient(xi, Xq);
+    Eigen::MatrixXd C = kernel_->cross_gradient(xi, full).topRows(d);
     C.noalias() -= G * A;
-    C.col(i) = kernel_->diag_gradient(xi) - 2.0 * G * A.col(i);
+    C.col(i) = kernel_->diag_gradient(xi).head(d) - 2.0 * G * A.col(i);
     g.cov.push_back(std::move(C));
   }
   return out;
@@ -266,7 +296,7 @@ PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::Matr
 
 Eigen::VectorXd GaussianProcess::predict_mean(const Eigen::MatrixXd& Xq) const {
   require_dim(Xq, "predict_mean");
-  return kernel_->cross(Xq, X_) * alpha_;
+  return kernel_->cross(with_tail(Xq), X_) * alpha_;
 }
 
 Eigen::MatrixXd GaussianProcess::solve(const Eigen::MatrixXd& B) const {
@@ -296,6 +326,7 @@ Eigen::VectorXd GaussianProcess::mean_at_inputs() const {
 
 Eigen::Index GaussianProcess::best_index() const {
   require_fitted("best_index");
+  if (query_tail_.size() > 0) return best_at_tail().first;
   Eigen::Index i = 0;
   if (noise_inferred()) mean_at_inputs().minCoeff(&i);
   else z_.minCoeff(&i);
@@ -304,6 +335,7 @@ Eigen::Index GaussianProcess::best_index() const {
 
 double GaussianProcess::incumbent() const {
   require_fitted("incumbent");
+  if (query_tail_.size() > 0) return best_at_tail().second;
   return noise_inferred() ? mean_at_inputs().minCoeff() : z_.minCoeff();
 }
 
@@ -317,7 +349,7 @@ double GaussianProcess::untransform_loss(double z) const {
   return transform_->invert(z);
 }
 
-int GaussianProcess::dim() const { return static_cast<int>(X_.cols()); }
+int GaussianProcess::dim() const { return static_cast<int>(X_.cols() - query_tail_.size()); }
 
 int GaussianProcess::size() const { return static_cast<int>(X_.rows()); }
 

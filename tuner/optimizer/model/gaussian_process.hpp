@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quante::opt {
@@ -133,6 +134,18 @@ class GaussianProcess {
   static constexpr double kNoiseInferred = 0.03;
   double transform_loss(double y) const;  // raw loss -> transformed units (NaN outside domain)
   double untransform_loss(double z) const;  // transformed units -> raw loss
+  // Added (issue 13): fixed trailing inputs for every query. The training inputs may carry
+  // columns that proposals do not choose, such as a trial's fidelity (the step of a learning
+  // curve, fidelity_model_view.hpp): with a tail of t values, X has d + t columns, queries
+  // (posterior, gradients, predict_mean) take d columns and are evaluated at (x, tail), dim()
+  // is d, and the incumbent and best row are those of the training rows whose last t columns
+  // equal the tail (the target fidelity); with none there yet, the lowest posterior mean at
+  // (x_i, tail) over the training rows. Empty (the default): inputs as they are. Set before fit.
+  void set_query_tail(Eigen::VectorXd tail) { query_tail_ = std::move(tail); }
+  const Eigen::VectorXd& query_tail() const { return query_tail_; }
+  // Query points (d columns) as the kernel takes them: [Xq, tail] per row, for callers that
+  // evaluate kernel() themselves (pending_block.hpp).
+  Eigen::MatrixXd with_tail(const Eigen::MatrixXd& Xq) const;
   int dim() const;
   int size() const;
   double log_marginal_likelihood() const;
@@ -148,6 +161,8 @@ class GaussianProcess {
                             const Eigen::VectorXd& z, std::uint64_t seed);
   void require_fitted(const char* what) const;
   void require_dim(const Eigen::MatrixXd& Xq, const char* what) const;
+  // incumbent()/best_index() with a query tail: the row and its value (transformed units).
+  std::pair<Eigen::Index, double> best_at_tail() const;
   void factorise();  // L_, jitter_, alpha_, lml_ from X_, z_ and the kernel
   void update_alpha_and_lml();
   // The Cholesky factor: the leading n x n block of L_, which keeps spare capacity so that
@@ -163,6 +178,7 @@ class GaussianProcess {
   Eigen::VectorXd alpha_;
   double jitter_ = 0.0;
   double lml_ = 0.0;
+  Eigen::VectorXd query_tail_;
 };
 
 }  // namespace quante::opt

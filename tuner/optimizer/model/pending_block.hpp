@@ -36,6 +36,7 @@ class PendingBlock {
  private:
   const GaussianProcess& gp_;
   Eigen::MatrixXd pending_;
+  // pending_: the pending points as the kernel takes them (GaussianProcess::with_tail)
   Eigen::MatrixXd A_;       // n x p: K^-1 k(X, P)
   Eigen::VectorXd mean_;    // p
   Eigen::MatrixXd cov_;     // p x p

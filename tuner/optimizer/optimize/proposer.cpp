@@ -59,6 +59,11 @@ std::optional<std::string> Proposer::check(const ProposalRequest& r) const {
   if (auto e = check_points(r.pending, "pending")) return e;
   if (r.X.rows() != r.y.size()) return "proposal: X and y have different lengths";
   if (!r.y.allFinite()) return "proposal: y has non-finite losses (report them as failed)";
+  if (r.fidelity.size() > 0) {
+    if (r.fidelity.size() != r.X.rows()) return "proposal: X and fidelity have different lengths";
+    if (!r.fidelity.allFinite() || r.fidelity.minCoeff() < 0.0 || r.fidelity.maxCoeff() > 1.0)
+      return "proposal: fidelity has entries outside [0,1]";
+  }
   return std::nullopt;
 }
 
@@ -67,7 +72,7 @@ void Proposer::update_model(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, 
   const Eigen::Index n = X.rows();
   const Eigen::Index m = fitted_ ? static_cast<Eigen::Index>(gp_.size()) : 0;
   // Only appended: the model's rows and losses are the request's first m, exactly.
-  const bool appended = fitted_ && m <= n && gp_.dim() == X.cols() && y_.size() == m &&
+  const bool appended = fitted_ && m <= n && gp_.inputs().cols() == X.cols() && y_.size() == m &&
                         X.topRows(m) == gp_.inputs() && y.head(m) == y_;
   const Eigen::Index due = std::max<Eigen::Index>(
       std::max(options_.refit_every, 1),
@@ -115,6 +120,7 @@ NamedBest Proposer::name_best(const ProposalRequest& r) {
   Eigen::VectorXd fit_y;
   const Eigen::Index imputed = fit_data(r, r.X, failed, fit_X, fit_y);
   Proposal ignored;
+  gp_.set_query_tail({});
   update_model(fit_X, fit_y, derive_seed(r.seed, 13), ignored);
   best.noise_variance = gp_.noise_variance();
   const Eigen::Index i = gp_.best_index() - imputed;
@@ -176,9 +182,20 @@ Proposal Proposer::propose(const ProposalRequest& r) {
 
   Eigen::MatrixXd fit_X;
   Eigen::VectorXd fit_y;
-  fit_data(r, X, failed, fit_X, fit_y);
+  const Eigen::Index imputed = fit_data(r, X, failed, fit_X, fit_y);
   const auto t0 = std::chrono::steady_clock::now();
-  update_model(fit_X, fit_y, derive_seed(r.seed, 13), out);
+  if (r.fidelity.size() > 0) {
+    // One model over (x, fidelity): the fidelity is one more input, fixed at 1 for proposals.
+    Eigen::MatrixXd model_X(fit_X.rows(), d + 1);
+    model_X.leftCols(d) = fit_X;
+    model_X.col(d).head(imputed).setOnes();
+    model_X.col(d).tail(X.rows()) = r.fidelity;
+    gp_.set_query_tail(Eigen::VectorXd::Ones(1));
+    update_model(model_X, fit_y, derive_seed(r.seed, 13), out);
+  } else {
+    gp_.set_query_tail({});
+    update_model(fit_X, fit_y, derive_seed(r.seed, 13), out);
+  }
   const auto t1 = std::chrono::steady_clock::now();
   out.fit_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
   BatchResult b;

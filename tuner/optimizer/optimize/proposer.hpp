@@ -59,6 +59,12 @@ struct ProposalRequest {
   Eigen::MatrixXd avoid;    // a x d points never fitted whose region is avoided like a failure's:
                             // trials stopped below the fidelity the model sees (fidelity_model_view.hpp)
   Eigen::MatrixXd pending;  // p x d points in flight
+  // Added (issue 13): empty, or one fidelity in [0,1] per row of X (1: a full-length trial's
+  // loss; below: its loss at an earlier step, fidelity_model_view.hpp). Then the GP is fitted
+  // over (x, fidelity), one model for every fidelity, and proposes at fidelity 1: qEI's
+  // incumbent is the best at fidelity 1 (GaussianProcess::set_query_tail); failed and pending
+  // points stand at fidelity 1.
+  Eigen::VectorXd fidelity;
   int q = 1;
   std::uint64_t seed = 0;
 };
