@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fidelity_model_view.hpp"
+#include "model_subset.hpp"
 #include "proposer.hpp"
 #include "qei_screen.hpp"
 #include "sobol.hpp"
@@ -56,19 +57,6 @@ Eigen::MatrixXd encode_rows(const SearchSpace& space, const std::vector<const Pa
     for (std::size_t c = 0; c < unit.size(); ++c) rows(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) = unit[c];
   }
   return rows;
-}
-
-// `count` of `n` indices, evenly spaced from first to last (all of them when count >= n).
-std::vector<std::size_t> evenly_spaced(std::size_t n, std::size_t count) {
-  std::vector<std::size_t> picked;
-  if (count >= n) {
-    for (std::size_t i = 0; i < n; ++i) picked.push_back(i);
-    return picked;
-  }
-  for (std::size_t k = 0; k < count; ++k)
-    picked.push_back(count == 1 ? 0 : static_cast<std::size_t>(static_cast<double>(k) * static_cast<double>(n - 1) /
-                                                                static_cast<double>(count - 1) + 0.5));
-  return picked;
 }
 
 }  // namespace
@@ -145,29 +133,23 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     else if (e.failed()) failed_records.push_back(&e);  // a stopped trial is no failure
     else if (e.stopped()) avoid_records.push_back(&e);  // stopped below the model's fidelity: not fitted, not re-proposed
   }
-  if (ok_records.size() > kModelPoints) {  // the bounded model (kModelPoints says why)
-    const std::size_t best_count = kModelPoints / 4;
-    std::vector<const EvaluationRecord*> by_loss = ok_records;
-    std::nth_element(by_loss.begin(), by_loss.begin() + static_cast<std::ptrdiff_t>(best_count), by_loss.end(),
-                     [&](const auto* a, const auto* b) { return study_.sign() * *a->loss < study_.sign() * *b->loss; });
-    std::set<const EvaluationRecord*> best(by_loss.begin(), by_loss.begin() + static_cast<std::ptrdiff_t>(best_count));
-    std::vector<const EvaluationRecord*> rest;
-    for (const auto* e : ok_records)
-      if (!best.count(e)) rest.push_back(e);
+  if (ok_records.size() > kProposalModelPoints) {  // the bounded model (kProposalModelPoints says why)
+    Eigen::VectorXd signed_loss(static_cast<Eigen::Index>(ok_records.size()));
+    for (std::size_t i = 0; i < ok_records.size(); ++i)
+      signed_loss(static_cast<Eigen::Index>(i)) = study_.sign() * *ok_records[i]->loss;
     std::vector<const EvaluationRecord*> subset;
-    for (const auto* e : ok_records)
-      if (best.count(e)) subset.push_back(e);
-    for (std::size_t i : evenly_spaced(rest.size(), kModelPoints - best_count)) subset.push_back(rest[i]);
+    for (Eigen::Index i : opt::model_subset(signed_loss, kProposalModelPoints))
+      subset.push_back(ok_records[static_cast<std::size_t>(i)]);
     if (!impl_->bounded_logged)
       spdlog::info("the model is fitted on {} of {} successful evaluations (the best {} and an even spread of the rest)",
-                   subset.size(), ok_records.size(), best_count);
+                   subset.size(), ok_records.size(), kProposalModelPoints / 4);
     impl_->bounded_logged = true;
     ok_records = std::move(subset);
   }
   for (auto* records : {&failed_records, &avoid_records}) {
-    if (records->size() <= kModelPoints / 4) continue;
+    if (records->size() <= kProposalModelPoints / 4) continue;
     std::vector<const EvaluationRecord*> subset;
-    for (std::size_t i : evenly_spaced(records->size(), kModelPoints / 4)) subset.push_back((*records)[i]);
+    for (std::size_t i : opt::evenly_spaced(records->size(), kProposalModelPoints / 4)) subset.push_back((*records)[i]);
     *records = std::move(subset);
   }
   std::vector<const Params*> ok_points, failed_points, pending_points;

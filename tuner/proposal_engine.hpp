@@ -31,15 +31,19 @@ struct NamedBest {
 
 class ProposalEngine {
  public:
-  // The GP is fitted on at most this many successful evaluations (and the exclusion zones of at
-  // most kModelPoints / 4 failed ones). An exact GP costs O(n^2) memory and O(n^3) time per fit:
-  // 30,000 points took 24 GB and 100,000 ended in std::bad_alloc. Beyond the bound the model
-  // sees the kModelPoints / 4 best points (where qEI looks for improvement, so the model must be
-  // accurate there) and, of the rest, an evenly spaced selection in history order (a coarse,
-  // deterministic picture of the whole explored space, early exploration and late exploitation
-  // alike). Every evaluated point still counts as taken, so none is proposed again. This is a
-  // stopgap until the scale work (sparse / local models) lands.
+  // The GP that names the best is fitted on at most this many successful evaluations (and the
+  // exclusion zones and imputations of at most kModelPoints / 4 failed ones). An exact GP costs
+  // O(n^2) memory and O(n^3) time per fit: 30,000 points took 24 GB and 100,000 ended in
+  // std::bad_alloc.
   static constexpr std::size_t kModelPoints = 2000;
+  // The GP that proposes is fitted on at most this many (opt::model_subset: the best quarter,
+  // where qEI looks for improvement, and an even spread of the rest in history order). Besides
+  // the fit, every L-BFGS-B step of the acquisition costs O(n^2) and the candidate pool's
+  // posterior O(n^2) per candidate: at n = 2000 one asynchronous point with 63 pending took
+  // 1.1-1.7 CPU seconds, half of it the model's fit (kernel matrix and Cholesky), for the
+  // farm's target of 1 s (docs/farm-scale.md). Every evaluated point still counts as taken, so
+  // none is proposed again.
+  static constexpr std::size_t kProposalModelPoints = 1000;
 
   explicit ProposalEngine(const Study& study);
   ~ProposalEngine();

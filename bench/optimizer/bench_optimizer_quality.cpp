@@ -26,7 +26,11 @@
 //                           [--log-int-levels 0|1]
 //                           [--trust-region-share F] [--trust-region-length L] [--trust-region-min-dim N]
 //                           [--transform standardize|power|rank_normal|log] [--prior-mean max|mean]
-//                           [--per-seed 1]
+//                           [--per-seed 1] [--initial N] [--budget N] [--model-points M]
+// --initial N starts from N random points instead of 2 d and --budget sets the evaluations (a
+// farm-scale history: --initial 1500 --budget 1540); --model-points M fits the model on
+// opt::model_subset's M of the evaluations, as the tuner's bounded model does
+// (ProposalEngine::kProposalModelPoints), so the bound's cost in regret can be measured.
 // ms/prop is wall time per proposal, cpu/prop its process CPU time (the machine may be shared).
 #include <time.h>
 
@@ -41,6 +45,7 @@
 
 #include "bench_text.hpp"
 #include "mixed_functions.hpp"
+#include "model_subset.hpp"
 #include "proposer.hpp"
 #include "rng.hpp"
 #include "sobol.hpp"
@@ -138,6 +143,7 @@ int main(int argc, char** argv) {
   int refit_every = ProposerOptions{}.refit_every;
   double refit_growth = ProposerOptions{}.refit_growth;
   bool impute_failures = ProposerOptions{}.impute_failures;
+  int initial = 0, budget_override = 0, model_points = 0;  // 0: the protocol's (2 d; 60 or 100; all)
   bool group_categoricals = ProposerOptions{}.group_categoricals;
   int neighbour_moves = BatchOptimizerOptions{}.neighbour_moves;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -173,6 +179,9 @@ int main(int argc, char** argv) {
       gp.transform = *t;
     }
     if (std::strcmp(argv[i], "--seeds") == 0) seeds = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--initial") == 0) initial = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--budget") == 0) budget_override = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--model-points") == 0) model_points = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--per-seed") == 0) per_seed = std::atoi(argv[i + 1]) != 0;
     if (std::strcmp(argv[i], "--functions") == 0) functions = split(argv[i + 1]);
     if (std::strcmp(argv[i], "--methods") == 0) methods = split(argv[i + 1]);
@@ -199,7 +208,7 @@ int main(int argc, char** argv) {
     const DesignSpace& space = problem->space;
     const int d = space.dim();           // encoded coordinates
     const int nv = problem->variables;   // the protocol's d
-    const int budget = nv > 6 ? 100 : 60;
+    const int budget = budget_override > 0 ? budget_override : nv > 6 ? 100 : 60;
     const auto& truth = problem->truth;
     // The function's range over the box, for the noise variants.
     double lo = INFINITY, hi = -INFINITY;
@@ -253,7 +262,7 @@ int main(int argc, char** argv) {
           opts.batch.neighbour_moves = neighbour_moves;
           Proposer proposer(space, gp, opts);
           Rng rng(static_cast<std::uint64_t>(s) * 7919 + 17);
-          const int n0 = 2 * nv;
+          const int n0 = initial > 0 ? initial : 2 * nv;
           ProposalRequest r;
           r.X.resize(0, d);
           r.failed.resize(0, d);
@@ -282,7 +291,14 @@ int main(int argc, char** argv) {
             r.seed = static_cast<std::uint64_t>(s) * 1000 + static_cast<std::uint64_t>(round++);
             const auto t0 = std::chrono::steady_clock::now();
             const double c0 = cpu_ms();
-            const Proposal p = proposer.propose(r);
+            ProposalRequest bounded;
+            if (model_points > 0 && r.X.rows() > model_points) {
+              const std::vector<Eigen::Index> rows = model_subset(r.y, static_cast<std::size_t>(model_points));
+              bounded = r;
+              bounded.X = r.X(rows, Eigen::all);
+              bounded.y = r.y(rows);
+            }
+            const Proposal p = proposer.propose(bounded.X.rows() > 0 ? bounded : r);
             total_cpu += cpu_ms() - c0;
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             total_ms += ms;
