@@ -172,12 +172,16 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.pending = encode_rows(study_.space, pending_points);
     if (joint) {
       // Each loss at its step, log-scaled to [0,1] (fidelity_model_view.hpp); proposals at 1.
+      // Where every loss is at step_max (no rungs: scheduler "none") the model is the plain one.
       const double log_max = std::log(static_cast<double>(std::max<std::int64_t>(study_.fidelity->step_max, 2)));
       request.fidelity.resize(static_cast<Eigen::Index>(ok_records.size()));
       for (std::size_t i = 0; i < ok_records.size(); ++i) {
         const auto level = std::max<std::int64_t>(joint_view_level(*ok_records[i], study_.fidelity->step_max), 1);
         request.fidelity(static_cast<Eigen::Index>(i)) = std::clamp(std::log(static_cast<double>(level)) / log_max, 0.0, 1.0);
       }
+      if (request.fidelity.size() == 0 || request.fidelity.minCoeff() >= 1.0) request.fidelity.resize(0);
+    }
+    if (request.fidelity.size() > 0) {
       if (!impl_->joint_logged)
         spdlog::info("model over (configuration, step): {} losses of {} trials at their rungs and step {}, proposing at step {}",
                      ok_records.size(), trials.size(), study_.fidelity->step_max, study_.fidelity->step_max);

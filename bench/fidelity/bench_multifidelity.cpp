@@ -11,7 +11,7 @@
 //   bench_multifidelity [--seeds N] [--workers W] [--tasks curve:branin,curve:hartmann6,...,mlp]
 //                       [--methods full,random_asha,asha,hyperband] [--step-max S] [--eta E]
 //                       [--budget-trials B]   (budget_steps = B * step_max)
-//                       [--data PATH] [--per-seed 1] [--model-input forecast|rung]
+//                       [--data PATH] [--per-seed 1] [--model-input joint|rung|forecast]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   std::int64_t step_max = 27;
   double eta = 3;
   bool per_seed = false;
-  std::string model_input = "rung";
+  std::string model_input = "joint";
   std::string data = std::string(QUANTE_SOURCE_DIR) + "/data/digits.csv";
   std::vector<std::string> tasks = {"curve:branin", "curve:hartmann6", "curve:ackley5"};
   std::vector<std::string> methods = {"full", "random_asha", "asha", "hyperband"};

@@ -167,13 +167,13 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK(f.eta == 3.0);
   CHECK(f.scheduler == quante::tuner::scheduling::SchedulerKind::Hyperband);
   CHECK(f.budget_steps == 2600);
-  CHECK(f.model_input == quante::tuner::scheduling::ModelInput::Rung);
+  CHECK(f.model_input == quante::tuner::scheduling::ModelInput::Joint);
   auto forecast = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"forecast\"\n", "s.toml");
   REQUIRE(forecast);
   CHECK(forecast.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
-  auto joint = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"joint\"\n", "s.toml");
-  REQUIRE(joint);
-  CHECK(joint.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Joint);
+  auto rung = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"rung\"\n", "s.toml");
+  REQUIRE(rung);
+  CHECK(rung.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Rung);
   CHECK_FALSE(quante::parse_study(base, "s.toml").value().fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "confirmation.hpp"
+#include "fidelity_model_view.hpp"
 #include "tuner_state.hpp"
 
 using namespace quante;
@@ -577,6 +578,7 @@ TEST_CASE("a resumed tuner rebuilds its rung tables from the journal's reports",
 TEST_CASE("budget_steps ends the study once the steps are spent, proposals see one fidelity", "[tuner_state][fidelity]") {
   Study study = fidelity_study(100, 2);
   study.fidelity->budget_steps = 60;
+  study.fidelity->model_input = quante::tuner::scheduling::ModelInput::Rung;
   Harness h(study);
   h.start();
   h.answer(*h.request());
@@ -606,6 +608,28 @@ TEST_CASE("budget_steps ends the study once the steps are spent, proposals see o
   h.answer(*last);
   CHECK(h.submitted().empty());
   CHECK(h.done() == "budget");
+}
+
+TEST_CASE("with the default joint model input proposals see every trial at every rung it reached", "[tuner_state][fidelity]") {
+  Study study = fidelity_study(100, 2);
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());
+  h.out.clear();
+  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  h.answer(*h.request());  // J3
+  h.out.clear();
+  h.state.on_result(finished("J2", 0.7, {{1, 0.9}, {3, 0.7}}, 3), h.now, h.out);
+  auto r = h.request();
+  REQUIRE(r);
+  // J1 at steps 1, 3, 9 and 27, J2 at 1 and 3 (stopped there), each at its loss at that step.
+  REQUIRE(r->evaluations.size() == 6);
+  const std::vector<std::pair<std::int64_t, double>> expected = {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}, {1, 0.9}, {3, 0.7}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    CHECK(r->evaluations[i].ok());
+    CHECK(quante::tuner::joint_view_level(r->evaluations[i], 27) == expected[i].first);
+    CHECK(r->evaluations[i].loss == expected[i].second);
+  }
 }
 
 TEST_CASE("request_for (suggest) sees the journal's pending points and round without changing the state",

@@ -19,7 +19,8 @@ namespace quante::tuner::scheduling {
 inline constexpr double kMinEta = 1.01;
 inline constexpr double kMaxEta = 100.0;
 
-// What the GP is fitted on when trials stop early (fidelity_model_view.hpp).
+// What the GP is fitted on when trials stop early (fidelity_model_view.hpp). Joint is the default:
+// it ended lower than Rung in all 12 comparisons of the selection benchmark (docs/early-stopping.md).
 enum class ModelInput {
   Rung,      // BOHB: the highest level (step_max or a rung) with enough trials, stopped ones left out
   Forecast,  // step_max: trials stopped at step_max / eta or later at the loss their curve forecasts
@@ -33,7 +34,7 @@ struct FidelitySettings {
   SchedulerKind scheduler = SchedulerKind::Asha;
   std::optional<std::int64_t> budget_steps;  // the study's total step budget; not used by the rules
   int min_trials_at_rung = 0;                // 0: the rule's default (effective_min_trials_at_rung)
-  ModelInput model_input = ModelInput::Rung;
+  ModelInput model_input = ModelInput::Joint;
 };
 
 // The first problem, as "fidelity.<key> must ..., not <value>"; nullopt when the settings are valid.
