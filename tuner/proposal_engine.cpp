@@ -172,7 +172,7 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.pending = encode_rows(study_.space, pending_points);
     if (joint) {
       // Each loss at its step, log-scaled to [0,1] (fidelity_model_view.hpp); proposals at 1.
-      // Where every loss is at step_max (no rungs: scheduler "none") the model is the plain one.
+      // Where every loss is at step_max the model is the plain one.
       const double log_max = std::log(static_cast<double>(std::max<std::int64_t>(study_.fidelity->step_max, 2)));
       request.fidelity.resize(static_cast<Eigen::Index>(ok_records.size()));
       for (std::size_t i = 0; i < ok_records.size(); ++i) {

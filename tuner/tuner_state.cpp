@@ -195,9 +195,13 @@ action::RequestProposal TunerState::request_for(int count) const {
   if (study_.fidelity) {
     // One fidelity for the model; at least d + 2 trials there before it moves up a level.
     const int min_points = std::max(4, static_cast<int>(study_.space.size()) + 2);
+    // Without stopping (scheduler "none") every trial runs to step_max: the model sees that
+    // level alone, as it does without [fidelity] (full-length qEI, the benchmarks' baseline).
+    const auto input = study_.fidelity->scheduler == scheduling::SchedulerKind::None ? scheduling::ModelInput::Rung
+                                                                                     : study_.fidelity->model_input;
     request.evaluations =
-        fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points,
-                            study_.fidelity->model_input, study_.fidelity->eta)
+        fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points, input,
+                            study_.fidelity->eta)
             .records;
   } else {
     request.evaluations = records_.evaluations;

@@ -632,6 +632,19 @@ TEST_CASE("with the default joint model input proposals see every trial at every
   }
 }
 
+TEST_CASE("with scheduler none the model sees step_max alone, as without [fidelity]", "[tuner_state][fidelity]") {
+  Harness h(fidelity_study(100, 2, scheduling::SchedulerKind::None));
+  h.start();
+  h.answer(*h.request());
+  h.out.clear();
+  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  auto r = h.request();
+  REQUIRE(r);
+  REQUIRE(r->evaluations.size() == 1);
+  CHECK(r->evaluations[0].loss == 0.3);
+  CHECK(r->evaluations[0].stopped_at == 0);
+}
+
 TEST_CASE("request_for (suggest) sees the journal's pending points and round without changing the state",
           "[tuner_state]") {
   StudyRecords records;
