@@ -9,15 +9,8 @@
 using namespace quante::broker;
 
 TEST_CASE("stats line: one JSON object with every counter", "[broker][stats]") {
-  BrokerStats s;
-  s.submitted = 12;
-  s.dispatched = 11;
-  s.completed = 10;
-  s.requeued = 2;
-  s.workers_lost = 1;
-  s.out_of_memory_retries = 4;
-  s.workers = 3;
-  s.queued = 1;
+  const BrokerStats s{.submitted = 12, .dispatched = 11, .completed = 10, .requeued = 2, .workers_lost = 1,
+                      .out_of_memory_retries = 4, .workers = 3, .queued = 1};
   const std::string line = stats_json(s);
   CHECK(line.find('\n') == std::string::npos);
   const auto json = nlohmann::json::parse(line);

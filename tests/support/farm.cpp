@@ -81,6 +81,11 @@ nlohmann::json stop_for_stats(ChildProcess& process) {
   return stats.is_object() ? stats : nlohmann::json::object();
 }
 
+bool each_job_ran_once(const nlohmann::json& stats, int jobs) {
+  return stats.value("completed", -1) == jobs && stats.value("workers_lost", -1) == 0 &&
+         stats.value("requeued", -1) == 0;
+}
+
 std::vector<nlohmann::json> read_history(const std::string& path) {
   std::vector<nlohmann::json> out;
   std::ifstream in(path);
