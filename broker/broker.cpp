@@ -6,6 +6,7 @@
 
 #include "rate_limit.hpp"
 #include "service_notify.hpp"
+#include "stats_line.hpp"
 #include "zmq_util.hpp"
 
 namespace quante::broker {
@@ -184,6 +185,7 @@ void Broker::run(const StopSignal& stop) {
   }
   notify_stopping();
   spdlog::info("broker stopping");
+  spdlog::info("stats {}", stats_json(state_.stats()));  // for tests and scripts: stats_line.hpp
 }
 
 }  // namespace quante::broker

@@ -15,13 +15,15 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(quante_library_targets quante_carlo quante_tuner quante_shared quante_optimizer
+set(quante_library_targets quante_carlo quante_tuner quante_shared quante_space quante_config
+    quante_json_params quante_optimizer
     quante_scheduling quante_http quante_qei_screen quante_warnings)
 if(TARGET quante_qei_screen_cuda)
   list(APPEND quante_library_targets quante_qei_screen_cuda)
 endif()
 # Exported as quante::tuner, quante::shared, ...: the names the project itself uses.
-foreach(target quante_tuner quante_shared quante_optimizer quante_scheduling quante_http
+foreach(target quante_tuner quante_shared quante_space quante_config quante_json_params quante_optimizer
+               quante_scheduling quante_http
                quante_qei_screen quante_qei_screen_cuda quante_warnings)
   if(TARGET ${target})
     string(REPLACE "quante_" "" name ${target})

@@ -18,7 +18,7 @@
 #include "convergence.hpp"
 #include "csv_export.hpp"
 #include "html_report.hpp"
-#include "proposal_engine.hpp"
+#include "named_best.hpp"
 #include "study_runner.hpp"
 
 namespace quante::tuner {
@@ -194,21 +194,11 @@ ReportData summarize(const Study& study, const std::vector<EvaluationRecord>& re
   }
   data.ok = static_cast<int>(ok.size());
   data.steps = account_steps(study, sorted);
-  data.best = best_record(study, ok);
-  if (data.best) {
-    ProposalEngine namer(study);
-    if (auto named = namer.name_best(sorted)) {
-      data.noise_variance = named->noise_variance;
-      if (named->by_posterior_mean) {
-        data.best = sorted[named->index];
-        data.best_posterior_mean = named->mean_loss;
-      }
-    }
-    if (auto confirmed = confirmed_best(sorted, study)) {
-      data.best = sorted[confirmed->index];
-      data.best_posterior_mean.reset();
-      data.confirmed = confirmed;
-    }
+  if (auto named = name_best_record(study, sorted, best_record(study, ok))) {
+    data.best = std::move(named->record);
+    data.best_posterior_mean = named->posterior_mean;
+    data.noise_variance = named->noise_variance;
+    data.confirmed = named->confirmed;
   }
   std::stable_sort(ok.begin(), ok.end(), [&](const auto& a, const auto& b) { return study.better(*a.loss, *b.loss); });
   data.top.assign(ok.begin(), ok.begin() + std::min<std::ptrdiff_t>(data.top_k, static_cast<std::ptrdiff_t>(ok.size())));

@@ -58,8 +58,9 @@ struct ReportData {
   std::map<std::string, int> failed_by_class;   // failure class ("objective", "timeout", ...; "unclassified")
   std::optional<StepAccount> steps;             // when the study has [fidelity] or a trial has a curve
   std::optional<EvaluationRecord> best;
-  // Where the study's GP infers noise (ProposalEngine::name_best): best is the evaluation with
-  // the lowest posterior mean, this mean in loss units; noise_variance in standardized losses.
+  // Named by name_best_record (named_best.hpp): where the study's GP infers noise, best is the
+  // evaluation with the lowest posterior mean, this mean in loss units; noise_variance in
+  // standardized losses.
   std::optional<double> best_posterior_mean;
   std::optional<double> noise_variance;
   std::optional<ConfirmedBest> confirmed;       // [stop] confirm: best by the mean of its evaluations

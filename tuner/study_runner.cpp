@@ -8,8 +8,8 @@
 
 #include "json_params.hpp"
 #include "liveness.hpp"
+#include "named_best.hpp"
 #include "progress.hpp"
-#include "proposal_engine.hpp"
 #include "proposal_thread.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
@@ -357,18 +357,10 @@ struct StudyRunner::Impl {
     summary.evaluations = static_cast<int>(state->evaluations().size());
     summary.failed = state->failed();
     summary.duplicates = state->duplicates();
-    summary.best = state->best();
-    if (summary.best) {
-      ProposalEngine namer(study);
-      if (auto named = namer.name_best(state->evaluations()); named && named->by_posterior_mean) {
-        summary.best = state->evaluations()[named->index];
-        summary.best_posterior_mean = named->mean_loss;
-      }
-      if (auto confirmed = confirmed_best(state->evaluations(), study)) {
-        summary.best = state->evaluations()[confirmed->index];
-        summary.best_posterior_mean.reset();
-        summary.confirmed = confirmed;
-      }
+    if (auto named = name_best_record(study, state->evaluations(), state->best())) {
+      summary.best = std::move(named->record);
+      summary.best_posterior_mean = named->posterior_mean;
+      summary.confirmed = named->confirmed;
     }
     summary.stop_reason = state->stop_reason();
     summary.failure_streak = state->failure_streak();

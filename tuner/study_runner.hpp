@@ -36,7 +36,7 @@ struct RunSummary {
   int duplicates = 0;           // results that arrived again for an already recorded job
   std::optional<EvaluationRecord> best;
   // Where the GP infers noise, best is the evaluation with the lowest posterior mean (this
-  // mean, in loss units), not the luckiest loss (ProposalEngine::name_best).
+  // mean, in loss units), not the luckiest loss (name_best_record, named_best.hpp).
   std::optional<double> best_posterior_mean;
   // With [stop] confirm: best is the confirmed point with the best mean over its evaluations.
   std::optional<ConfirmedBest> confirmed;

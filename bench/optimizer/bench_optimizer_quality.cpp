@@ -3,7 +3,7 @@
 // tool's method ("random_batches": best of 1000 random batches by MC qEI) and random search.
 // Protocol: 2 d uniformly random initial points, then sequential batches of q = 4 (propose 4,
 // evaluate, add) up to 60 evaluations (100 for d > 6), d counting variables (a categorical is one).
-// Functions: those of shared/test_functions.hpp by name (ackley20, levy30, ...), and the mixed
+// Functions: those of worker/objectives/test_functions.hpp (ackley20, levy30, ...), and the mixed
 // ones of mixed_functions.hpp (mixed_hartmann6, mixed_levy5: three categoricals, two log ints),
 // whose space the optimizer sees as the tuner does (log ints as log-spaced levels).
 // bench/optimizer/tpe_baseline.py runs Optuna's TPE and random search on the same protocol.

@@ -6,7 +6,7 @@ of q = 4 (asked together, told together; TPE with constant_liar so the batch spr
 evaluations (100 for d > 6); regret = best true value - the minimum, median and quartiles over
 seeds. Same functions: the test functions (branin, hartmann6, ackley<d>, levy<d>, rosenbrock<d>)
 and the mixed ones of mixed_functions.hpp (mixed_hartmann6, mixed_levy5); the formulas here must
-match shared/test_functions.cpp and bench/optimizer/mixed_functions.hpp.
+match worker/objectives/test_functions.cpp and bench/optimizer/mixed_functions.hpp.
 Variants (--variants, functions with float parameters only), as in bench_optimizer_quality:
 noise5 / noise20 (Gaussian noise of sd 5 % / 20 % of the function's range, here over 1024
 uniform random points rather than Sobol points), diverge (u_0 > 0.7 returns

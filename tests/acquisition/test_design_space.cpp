@@ -1,4 +1,4 @@
-// DesignSpace: snapping to the encoding contract of shared/space.hpp, keys, random points.
+// DesignSpace: snapping to the encoding contract of tuner/space.hpp, keys, random points.
 #include <catch2/catch.hpp>
 
 #include "design_space.hpp"

@@ -100,7 +100,9 @@ TEST_CASE("gpu sharing: the leak guard restarts an exec child whose GPU memory k
   CHECK(jobs_per_child.size() == 3);
   for (const auto& [pid, jobs] : jobs_per_child) CHECK(jobs == 3);
   CHECK(worker.log().find("1200 MiB more than after its first job") != std::string::npos);
-  CHECK(farm.broker->log().find("lost") == std::string::npos);  // no job ran twice
+  const auto stats = stop_for_stats(*farm.broker);
+  INFO(stats.dump());
+  CHECK(each_job_ran_once(stats, 9));
 }
 
 TEST_CASE("gpu sharing: out of GPU memory is its own failure, retried on another worker",
@@ -120,11 +122,9 @@ TEST_CASE("gpu sharing: out of GPU memory is its own failure, retried on another
     CHECK(r["failure"] == "out-of-memory");
   }
   // Attempts 1 and 2 of each job were queued again (the default max_attempts is 3).
-  std::size_t retries = 0;
-  for (auto at = farm.broker->log().find("ran out of GPU memory"); at != std::string::npos;
-       at = farm.broker->log().find("ran out of GPU memory", at + 1))
-    ++retries;
-  CHECK(retries == 4);
+  const auto stats = stop_for_stats(*farm.broker);
+  INFO(stats.dump());
+  CHECK(stats.value("out_of_memory_retries", -1) == 4);
 }
 
 TEST_CASE("gpu sharing: [resources] gpu_memory_gib places jobs, and an unservable study is reported",

@@ -1,5 +1,7 @@
 #include "farm.hpp"
 
+#include <csignal>
+
 #include <algorithm>
 #include <fstream>
 
@@ -64,6 +66,24 @@ bool Farm::wait_for_workers(int count, std::chrono::milliseconds timeout) {
         return ready >= count;
       },
       timeout);
+}
+
+nlohmann::json stop_for_stats(ChildProcess& process) {
+  process.signal(SIGTERM);
+  process.wait(std::chrono::seconds(10));
+  const std::string log = process.log();
+  const auto line = log.rfind("stats {");
+  if (line == std::string::npos) return nlohmann::json::object();
+  const auto begin = line + 6;
+  const auto end = log.find('\n', begin);
+  auto stats = nlohmann::json::parse(log.substr(begin, end == std::string::npos ? std::string::npos : end - begin),
+                                     nullptr, false);
+  return stats.is_object() ? stats : nlohmann::json::object();
+}
+
+bool each_job_ran_once(const nlohmann::json& stats, int jobs) {
+  return stats.value("completed", -1) == jobs && stats.value("workers_lost", -1) == 0 &&
+         stats.value("requeued", -1) == 0;
 }
 
 std::vector<nlohmann::json> read_history(const std::string& path) {

@@ -45,4 +45,12 @@ class Farm {
 
 std::vector<nlohmann::json> read_history(const std::string& path);
 
+// Stops a process with SIGTERM (waiting up to 10 s) and returns the counters of the last
+// `stats {...}` line it logged (the broker's closing line, broker/stats_line.hpp): counts come
+// from there, not from searching log prose. An empty object when it logged none.
+nlohmann::json stop_for_stats(ChildProcess& process);
+// From those counters: the broker finished `jobs` jobs, lost no worker and re-queued nothing, so
+// no job ran twice.
+bool each_job_ran_once(const nlohmann::json& stats, int jobs);
+
 }  // namespace quante::test

@@ -1,4 +1,4 @@
-// builtin:FUNCTION: a test function of shared/test_functions.hpp as an objective, for demos,
+// builtin:FUNCTION: a test function of test_functions.hpp (this folder) as an objective, for demos,
 // optimizer benchmarks and farm tests without any child process.
 //
 // Params are x0..x{d-1}, integers or reals inside the function's documented domain (values within

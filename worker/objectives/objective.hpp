@@ -1,6 +1,6 @@
 // The worker's objectives: what turns one job's parameters into a loss. Three kinds, chosen by a
 // spec string on the command line:
-//   builtin:FUNCTION        a test function from shared/test_functions.hpp (params x0..x{d-1});
+//   builtin:FUNCTION        a test function of test_functions.hpp (params x0..x{d-1});
 //                           builtin:delay:FUNCTION sleeps first, for integration tests
 //   builtin:mlp?data=PATH&...  trains a network on a CSV data set (mlp_objective.hpp)
 //   exec:COMMAND            a long-lived child run by /bin/sh -c, JSON lines on stdin/stdout

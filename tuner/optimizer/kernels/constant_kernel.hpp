@@ -14,8 +14,7 @@ class ConstantKernel final : public OneParameterKernel<ConstantKernel> {
   static constexpr double kDefaultUpper = 100.0;
   static constexpr OneParameterSpec kSpec{"ConstantKernel", "constant_value", 1.0, kDefaultLower, kDefaultUpper, 1.0, 1.5};
 
-  explicit ConstantKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
-      : OneParameterKernel(value, bounds) {}
+  using OneParameterKernel::OneParameterKernel;
 
   std::string structure() const override { return "Constant"; }
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;

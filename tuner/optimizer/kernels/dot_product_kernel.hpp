@@ -13,8 +13,7 @@ class DotProductKernel final : public OneParameterKernel<DotProductKernel> {
   static constexpr double kDefaultUpper = 100.0;
   static constexpr OneParameterSpec kSpec{"DotProduct", "sigma_0", 1.0, kDefaultLower, kDefaultUpper, 1.0, 2.0};
 
-  explicit DotProductKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
-      : OneParameterKernel(value, bounds) {}
+  using OneParameterKernel::OneParameterKernel;
 
   std::string structure() const override { return "DotProduct"; }
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;

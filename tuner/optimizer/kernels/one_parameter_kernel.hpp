@@ -1,7 +1,8 @@
 // What the kernels with a single log-scale hyperparameter share (ConstantKernel, WhiteKernel,
 // DotProduct): construction with its bounds and log-normal prior, parsing of
 // `Name(param=..., param_bounds=...)`, clone, the kernel-string spelling and the hyperparameter
-// visitor. Each kernel states its constants in a OneParameterSpec and writes only its formulas.
+// visitor. Each kernel states its constants in a OneParameterSpec (Derived::kSpec), inherits the
+// constructor (`using OneParameterKernel::OneParameterKernel`) and writes only its formulas.
 // CRTP, so that clone and from_args make the derived kernel.
 #pragma once
 
@@ -26,7 +27,9 @@ struct OneParameterSpec {
 template <typename Derived>
 class OneParameterKernel : public Kernel {
  public:
-  OneParameterKernel(double value, ResolvedArgs::Bounds bounds)
+  // Default arguments are read where the derived kernel is complete (Derived::kSpec).
+  explicit OneParameterKernel(double value = Derived::kSpec.default_value,
+                              ResolvedArgs::Bounds bounds = default_bounds())
       : bounds_(bounds),
         parameter_(make_log_hyperparameter(spec().parameter, value, bounds.lower, bounds.upper, bounds.fixed,
                                            spec().prior_median, spec().prior_sd)) {}

@@ -5,58 +5,9 @@
 
 namespace quante::opt {
 
-ProductKernel::ProductKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b)
-    : a_(std::move(a)), b_(std::move(b)) {}
-
-ProductKernel::ProductKernel(const ProductKernel& other)
-    : Kernel(other), a_(other.a_->clone()), b_(other.b_->clone()) {}
-
-ProductKernel& ProductKernel::operator=(const ProductKernel& other) {
-  if (this != &other) {
-    a_ = other.a_->clone();
-    b_ = other.b_->clone();
-  }
-  return *this;
-}
-
-std::unique_ptr<Kernel> ProductKernel::clone() const {
-  return std::make_unique<ProductKernel>(*this);
-}
-
-namespace {
-std::string factor_string(const Kernel& k) {
+std::string ProductKernel::operand_string(const Kernel& k) {
   const bool is_sum = dynamic_cast<const SumKernel*>(&k) != nullptr;
   return is_sum ? "(" + k.to_string() + ")" : k.to_string();
-}
-}  // namespace
-
-std::string ProductKernel::to_string() const {
-  return factor_string(*a_) + " * " + factor_string(*b_);
-}
-
-std::string ProductKernel::structure() const {
-  return "Product(" + a_->structure() + "," + b_->structure() + ")";
-}
-
-void ProductKernel::set_dim(int d) {
-  a_->set_dim(d);
-  b_->set_dim(d);
-}
-
-void ProductKernel::set_input_groups(const std::vector<int>& groups) {
-  a_->set_input_groups(groups);
-  b_->set_input_groups(groups);
-}
-
-void ProductKernel::for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) {
-  a_->for_each_hyperparameter(visit);
-  b_->for_each_hyperparameter(visit);
-}
-
-void ProductKernel::for_each_hyperparameter(
-    const std::function<void(const Hyperparameter&)>& visit) const {
-  static_cast<const Kernel&>(*a_).for_each_hyperparameter(visit);
-  static_cast<const Kernel&>(*b_).for_each_hyperparameter(visit);
 }
 
 Eigen::MatrixXd ProductKernel::cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const {
@@ -65,9 +16,7 @@ Eigen::MatrixXd ProductKernel::cross(const Eigen::MatrixXd& X1, const Eigen::Mat
 
 void ProductKernel::train_into(const Eigen::MatrixXd& X, TrainCache& cache,
                                bool for_gradient) const {
-  cache.children.resize(2);
-  a_->train_into(X, cache.children[0], for_gradient);
-  b_->train_into(X, cache.children[1], for_gradient);
+  train_children(X, cache, for_gradient);
   cache.K = cache.children[0].K.cwiseProduct(cache.children[1].K);
 }
 
@@ -105,7 +54,5 @@ Eigen::VectorXd ProductKernel::diag_gradient(const Eigen::VectorXd& x) const {
   const double kb = b_->diag(xr)(0);
   return kb * a_->diag_gradient(x) + ka * b_->diag_gradient(x);
 }
-
-bool ProductKernel::has_amplitude() const { return a_->has_amplitude() || b_->has_amplitude(); }
 
 }  // namespace quante::opt

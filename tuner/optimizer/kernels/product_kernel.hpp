@@ -2,30 +2,22 @@
 //   dK/dtheta_a = dK_a/dtheta_a (Hadamard) K_b, whence <W, dK/dtheta_a> = <W o K_b, dK_a/dtheta_a>,
 //   d k(x, x')/dx = k_b dk_a/dx + k_a dk_b/dx.
 // The training covariance is the product of the children's training covariances.
-// Spelling: "a * b", binding tighter than "+".
+// Spelling: "a * b", binding tighter than "+" (a sum operand is parenthesised).
 #pragma once
 
-#include "kernel.hpp"
+#include "composite_kernel.hpp"
 
 namespace quante::opt {
 
-class ProductKernel final : public Kernel {
+class ProductKernel final : public CompositeKernel<ProductKernel> {
  public:
-  ProductKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b);
-  ProductKernel(const ProductKernel& other);
-  ProductKernel& operator=(const ProductKernel& other);
-  ProductKernel(ProductKernel&&) = default;
-  ProductKernel& operator=(ProductKernel&&) = default;
-  ~ProductKernel() override = default;
+  static constexpr const char* kName = "Product";
+  static constexpr const char* kOperator = " * ";
 
-  std::unique_ptr<Kernel> clone() const override;
-  std::string to_string() const override;
-  std::string structure() const override;
-  void set_dim(int d) override;
-  void set_input_groups(const std::vector<int>& groups) override;
-  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
-  void for_each_hyperparameter(
-      const std::function<void(const Hyperparameter&)>& visit) const override;
+  ProductKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b)
+      : CompositeKernel(std::move(a), std::move(b)) {}
+  static std::string operand_string(const Kernel& k);
+
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
   void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
@@ -33,14 +25,7 @@ class ProductKernel final : public Kernel {
                        Eigen::Ref<Eigen::VectorXd> grad) const override;
   Eigen::MatrixXd cross_gradient(const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
-  bool has_amplitude() const override;
-
-  const Kernel& left() const { return *a_; }
-  const Kernel& right() const { return *b_; }
-
- private:
-  std::unique_ptr<Kernel> a_;
-  std::unique_ptr<Kernel> b_;
+  bool has_amplitude() const override { return a_->has_amplitude() || b_->has_amplitude(); }
 };
 
 }  // namespace quante::opt

@@ -2,27 +2,18 @@
 // (Rasmussen & Williams 2006, section 4.2.4). Spelling: "a + b".
 #pragma once
 
-#include "kernel.hpp"
+#include "composite_kernel.hpp"
 
 namespace quante::opt {
 
-class SumKernel final : public Kernel {
+class SumKernel final : public CompositeKernel<SumKernel> {
  public:
-  SumKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b);
-  SumKernel(const SumKernel& other);
-  SumKernel& operator=(const SumKernel& other);
-  SumKernel(SumKernel&&) = default;
-  SumKernel& operator=(SumKernel&&) = default;
-  ~SumKernel() override = default;
+  static constexpr const char* kName = "Sum";
+  static constexpr const char* kOperator = " + ";
 
-  std::unique_ptr<Kernel> clone() const override;
-  std::string to_string() const override;
-  std::string structure() const override;
-  void set_dim(int d) override;
-  void set_input_groups(const std::vector<int>& groups) override;
-  void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
-  void for_each_hyperparameter(
-      const std::function<void(const Hyperparameter&)>& visit) const override;
+  SumKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b)
+      : CompositeKernel(std::move(a), std::move(b)) {}
+
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
   void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
@@ -30,18 +21,7 @@ class SumKernel final : public Kernel {
                        Eigen::Ref<Eigen::VectorXd> grad) const override;
   Eigen::MatrixXd cross_gradient(const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) const override;
   Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
-  bool has_amplitude() const override;
-
-  Kernel& left() { return *a_; }
-  Kernel& right() { return *b_; }
-  const Kernel& left() const { return *a_; }
-  const Kernel& right() const { return *b_; }
-  std::unique_ptr<Kernel> release_left() { return std::move(a_); }
-  std::unique_ptr<Kernel> release_right() { return std::move(b_); }
-
- private:
-  std::unique_ptr<Kernel> a_;
-  std::unique_ptr<Kernel> b_;
+  bool has_amplitude() const override { return a_->has_amplitude() && b_->has_amplitude(); }
 };
 
 }  // namespace quante::opt

@@ -17,8 +17,7 @@ class WhiteKernel final : public OneParameterKernel<WhiteKernel> {
   static constexpr double kPriorMedian = 1e-2;
   static constexpr OneParameterSpec kSpec{"WhiteKernel", "noise_level", kPriorMedian, kDefaultLower, kDefaultUpper, kPriorMedian, 2.0};
 
-  explicit WhiteKernel(double value = kSpec.default_value, ResolvedArgs::Bounds bounds = default_bounds())
-      : OneParameterKernel(value, bounds) {}
+  using OneParameterKernel::OneParameterKernel;
 
   std::string structure() const override { return "White"; }
   Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;

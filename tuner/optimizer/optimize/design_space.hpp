@@ -1,4 +1,4 @@
-// The optimizer's view of the encoded search space (the contract of shared/space.hpp): a float or
+// The optimizer's view of the encoded search space (the contract of tuner/space.hpp): a float or
 // log-float is one continuous coordinate; an int with n levels is one coordinate where level k sits
 // at (k + 0.5) / n and u decodes to min(floor(u n), n - 1), or, given its n + 1 cut points (a
 // log-scaled int: levels spread in log space, issue 14), level k is [edge_k, edge_k+1) and sits at
