@@ -60,6 +60,14 @@ void training_data(int n, int full_every, Eigen::MatrixXd& X, Eigen::VectorXd& y
   }
 }
 
+// A GP fitted on (X, y) that answers every query at fidelity 1.
+GaussianProcess tailed_gp(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed) {
+  GaussianProcess gp;
+  gp.set_query_tail(Eigen::VectorXd::Ones(1));
+  gp.fit(X, y, seed);
+  return gp;
+}
+
 }  // namespace
 
 TEST_CASE("GP query tail: queries equal the untailed GP's at the augmented points [x, 1]", "[gp][fidelity]") {
@@ -105,9 +113,7 @@ TEST_CASE("GP query tail: the incumbent is the best training row at the tail's f
   Eigen::MatrixXd X;
   Eigen::VectorXd y;
   training_data(14, 3, X, y);
-  GaussianProcess gp;
-  gp.set_query_tail(Eigen::VectorXd::Ones(1));
-  gp.fit(X, y, 7);
+  const GaussianProcess gp = tailed_gp(X, y, 7);
   // Brute force over the rows at fidelity 1, in the GP's own units (targets, or the posterior
   // mean at the inputs when it infers noise).
   const Eigen::VectorXd values = gp.noise_inferred() ? gp.mean_at_inputs() : gp.targets();
@@ -122,9 +128,7 @@ TEST_CASE("GP query tail: the incumbent is the best training row at the tail's f
   Eigen::VectorXd y2 = y;
   y2[1] = y.minCoeff() - 10.0;
   REQUIRE(X(1, kD) != 1.0);
-  GaussianProcess gp2;
-  gp2.set_query_tail(Eigen::VectorXd::Ones(1));
-  gp2.fit(X, y2, 7);
+  const GaussianProcess gp2 = tailed_gp(X, y2, 7);
   CHECK(X(gp2.best_index(), kD) == 1.0);
 }
 
@@ -132,9 +136,7 @@ TEST_CASE("GP query tail: with no row at the tail's fidelity the incumbent is th
   Eigen::MatrixXd X;
   Eigen::VectorXd y;
   training_data(12, 0, X, y);  // nothing at fidelity 1
-  GaussianProcess gp;
-  gp.set_query_tail(Eigen::VectorXd::Ones(1));
-  gp.fit(X, y, 3);
+  const GaussianProcess gp = tailed_gp(X, y, 3);
   const Eigen::VectorXd at_one = gp.predict_mean(X.leftCols(kD));
   Eigen::Index best = 0;
   at_one.minCoeff(&best);
@@ -146,9 +148,7 @@ TEST_CASE("GP query tail: PendingBlock equals the GP's posterior of the stacked 
   Eigen::MatrixXd X;
   Eigen::VectorXd y;
   training_data(14, 3, X, y);
-  GaussianProcess gp;
-  gp.set_query_tail(Eigen::VectorXd::Ones(1));
-  gp.fit(X, y, 7);
+  const GaussianProcess gp = tailed_gp(X, y, 7);
   Rng rng(21);
   const Eigen::MatrixXd pending = uniform_rows(3, kD, rng);
   const Eigen::MatrixXd x = uniform_rows(2, kD, rng);
