@@ -41,8 +41,11 @@ opt::DesignSpace design_space_of(const SearchSpace& space) {
   return opt::DesignSpace(std::move(variables));
 }
 
-opt::GpOptions gp_options_of(const ModelSettings& model) {
+opt::GpOptions gp_options_of(const Study& study) {
+  const ModelSettings& model = study.model;
   opt::GpOptions options;
+  if (study.fidelity && scheduling::effective_joint_kernel(*study.fidelity) == scheduling::JointKernel::Decay)
+    options.fidelity_kernel = opt::FidelityKernel::Decay;
   options.kernel = model.kernel;
   // The study parser has checked the names; its defaults stand for anything else.
   options.transform = opt::parse_output_transform(model.transform).value_or(opt::OutputTransform::Power);
@@ -70,7 +73,7 @@ struct ProposalEngine::Impl {
   Impl(const Study& study)
       : design(opt::space_filling_design(study.initial, study.space.encoded_dim(), study.seed)),
         screener(gpu_screener()),
-        proposer(design_space_of(study.space), gp_options_of(study.model), proposer_options_of(study.model, screener)) {}
+        proposer(design_space_of(study.space), gp_options_of(study), proposer_options_of(study.model, screener)) {}
 
   static std::shared_ptr<opt::QeiScreener> gpu_screener() {
     auto screener = std::make_shared<opt::QeiScreener>(opt::ScreenDevice::Auto);
@@ -183,8 +186,12 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     }
     if (request.fidelity.size() > 0) {
       if (!impl_->joint_logged)
-        spdlog::info("model over (configuration, step): {} losses of {} trials at their rungs and step {}, proposing at step {}",
-                     ok_records.size(), trials.size(), study_.fidelity->step_max, study_.fidelity->step_max);
+        spdlog::info("model over (configuration, step): {} losses of {} trials at their rungs and step {}, proposing at step {}, "
+                     "kernel {}",
+                     ok_records.size(), trials.size(), study_.fidelity->step_max, study_.fidelity->step_max,
+                     scheduling::effective_joint_kernel(*study_.fidelity) == scheduling::JointKernel::Decay
+                         ? "decay (the loss at step_max plus an excess that vanishes there)"
+                         : "stationary (the step one more input)");
       impl_->joint_logged = true;
     }
     request.q = missing;

@@ -114,7 +114,7 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
 tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, const std::string& file) {
   namespace sch = tuner::scheduling;
   Reader f(table, file + ": [fidelity]: ");
-  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung", "model_input"});
+  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung", "model_input", "joint_kernel"});
   sch::FidelitySettings settings;
   const auto step_max = f.integer("step_max");
   if (!step_max) throw Fail{f.where() + "missing key 'step_max' (the steps, e.g. epochs, of a full-length trial)"};
@@ -136,6 +136,11 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
     else if (*input == "rung") settings.model_input = sch::ModelInput::Rung;
     else if (*input == "joint") settings.model_input = sch::ModelInput::Joint;
     else throw Fail{f.where() + "'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"" + *input + "\""};
+  }
+  if (auto kernel = f.string("joint_kernel")) {
+    if (*kernel == "decay") settings.joint_kernel = sch::JointKernel::Decay;
+    else if (*kernel == "stationary") settings.joint_kernel = sch::JointKernel::Stationary;
+    else throw Fail{f.where() + "'joint_kernel' must be \"decay\" or \"stationary\", not \"" + *kernel + "\""};
   }
   if (auto problem = sch::validate(settings)) throw Fail{file + ": [fidelity]: " + *problem};
   return settings;

@@ -12,6 +12,7 @@
 //                       [--methods full,random_asha,asha,hyperband] [--step-max S] [--eta E]
 //                       [--budget-trials B]   (budget_steps = B * step_max)
 //                       [--data PATH] [--per-seed 1] [--model-input joint|rung|forecast]
+//                       [--joint-kernel auto|decay|stationary]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -65,14 +66,15 @@ Task make_task(const std::string& name, const std::string& data) {
 }
 
 Study make_study(const Task& task, const std::string& method, int workers, std::int64_t step_max, double eta,
-                 std::int64_t budget_steps, std::uint64_t seed, const std::string& model_input) {
+                 std::int64_t budget_steps, std::uint64_t seed, const std::string& model_input,
+                 const std::string& joint_kernel) {
   const std::string scheduler = method == "full" ? "none" : method == "hyperband" ? "hyperband" : "asha";
   const std::string acquisition = method == "random_asha" ? "random" : "qei";
   const std::string text = "name = \"mf\"\nobjective = \"o\"\nbudget = 100000\nbatch = " + std::to_string(workers) +
                            "\nqueue_ahead = 0\nseed = " + std::to_string(seed) + "\n[model]\nacquisition = \"" +
                            acquisition + "\"\n[fidelity]\nstep_max = " + std::to_string(step_max) +
                            "\neta = " + std::to_string(eta) + "\nscheduler = \"" + scheduler +
-                           "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n[space]\n" + task.space_toml;
+                           "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n" + (joint_kernel == "auto" ? "" : "joint_kernel = \"" + joint_kernel + "\"\n") + "[space]\n" + task.space_toml;
   auto parsed = parse_study(text, "bench");
   if (!parsed) throw std::invalid_argument(parsed.error().message);
   return parsed.value();
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
   double eta = 3;
   bool per_seed = false;
   std::string model_input = "joint";
+  std::string joint_kernel = "auto";  // the study's default: decay with ASHA, stationary otherwise
   std::string data = std::string(QUANTE_SOURCE_DIR) + "/data/digits.csv";
   std::vector<std::string> tasks = {"curve:branin", "curve:hartmann6", "curve:ackley5"};
   std::vector<std::string> methods = {"full", "random_asha", "asha", "hyperband"};
@@ -112,6 +115,7 @@ int main(int argc, char** argv) {
     else if (flag == "--data") data = value;
     else if (flag == "--per-seed") per_seed = value == "1";
     else if (flag == "--model-input") model_input = value;
+    else if (flag == "--joint-kernel") joint_kernel = value;
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -122,9 +126,9 @@ int main(int argc, char** argv) {
   const std::vector<double> fractions = {0.10, 0.25, 1.0 / 3.0, 0.50, 1.00};  // a third: the issue's target
   std::vector<std::int64_t> checkpoints;
   for (double f : fractions) checkpoints.push_back(static_cast<std::int64_t>(f * static_cast<double>(budget_steps)));
-  std::printf("W = %d workers, step_max %lld, eta %g, budget %lld steps (%d full-length trials), %d seeds, model input %s\n",
+  std::printf("W = %d workers, step_max %lld, eta %g, budget %lld steps (%d full-length trials), %d seeds, model input %s, joint kernel %s\n",
               workers, static_cast<long long>(step_max), eta, static_cast<long long>(budget_steps), budget_trials, seeds,
-              model_input.c_str());
+              model_input.c_str(), joint_kernel.c_str());
   std::printf("%-18s %-12s %-26s %-26s %-26s %-26s %-26s %7s %7s %8s\n", "task", "method", "10% med [q1,q3]", "25%",
               "33%", "50%", "100%", "trials", "stopped", "s/prop");
   for (const auto& task_name : tasks) {
@@ -135,7 +139,7 @@ int main(int argc, char** argv) {
       double proposal_seconds = 0;
       int proposals = 0;
       for (int seed = 0; seed < seeds; ++seed) {
-        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input);
+        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel);
         auto result = bench::simulate(
             study,
             [&] {

@@ -120,6 +120,7 @@ TEST_CASE("ASHA stops losing trials of builtin:curve through a real farm", "[fid
   REQUIRE(code == 0);
   // The default model: one GP over (configuration, step) on every rung loss.
   CHECK_THAT(tuner->log(), Catch::Contains("model over (configuration, step)"));
+  CHECK_THAT(tuner->log(), Catch::Contains("kernel decay"));  // ASHA's default joint kernel
   const Tally t = check_history(farm.history_path(), 30);
   CHECK(t.stopped >= 8);     // with eta 3 most trials lose a rung contest
   // The first two trials at each rung always go on (no contest before min_trials_at_rung = 3 losses
@@ -238,6 +239,7 @@ TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or
   INFO(tuner->log());
   REQUIRE(code == 0);
   check_history(history, 10);
+  CHECK_THAT(tuner->log(), Catch::Contains("kernel stationary"));  // Hyperband's default joint kernel
 }
 
 TEST_CASE("ASHA with the rung model (model_input = rung, BOHB) through a real farm", "[fidelity][farm]") {

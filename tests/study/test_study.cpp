@@ -174,6 +174,12 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   auto rung = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"rung\"\n", "s.toml");
   REQUIRE(rung);
   CHECK(rung.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Rung);
+  CHECK_FALSE(f.joint_kernel);
+  CHECK(effective_joint_kernel(f) == quante::tuner::scheduling::JointKernel::Stationary);  // hyperband
+  CHECK(effective_joint_kernel(rung.value().fidelity.value()) == quante::tuner::scheduling::JointKernel::Decay);  // asha
+  auto stationary = quante::parse_study(base + "[fidelity]\nstep_max = 9\njoint_kernel = \"stationary\"\n", "s.toml");
+  REQUIRE(stationary);
+  CHECK(stationary.value().fidelity->joint_kernel == quante::tuner::scheduling::JointKernel::Stationary);
   CHECK_FALSE(quante::parse_study(base, "s.toml").value().fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
@@ -188,6 +194,8 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
   CHECK_THAT(error_of("step_max = 10\nmodel_input = \"freeze-thaw\"\n"),
              Catch::Contains("'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"freeze-thaw\""));
+  CHECK_THAT(error_of("step_max = 10\njoint_kernel = \"exponential\"\n"),
+             Catch::Contains("'joint_kernel' must be \"decay\" or \"stationary\", not \"exponential\""));
 }
 
 TEST_CASE("[resources] gpu_memory_gib: MiB for the broker, refused out of range or misspelt", "[study]") {

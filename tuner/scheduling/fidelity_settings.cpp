@@ -40,4 +40,9 @@ int effective_min_trials_at_rung(const FidelitySettings& settings) {
   return std::max(2, static_cast<int>(std::ceil(settings.eta)));
 }
 
+JointKernel effective_joint_kernel(const FidelitySettings& settings) {
+  if (settings.joint_kernel) return *settings.joint_kernel;
+  return settings.scheduler == SchedulerKind::Asha ? JointKernel::Decay : JointKernel::Stationary;
+}
+
 }  // namespace quante::tuner::scheduling

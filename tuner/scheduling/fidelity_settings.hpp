@@ -28,6 +28,12 @@ enum class ModelInput {
              // reached, proposing at step_max (as MOBSTER and freeze-thaw BO do)
 };
 
+// The joint model's kernel over (configuration, step): Decay, the loss at step_max plus an excess
+// that vanishes there (FidelityDecayKernel); Stationary, the study's kernel with the fidelity as one
+// more input. Unset: Decay with ASHA, Stationary with the other schedulers (effective_joint_kernel;
+// chosen on the selection benchmark, docs/early-stopping.md).
+enum class JointKernel { Decay, Stationary };
+
 struct FidelitySettings {
   std::int64_t step_min = 1, step_max = 1;
   double eta = 3;
@@ -35,7 +41,10 @@ struct FidelitySettings {
   std::optional<std::int64_t> budget_steps;  // the study's total step budget; not used by the rules
   int min_trials_at_rung = 0;                // 0: the rule's default (effective_min_trials_at_rung)
   ModelInput model_input = ModelInput::Joint;
+  std::optional<JointKernel> joint_kernel;  // unset: effective_joint_kernel's choice
 };
+
+JointKernel effective_joint_kernel(const FidelitySettings& settings);
 
 // The first problem, as "fidelity.<key> must ..., not <value>"; nullopt when the settings are valid.
 std::optional<std::string> validate(const FidelitySettings& settings);

@@ -4,6 +4,7 @@
 #include "cholesky.hpp"
 #include "hyperparameter_fit.hpp"
 #include "implicit_amplitude.hpp"
+#include "fidelity_decay_kernel.hpp"
 #include "kernel_parser.hpp"
 #include "rng.hpp"
 
@@ -105,6 +106,7 @@ FitReport GaussianProcess::fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& 
 FitReport GaussianProcess::fit_transformed(const Eigen::MatrixXd& X, FittedOutputTransform transform,
                                            const Eigen::VectorXd& z, std::uint64_t seed) {
   const Eigen::Index tail = query_tail_.size();
+  match_kernel_to_tail();
   if (!options_.lengthscale_groups.empty() &&
       static_cast<Eigen::Index>(options_.lengthscale_groups.size()) + tail == X.cols()) {
     // The tail's columns (a fidelity) get lengthscale groups of their own.
@@ -154,6 +156,13 @@ FitReport GaussianProcess::fit_transformed(const Eigen::MatrixXd& X, FittedOutpu
   jitter_ = chol.jitter;
   update_alpha_and_lml();
   return FitReport{lml_, jitter_, iterations, kernel_->to_string(), refitted};
+}
+
+void GaussianProcess::match_kernel_to_tail() {
+  auto* decay = dynamic_cast<FidelityDecayKernel*>(kernel_.get());
+  const bool wanted = query_tail_.size() == 1 && options_.fidelity_kernel == FidelityKernel::Decay;
+  if (wanted && !decay) kernel_ = FidelityDecayKernel::around(std::move(kernel_));
+  else if (!wanted && decay) kernel_ = decay->release_final();
 }
 
 void GaussianProcess::factorise() {

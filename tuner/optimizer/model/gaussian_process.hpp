@@ -47,6 +47,12 @@ struct PosteriorWithGradient {
   PosteriorGradient gradient;
 };
 
+// Added (issue 13): the kernel of a model over (configuration, fidelity), the fidelity being the
+// one query-tail column (set_query_tail). Stationary: the study's kernel over every column (the
+// fidelity one more input with its own lengthscale). Decay: FidelityDecayKernel around it (the
+// loss at fidelity s is the full-fidelity loss plus an excess that vanishes at s = 1).
+enum class FidelityKernel { Stationary, Decay };
+
 struct GpOptions {
   std::string kernel = "Matern(nu=2.5) + WhiteKernel()";
   OutputTransform transform = OutputTransform::Power;  // Yeo-Johnson: see output_transform.hpp
@@ -62,6 +68,7 @@ struct GpOptions {
   // categorical's one-hot block shares one lengthscale; empty: one per coordinate. The Proposer
   // fills it from the DesignSpace when the space has a categorical.
   std::vector<int> lengthscale_groups;
+  FidelityKernel fidelity_kernel = FidelityKernel::Stationary;
 };
 
 struct FitReport {
@@ -164,6 +171,9 @@ class GaussianProcess {
   // incumbent()/best_index() with a query tail: the row and its value (transformed units).
   std::pair<Eigen::Index, double> best_at_tail() const;
   void factorise();  // L_, jitter_, alpha_, lml_ from X_, z_ and the kernel
+  // The fidelity kernel wraps the study's kernel while a one-column query tail is set and
+  // options_.fidelity_kernel asks for it, and is taken off again when not (hyperparameters kept).
+  void match_kernel_to_tail();
   void update_alpha_and_lml();
   // The Cholesky factor: the leading n x n block of L_, which keeps spare capacity so that
   // add_observation does not copy it each time.
