@@ -235,6 +235,12 @@ Eigen::MatrixXd GaussianProcess::with_tail(const Eigen::MatrixXd& Xq) const {
   return out;
 }
 
+const Eigen::MatrixXd& GaussianProcess::kernel_rows(const Eigen::MatrixXd& Xq, Eigen::MatrixXd& storage) const {
+  if (query_tail_.size() == 0) return Xq;
+  storage = with_tail(Xq);
+  return storage;
+}
+
 std::pair<Eigen::Index, double> GaussianProcess::best_at_tail() const {
   const Eigen::Index t = query_tail_.size();
   const Eigen::VectorXd values = noise_inferred() ? mean_at_inputs() : z_;
@@ -250,7 +256,8 @@ std::pair<Eigen::Index, double> GaussianProcess::best_at_tail() const {
 
 Posterior GaussianProcess::posterior(const Eigen::MatrixXd& Xq) const {
   require_dim(Xq, "posterior");
-  const Eigen::MatrixXd full = with_tail(Xq);
+  Eigen::MatrixXd storage;
+  const Eigen::MatrixXd& full = kernel_rows(Xq, storage);
   const Eigen::MatrixXd Ks = kernel_->cross(X_, full);
   Posterior p;
   p.mean = Ks.transpose() * alpha_;
@@ -270,7 +277,8 @@ PosteriorGradient GaussianProcess::posterior_gradient(const Eigen::MatrixXd& Xq)
 PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::MatrixXd& Xq,
                                                                Eigen::Index gradient_rows) const {
   require_dim(Xq, "posterior_with_gradient");
-  const Eigen::MatrixXd full = with_tail(Xq);
+  Eigen::MatrixXd storage;
+  const Eigen::MatrixXd& full = kernel_rows(Xq, storage);
   const Eigen::Index q =
       gradient_rows < 0 ? Xq.rows() : std::min<Eigen::Index>(gradient_rows, Xq.rows());
   const Eigen::Index d = Xq.cols();  // a query tail's columns are fixed: no gradient
@@ -305,7 +313,8 @@ PosteriorWithGradient GaussianProcess::posterior_with_gradient(const Eigen::Matr
 
 Eigen::VectorXd GaussianProcess::predict_mean(const Eigen::MatrixXd& Xq) const {
   require_dim(Xq, "predict_mean");
-  return kernel_->cross(with_tail(Xq), X_) * alpha_;
+  Eigen::MatrixXd storage;
+  return kernel_->cross(kernel_rows(Xq, storage), X_) * alpha_;
 }
 
 Eigen::MatrixXd GaussianProcess::solve(const Eigen::MatrixXd& B) const {

@@ -153,6 +153,9 @@ class GaussianProcess {
   // Query points (d columns) as the kernel takes them: [Xq, tail] per row, for callers that
   // evaluate kernel() themselves (pending_block.hpp).
   Eigen::MatrixXd with_tail(const Eigen::MatrixXd& Xq) const;
+  // The same without a copy where there is no tail: Xq itself, else with_tail(Xq) written into
+  // storage (the hot paths of the posterior and PendingBlock).
+  const Eigen::MatrixXd& kernel_rows(const Eigen::MatrixXd& Xq, Eigen::MatrixXd& storage) const;
   int dim() const;
   int size() const;
   double log_marginal_likelihood() const;
@@ -170,6 +173,7 @@ class GaussianProcess {
   void require_dim(const Eigen::MatrixXd& Xq, const char* what) const;
   // incumbent()/best_index() with a query tail: the row and its value (transformed units).
   std::pair<Eigen::Index, double> best_at_tail() const;
+
   void factorise();  // L_, jitter_, alpha_, lml_ from X_, z_ and the kernel
   // The fidelity kernel wraps the study's kernel while a one-column query tail is set and
   // options_.fidelity_kernel asks for it, and is taken off again when not (hyperparameters kept).

@@ -24,7 +24,8 @@ Posterior PendingBlock::posterior(const Eigen::MatrixXd& x_new) const {
   out.mean << own.mean, mean_;
   out.cov.resize(q + p, q + p);
   out.cov.topLeftCorner(q, q) = own.cov;
-  const Eigen::MatrixXd x_full = gp_.with_tail(x_new);
+  Eigen::MatrixXd storage;
+  const Eigen::MatrixXd& x_full = gp_.kernel_rows(x_new, storage);
   Eigen::MatrixXd cross = gp_.kernel().cross(x_full, pending_);
   cross.noalias() -= gp_.kernel().cross(x_full, gp_.inputs()) * A_;
   out.cov.topRightCorner(q, p) = cross;
@@ -44,7 +45,8 @@ PosteriorWithGradient PendingBlock::posterior_with_gradient(const Eigen::MatrixX
   post.mean << own.posterior.mean, mean_;
   post.cov.resize(q + p, q + p);
   post.cov.topLeftCorner(q, q) = own.posterior.cov;
-  const Eigen::MatrixXd x_full = gp_.with_tail(x_new);
+  Eigen::MatrixXd storage;
+  const Eigen::MatrixXd& x_full = gp_.kernel_rows(x_new, storage);
   Eigen::MatrixXd cross = k.cross(x_full, pending_);
   cross.noalias() -= k.cross(x_full, gp_.inputs()) * A_;
   post.cov.topRightCorner(q, p) = cross;
