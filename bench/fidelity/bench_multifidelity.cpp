@@ -12,7 +12,7 @@
 //                       [--methods full,random_asha,asha,hyperband] [--step-max S] [--eta E]
 //                       [--budget-trials B]   (budget_steps = B * step_max)
 //                       [--data PATH] [--per-seed 1] [--model-input joint|rung|forecast]
-//                       [--joint-kernel auto|decay|stationary]
+//                       [--joint-kernel auto|decay|stationary] [--initial N]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -67,11 +67,11 @@ Task make_task(const std::string& name, const std::string& data) {
 
 Study make_study(const Task& task, const std::string& method, int workers, std::int64_t step_max, double eta,
                  std::int64_t budget_steps, std::uint64_t seed, const std::string& model_input,
-                 const std::string& joint_kernel) {
+                 const std::string& joint_kernel, int initial) {
   const std::string scheduler = method == "full" ? "none" : method == "hyperband" ? "hyperband" : "asha";
   const std::string acquisition = method == "random_asha" ? "random" : "qei";
   const std::string text = "name = \"mf\"\nobjective = \"o\"\nbudget = 100000\nbatch = " + std::to_string(workers) +
-                           "\nqueue_ahead = 0\nseed = " + std::to_string(seed) + "\n[model]\nacquisition = \"" +
+                           "\nqueue_ahead = 0\nseed = " + std::to_string(seed) + "\n" + (initial > 0 ? "initial = " + std::to_string(initial) + "\n" : "") + "[model]\nacquisition = \"" +
                            acquisition + "\"\n[fidelity]\nstep_max = " + std::to_string(step_max) +
                            "\neta = " + std::to_string(eta) + "\nscheduler = \"" + scheduler +
                            "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n" + (joint_kernel == "auto" ? "" : "joint_kernel = \"" + joint_kernel + "\"\n") + "[space]\n" + task.space_toml;
@@ -100,6 +100,7 @@ int main(int argc, char** argv) {
   bool per_seed = false;
   std::string model_input = "joint";
   std::string joint_kernel = "auto";  // the study's default: decay with ASHA, stationary otherwise
+  int initial = 0;                    // 0: the study's default (2 per parameter)
   std::string data = std::string(QUANTE_SOURCE_DIR) + "/data/digits.csv";
   std::vector<std::string> tasks = {"curve:branin", "curve:hartmann6", "curve:ackley5"};
   std::vector<std::string> methods = {"full", "random_asha", "asha", "hyperband"};
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
     else if (flag == "--per-seed") per_seed = value == "1";
     else if (flag == "--model-input") model_input = value;
     else if (flag == "--joint-kernel") joint_kernel = value;
+    else if (flag == "--initial") initial = std::stoi(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -139,7 +141,7 @@ int main(int argc, char** argv) {
       double proposal_seconds = 0;
       int proposals = 0;
       for (int seed = 0; seed < seeds; ++seed) {
-        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel);
+        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel, initial);
         auto result = bench::simulate(
             study,
             [&] {
