@@ -73,4 +73,29 @@ inline void scramble_hyperparameters(Kernel& k, std::uint64_t seed) {
   });
 }
 
+// <W, dK/dtheta_j> (Kernel::contract_gradient) against central differences of <W, train(X)>.
+inline void check_hyperparameter_gradient(Kernel& k, const Eigen::MatrixXd& X, const Eigen::MatrixXd& W) {
+  const Eigen::VectorXd theta = k.log_values();
+  Eigen::VectorXd analytic = Eigen::VectorXd::Zero(theta.size());
+  k.contract_gradient(X, W, analytic);
+  auto f = [&](const Eigen::VectorXd& t) {
+    k.set_log_values(t);
+    return W.cwiseProduct(k.train(X)).sum();
+  };
+  const Eigen::VectorXd numeric = central_difference(f, theta, 1e-6);
+  k.set_log_values(theta);
+  require_close(analytic, numeric, 1e-6, 1e-7);
+}
+
+// d k(x, X2.row(b)) / dx (Kernel::cross_gradient) against central differences, column by column.
+inline void check_input_gradient(const Kernel& k, const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) {
+  const Eigen::MatrixXd analytic = k.cross_gradient(x, X2);
+  REQUIRE(analytic.rows() == x.size());
+  REQUIRE(analytic.cols() == X2.rows());
+  for (Eigen::Index b = 0; b < X2.rows(); ++b) {
+    auto f = [&](const Eigen::VectorXd& p) { return k.cross(p.transpose(), X2.row(b))(0, 0); };
+    require_close(analytic.col(b), central_difference(f, x, 1e-6), 1e-6, 1e-8);
+  }
+}
+
 }  // namespace quante::opt::test

@@ -72,24 +72,12 @@ TEST_CASE("FidelityDecay derivatives match finite differences", "[gp][kernel][fi
     const Eigen::MatrixXd X = random_points(7, 3, 11);
     Eigen::MatrixXd W = random_points(7, 7, 12, -1.0, 1.0);
     W = (W + W.transpose()).eval();
-    const Eigen::VectorXd theta = k->log_values();
-    Eigen::VectorXd analytic = Eigen::VectorXd::Zero(theta.size());
-    k->contract_gradient(X, W, analytic);
-    auto f = [&](const Eigen::VectorXd& t) {
-      k->set_log_values(t);
-      return W.cwiseProduct(k->train(X)).sum();
-    };
-    require_close(analytic, central_difference(f, theta, 1e-6), 1e-6, 1e-7);
+    check_hyperparameter_gradient(*k, X, W);
   }
   SECTION("input gradients, the fidelity column included") {
     const Eigen::MatrixXd X2 = random_points(5, 3, 21);
     const Eigen::VectorXd x = random_points(1, 3, 22).row(0).transpose();
-    const Eigen::MatrixXd analytic = k->cross_gradient(x, X2);
-    REQUIRE(analytic.rows() == 3);
-    for (Eigen::Index b = 0; b < X2.rows(); ++b) {
-      auto f = [&](const Eigen::VectorXd& p) { return k->cross(p.transpose(), X2.row(b))(0, 0); };
-      require_close(analytic.col(b), central_difference(f, x, 1e-6), 1e-6, 1e-8);
-    }
+    check_input_gradient(*k, x, X2);
     auto fd = [&](const Eigen::VectorXd& p) { return k->diag(p.transpose())(0); };
     require_close(k->diag_gradient(x), central_difference(fd, x, 1e-6), 1e-6, 1e-8);
     CHECK(k->diag(X2).isApprox(k->cross(X2, X2).diagonal(), 1e-12));

@@ -66,14 +66,7 @@ TEST_CASE("Grouped lengthscales: hyperparameter gradient matches finite differen
       auto k = kernel_from(text);
       k->set_input_groups(kGroups);
       scramble_hyperparameters(*k, 7);
-      const Eigen::VectorXd theta = k->log_values();
-      Eigen::VectorXd analytic = Eigen::VectorXd::Zero(theta.size());
-      k->contract_gradient(X, W, analytic);
-      auto f = [&](const Eigen::VectorXd& t) {
-        k->set_log_values(t);
-        return W.cwiseProduct(k->train(X)).sum();
-      };
-      require_close(analytic, central_difference(f, theta, 1e-6), 1e-6, 1e-7);
+      check_hyperparameter_gradient(*k, X, W);
     }
   }
 }
@@ -86,12 +79,8 @@ TEST_CASE("Grouped lengthscales: input gradient matches finite differences", "[g
       auto k = kernel_from(text);
       k->set_input_groups(kGroups);
       scramble_hyperparameters(*k, 8);
-      const Eigen::MatrixXd analytic = k->cross_gradient(x, X2);
-      REQUIRE(analytic.rows() == 7);
-      for (Eigen::Index b = 0; b < X2.rows(); ++b) {
-        auto f = [&](const Eigen::VectorXd& p) { return k->cross(p.transpose(), X2.row(b))(0, 0); };
-        require_close(analytic.col(b), central_difference(f, x, 1e-6), 1e-6, 1e-8);
-      }
+      REQUIRE(x.size() == 7);
+      check_input_gradient(*k, x, X2);
     }
   }
 }

@@ -68,15 +68,7 @@ TEST_CASE("Hyperparameter gradient contraction matches finite differences", "[gp
       auto k = kernel_from(text);
       k->set_dim(3);
       scramble_hyperparameters(*k, 5);
-      const Eigen::VectorXd theta = k->log_values();
-      Eigen::VectorXd analytic = Eigen::VectorXd::Zero(theta.size());
-      k->contract_gradient(X, W, analytic);
-      auto f = [&](const Eigen::VectorXd& t) {
-        k->set_log_values(t);
-        return W.cwiseProduct(k->train(X)).sum();
-      };
-      const Eigen::VectorXd numeric = central_difference(f, theta, 1e-6);
-      require_close(analytic, numeric, 1e-6, 1e-7);
+      check_hyperparameter_gradient(*k, X, W);
     }
   }
 }
@@ -89,15 +81,7 @@ TEST_CASE("Input gradients match finite differences", "[gp][kernel]") {
       auto k = kernel_from(text);
       k->set_dim(3);
       scramble_hyperparameters(*k, 6);
-      const Eigen::MatrixXd analytic = k->cross_gradient(x, X2);
-      REQUIRE(analytic.rows() == 3);
-      REQUIRE(analytic.cols() == 5);
-      for (Eigen::Index b = 0; b < X2.rows(); ++b) {
-        auto f = [&](const Eigen::VectorXd& p) {
-          return k->cross(p.transpose(), X2.row(b))(0, 0);
-        };
-        require_close(analytic.col(b), central_difference(f, x, 1e-6), 1e-6, 1e-8);
-      }
+      check_input_gradient(*k, x, X2);
       auto fd = [&](const Eigen::VectorXd& p) { return k->diag(p.transpose())(0); };
       require_close(k->diag_gradient(x), central_difference(fd, x, 1e-6), 1e-6, 1e-8);
       // diag agrees with the diagonal of cross.
