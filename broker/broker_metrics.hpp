@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "broker_stats.hpp"
 #include "prometheus_text.hpp"
 #include "protocol.hpp"
 
@@ -38,13 +39,10 @@ struct BrokerCounters {
 struct BrokerMetrics {
   std::uint64_t epoch = 0;
   double start_time_seconds = 0;  // Unix time the broker started
-  // From BrokerStats.
-  std::uint64_t submitted = 0, dispatched = 0, requeued = 0, reclaimed = 0, purged = 0;
-  std::uint64_t workers_lost = 0, workers_refused = 0, submits_refused = 0;
-  std::uint64_t stale_results = 0, stale_reports = 0, reports = 0;
+  BrokerStats stats;  // counters, and the queued jobs and connected workers
   BrokerCounters counters;
   // Gauges, read from the state when the snapshot is taken.
-  std::size_t queued = 0, in_flight = 0, held_results = 0, workers_busy = 0, workers_connected = 0;
+  std::size_t in_flight = 0, held_results = 0, workers_busy = 0;
   std::map<std::pair<std::string, std::int64_t>, std::size_t> workers;  // (objective, gpu) -> workers
   // Counted by the broker process around the state machine.
   std::uint64_t malformed = 0;            // messages that did not decode

@@ -133,6 +133,7 @@ void BrokerState::handle_ready(const std::string& identity, const Ready& ready, 
   } else if (!ready.running_job.empty()) {
     w.job = ready.running_job;  // busy with a job we no longer hold; its result will be refused
   }
+  ++stats_.workers_registered;
   spdlog::info("worker {} ready (host {}, gpu {}, objectives: {})", printable(ready.name), printable(ready.host), ready.gpu,
                printable(fmt::format("{}", fmt::join(ready.objectives, ", "))));
   heartbeat_tuners(out);  // the farm grew: tuners show it now, not a heartbeat later

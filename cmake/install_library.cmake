@@ -10,7 +10,8 @@
 # All of it is the install component `dev`: `cmake --install build --component dev` installs it
 # alone (only the libraries need be built); a plain `cmake --install build` and the .deb include it.
 # Every header of the libraries is installed (they include one another), except cli_exit.hpp,
-# which belongs to the command-line programs. tests/tuner_service/embedded_consumer.sh installs
+# config_table.hpp and client_security_keys.hpp, which belong to the command-line programs (the
+# configuration tables need CLI11, which is not installed). tests/tuner_service/embedded_consumer.sh installs
 # into a temporary prefix and builds a project against it.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -42,7 +43,8 @@ foreach(dir shared http tuner tuner/optimizer/kernels tuner/optimizer/model tune
   file(GLOB headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
   list(APPEND quante_public_headers ${headers})
 endforeach()
-list(REMOVE_ITEM quante_public_headers ${PROJECT_SOURCE_DIR}/shared/cli_exit.hpp ${PROJECT_SOURCE_DIR}/shared/config_table.hpp)
+list(REMOVE_ITEM quante_public_headers ${PROJECT_SOURCE_DIR}/shared/cli_exit.hpp ${PROJECT_SOURCE_DIR}/shared/config_table.hpp
+     ${PROJECT_SOURCE_DIR}/shared/client_security_keys.hpp)
 install(FILES ${quante_public_headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/quante COMPONENT dev EXCLUDE_FROM_ALL)
 
 install(EXPORT quante-carlo-targets NAMESPACE quante:: DESTINATION ${quante_cmake_dir}

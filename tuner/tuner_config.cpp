@@ -1,6 +1,7 @@
 // The tuner's configuration table: one row per key of tuner.toml and option of `quante-tuner run`.
 #include "tuner_config.hpp"
 
+#include "client_security_keys.hpp"
 #include "config_table.hpp"
 #include "listen_address.hpp"
 
@@ -20,12 +21,7 @@ void check_across(const TunerConfig& c, const std::string& source) {
     if (auto refusal = http::check_listen_address(c.metrics, c.metrics_allow_remote, "--metrics-allow-remote (metrics_allow_remote = true)");
         !refusal.empty())
       fail(source, "metrics", refusal);
-  if (!c.security.server_public_key.empty() && !c.security.server_public_key_file.empty())
-    fail(source, "security.broker_public_key_file", "give the broker's key once: broker_public_key or broker_public_key_file");
-  if (c.security.curve() && c.security.secret_key_file.empty())
-    fail(source, "security.secret_key_file", "is required when the broker's public key is given (CURVE)");
-  if (!c.security.curve() && !c.security.secret_key_file.empty())
-    fail(source, "security.broker_public_key", "is required when secret_key_file is given (CURVE)");
+  check_client_security(c.security, source);
 }
 
 Table<TunerConfig> make_table() {
@@ -39,14 +35,8 @@ Table<TunerConfig> make_table() {
             check_log_level)
       .text("metrics", &C::metrics,
             "serve the study's progress as Prometheus metrics at http://ADDR:PORT/metrics (port 0: any free port)")
-      .flag("metrics_allow_remote", &C::metrics_allow_remote, "allow --metrics on an address that is not loopback")
-      .text("security.broker_public_key", [](C& c) -> auto& { return c.security.server_public_key; },
-            "the broker's CURVE public key (Z85)", check_z85_key)
-      .text("security.broker_public_key_file", [](C& c) -> auto& { return c.security.server_public_key_file; },
-            "the broker's NAME.pub")
-      .text("security.secret_key_file", [](C& c) -> auto& { return c.security.secret_key_file; },
-            "this tuner's CURVE secret key (quante-keygen)")
-      .cross_check(check_across);
+      .flag("metrics_allow_remote", &C::metrics_allow_remote, "allow --metrics on an address that is not loopback");
+  client_security_keys(t, "this tuner's").cross_check(check_across);
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "client_security_keys.hpp"
 #include "config_table.hpp"
 
 namespace quante {
@@ -33,12 +34,7 @@ void check_across(const WorkerConfig& c, const std::string& source) {
   if (c.slot >= c.per_gpu) fail(source, "slot", "must be between -1 (none) and per_gpu - 1");
   if (!c.gpus.empty() && c.gpu >= 0) fail(source, "gpus", "give either gpus (a supervisor of several workers) or gpu (one)");
   if (c.reconnect_max < c.reconnect_initial) fail(source, "reconnect_max_ms", "must be between reconnect_ms and 600000");
-  if (!c.security.server_public_key.empty() && !c.security.server_public_key_file.empty())
-    fail(source, "security.broker_public_key_file", "give the broker's key once: broker_public_key or broker_public_key_file");
-  if (c.security.curve() && c.security.secret_key_file.empty())
-    fail(source, "security.secret_key_file", "is required when the broker's public key is given (CURVE)");
-  if (!c.security.curve() && !c.security.secret_key_file.empty())
-    fail(source, "security.broker_public_key", "is required when secret_key_file is given (CURVE)");
+  check_client_security(c.security, source);
   for (const auto& [name, objective] : c.objectives) check_objective(source, name, objective);
 }
 
@@ -85,15 +81,8 @@ Table<WorkerConfig> make_table() {
       .integer("liveness", &C::liveness, {2, 100}, "missed broker heartbeats before reconnecting")
       .integer("reconnect_ms", &C::reconnect_initial, {1, 60000}, "first reconnect back-off in milliseconds")
       .integer("reconnect_max_ms", &C::reconnect_max, {1, 600000}, "longest reconnect back-off in milliseconds")
-      .text("log_level", &C::log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)", check_log_level)
-      .text("security.broker_public_key", [](C& c) -> auto& { return c.security.server_public_key; },
-            "the broker's CURVE public key (Z85)", check_z85_key)
-      .text("security.broker_public_key_file", [](C& c) -> auto& { return c.security.server_public_key_file; },
-            "the broker's NAME.pub")
-      .text("security.secret_key_file", [](C& c) -> auto& { return c.security.secret_key_file; },
-            "this worker's CURVE secret key (quante-keygen)")
-      .section("objectives", read_objectives)
-      .cross_check(check_across);
+      .text("log_level", &C::log_level, "trace, debug, info, warn, error (default: SPDLOG_LEVEL or info)", check_log_level);
+  client_security_keys(t, "this worker's").section("objectives", read_objectives).cross_check(check_across);
   return t;
 }
 

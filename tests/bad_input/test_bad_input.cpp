@@ -343,7 +343,8 @@ TEST_CASE("random bytes and bad greetings on tcp ports leave the broker serving 
     argv.insert(argv.end(), heartbeat.begin(), heartbeat.end());
     return argv;
   };
-  ChildProcess broker(with({std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend, "--backend", backend}),
+  ChildProcess broker(with({std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend, "--backend", backend,
+                            "--metrics", "127.0.0.1:0"}),
                       dir.file("broker.log"));
   REQUIRE(wait_until([&] { return broker.log().find("broker epoch") != std::string::npos; }, 10s));
 
@@ -392,7 +393,7 @@ TEST_CASE("random bytes and bad greetings on tcp ports leave the broker serving 
   ChildProcess worker(with({std::string(QUANTE_BIN_DIR) + "/quante-worker", "--broker", backend, "--reconnect-ms", "100",
                             "--objective", "branin=builtin:branin"}),
                       dir.file("worker.log"));
-  REQUIRE(wait_until([&] { return broker.log().find(" ready (") != std::string::npos; }, 20s));
+  REQUIRE(wait_for_broker(broker, [](const BrokerCounts& c) { return c.workers_registered >= 1; }));
   write_file(dir.file("study.toml"), study_text(8, "branin", 0));
   ChildProcess tuner(with({std::string(QUANTE_BIN_DIR) + "/quante-tuner", "run", dir.file("study.toml"), "--broker",
                            frontend, "--history", dir.file("history.jsonl"), "--progress", "lines"}),

@@ -57,7 +57,8 @@ TEST_CASE("the broker's rendering has every family once, with HELP and TYPE", "[
   CHECK(text.find("quante_broker_jobs_failed_total{class=\"none\"}") == std::string::npos);
   CHECK(text.find("quante_broker_round_trip_seconds_bucket{le=\"3600\"} 0\n") != std::string::npos);
   for (const char* family : {"jobs_done_total", "jobs_queued", "jobs_in_flight", "jobs_requeued_total",
-                             "messages_refused_total", "messages_stale_total", "messages_malformed_total"}) {
+                             "messages_refused_total", "messages_stale_total", "messages_malformed_total",
+                             "workers_registered_total"}) {
     const std::string type = std::string("# TYPE quante_broker_") + family + " ";
     CHECK(text.find(type) != std::string::npos);
     CHECK(text.find(type) == text.rfind(type));
@@ -77,10 +78,11 @@ TEST_CASE("BrokerState counts jobs through dispatch, result, failure and re-queu
   for (const char* job : {"J1", "J2", "J3"}) state.on_tuner("t", Submit{job, "s", "f", {{"x", 1.0}}, 0, 0}, now, out);
 
   BrokerMetrics m = state.metrics();
-  CHECK(m.submitted == 3);
+  CHECK(m.stats.submitted == 3);
   CHECK(m.in_flight == 2);
-  CHECK(m.queued == 1);
-  CHECK(m.workers_connected == 2);
+  CHECK(m.stats.queued == 1);
+  CHECK(m.stats.workers == 2);
+  CHECK(m.stats.workers_registered == 2);
   CHECK(m.workers_busy == 2);
   CHECK(m.workers.at({"f", 0}) == 1);
   CHECK(m.workers.at({"f", 1}) == 1);
@@ -128,10 +130,11 @@ TEST_CASE("BrokerState counts jobs through dispatch, result, failure and re-queu
   m = state.metrics();
   CHECK(m.counters.done_ok == 1);
   CHECK(m.counters.failed[static_cast<std::size_t>(FailureClass::Timeout)] == 1);
-  CHECK(m.stale_results == 1);
-  CHECK(m.requeued == 1);
-  CHECK(m.workers_lost == 1);
-  CHECK(m.workers_connected == 1);
+  CHECK(m.stats.stale_results == 1);
+  CHECK(m.stats.requeued == 1);
+  CHECK(m.stats.workers_lost == 1);
+  CHECK(m.stats.workers_registered == 2);  // a loss does not undo a registration
+  CHECK(m.stats.workers == 1);
   CHECK(m.in_flight == 1);
   CHECK(m.held_results == 2);  // J1 and J3 wait for the tuner's acknowledgement
   const auto& h = m.counters.round_trip;

@@ -10,12 +10,13 @@ using namespace quante::broker;
 
 TEST_CASE("stats line: one JSON object with every counter", "[broker][stats]") {
   const BrokerStats s{.submitted = 12, .dispatched = 11, .completed = 10, .requeued = 2, .workers_lost = 1,
+                      .workers_registered = 5,
                       .out_of_memory_retries = 4, .workers = 3, .queued = 1};
   const std::string line = stats_json(s);
   CHECK(line.find('\n') == std::string::npos);
   const auto json = nlohmann::json::parse(line);
   REQUIRE(json.is_object());
-  CHECK(json.size() == 16);
+  CHECK(json.size() == 17);
   CHECK(json["submitted"] == 12);
   CHECK(json["dispatched"] == 11);
   CHECK(json["completed"] == 10);
@@ -26,4 +27,5 @@ TEST_CASE("stats line: one JSON object with every counter", "[broker][stats]") {
   CHECK(json["queued"] == 1);
   CHECK(json["stale_results"] == 0);
   CHECK(json["jobs"] == 0);
+  CHECK(json["workers_registered"] == 5);
 }

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <regex>
 #include <unistd.h>
 
 #include "farm.hpp"
@@ -31,15 +30,6 @@ std::string tool(const char* name) {
     if (::access((dir + name).c_str(), X_OK) == 0) return dir + name;
   FAIL(name << " is missing: scripts/install-deps installs Debian's prometheus package");
   return {};
-}
-
-// The port the broker logged ("metrics on http://127.0.0.1:PORT/metrics"), 0 until it has.
-std::uint16_t logged_metrics_port(const ChildProcess& broker) {
-  static const std::regex line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
-  std::smatch m;
-  const std::string log = broker.log();
-  if (!std::regex_search(log, m, line)) return 0;
-  return static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
 // The value of a one-sample instant query, as Prometheus writes it ("12"), or nullopt.

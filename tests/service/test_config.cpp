@@ -247,6 +247,19 @@ secret_key_file = "tuner.key"
   CHECK_THAT(refusal(parse_tuner_config("progress = \"fancy\"", "tuner.toml")), Catch::Contains("key 'progress' (--progress)"));
   CHECK_THAT(refusal(parse_tuner_config("history = \"x\"", "tuner.toml")), Catch::Contains("unknown key 'history'"));
   CHECK_THAT(refusal(parse_tuner_config("liveness = 0", "tuner.toml")), Catch::Contains("key 'liveness'"));
+  // The [security] keys of a client, shared with the worker (shared/client_security_keys.hpp).
+  const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"[security]\nbroker_public_key = \"short\"\nsecret_key_file = \"k\"", "key 'security.broker_public_key' (--broker-public-key)"},
+           {"[security]\nbroker_public_key = \"" + key + "\"", "key 'security.secret_key_file'"},
+           {"[security]\nsecret_key_file = \"t.key\"", "key 'security.broker_public_key'"},
+           {"[security]\nbroker_public_key = \"" + key + "\"\nbroker_public_key_file = \"b.pub\"\nsecret_key_file = \"k\"",
+            "key 'security.broker_public_key_file'"}}) {
+    INFO(text);
+    CHECK_THAT(refusal(parse_tuner_config(text, "tuner.toml")), Catch::Contains(expected));
+  }
+  CHECK(ok(parse_tuner_config("[security]\nbroker_public_key = \"" + key + "\"\nsecret_key_file = \"t.key\"", "tuner.toml"))
+            .security.curve());
 }
 
 TEST_CASE("the shipped default configs parse and document the defaults", "[config]") {

@@ -26,7 +26,10 @@ Farm::Farm() = default;
 
 ChildProcess& Farm::start_broker(std::vector<std::string> extra) {
   std::vector<std::string> argv = {std::string(QUANTE_BIN_DIR) + "/quante-broker", "--frontend", frontend(), "--backend", backend()};
-  append_with_defaults(argv, heartbeat_args(), extra);
+  std::vector<std::string> defaults = heartbeat_args();
+  const auto sets = [&](const char* flag) { return std::find(extra.begin(), extra.end(), flag) != extra.end(); };
+  if (!sets("--metrics") && !sets("--config")) defaults.insert(defaults.end(), {"--metrics", "127.0.0.1:0"});
+  append_with_defaults(argv, defaults, extra);
   broker = std::make_unique<ChildProcess>(argv, dir_.file("broker-" + std::to_string(started_++) + ".log"));
   return *broker;
 }
@@ -58,14 +61,8 @@ std::unique_ptr<ChildProcess> Farm::start_tuner(const std::string& study_toml, c
 }
 
 bool Farm::wait_for_workers(int count, std::chrono::milliseconds timeout) {
-  return wait_until(
-      [&] {
-        const std::string log = broker->log();
-        int ready = 0;
-        for (std::size_t at = log.find(" ready ("); at != std::string::npos; at = log.find(" ready (", at + 1)) ++ready;
-        return ready >= count;
-      },
-      timeout);
+  return wait_for_broker([&](const BrokerCounts& c) { return c.workers_registered >= static_cast<std::uint64_t>(count); },
+                         timeout);
 }
 
 nlohmann::json stop_for_stats(ChildProcess& process) {

@@ -3,12 +3,15 @@
 // that failures are noticed in a fraction of a second.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "broker_counts.hpp"
 #include "process.hpp"
 
 namespace quante::test {
@@ -22,6 +25,8 @@ class Farm {
   // Heartbeat settings every process of the farm is started with.
   std::vector<std::string> heartbeat_args() const { return {"--heartbeat-ms", "100", "--liveness", "5"}; }
 
+  // Serves its counters on --metrics 127.0.0.1:0 (broker_counts.hpp) unless `extra` sets
+  // --metrics or --config itself (a test of either wants its own).
   ChildProcess& start_broker(std::vector<std::string> extra = {});
   // objective: NAME=SPEC
   ChildProcess& start_worker(const std::vector<std::string>& objectives, std::vector<std::string> extra = {});
@@ -31,8 +36,15 @@ class Farm {
   // Writes the study text into the folder and starts `quante-tuner run` on it.
   std::unique_ptr<ChildProcess> start_tuner(const std::string& study_toml, const std::string& history,
                                             std::vector<std::string> extra = {});
-  // Waits until the broker has logged `count` workers as ready.
+  // Waits until the broker has accepted `count` worker registrations (a worker that registers
+  // again counts again).
   bool wait_for_workers(int count, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The broker's counters now (nullopt until it serves them), and a wait for a condition on them.
+  std::optional<BrokerCounts> broker_counts() const { return read_broker_counts(*broker); }
+  bool wait_for_broker(const std::function<bool(const BrokerCounts&)>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20)) const {
+    return test::wait_for_broker(*broker, condition, timeout);
+  }
   std::string history_path(const std::string& name = "history.jsonl") const { return dir_.file(name); }
 
   std::unique_ptr<ChildProcess> broker;

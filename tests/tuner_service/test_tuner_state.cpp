@@ -476,8 +476,10 @@ Study fidelity_study(int budget, int batch, scheduling::SchedulerKind kind = sch
   return s;
 }
 
-JobOutcome finished(const std::string& job, double loss, std::vector<std::pair<std::int64_t, double>> curve,
-                    std::int64_t stopped_at = 0) {
+// Delivers job's successful result with its learning curve (stopped_at: the rung where it was
+// stopped, 0: it ran to the end), after clearing the harness's actions.
+ResultKind finish(Harness& h, const std::string& job, double loss, std::vector<std::pair<std::int64_t, double>> curve,
+                  std::int64_t stopped_at = 0) {
   JobOutcome o;
   o.job = job;
   o.ok = true;
@@ -485,7 +487,8 @@ JobOutcome finished(const std::string& job, double loss, std::vector<std::pair<s
   o.worker = "w";
   o.curve = std::move(curve);
   o.stopped_at = stopped_at;
-  return o;
+  h.out.clear();
+  return h.state.on_result(o, h.now, h.out);
 }
 
 }  // namespace
@@ -518,8 +521,7 @@ TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs, A
   CHECK(h.out.empty());
   CHECK(h.state.on_report("nobody", 1, 1, 0.5, h.now, h.out) == ReportDecision::Stop);
   // J3 comes back stopped: a "stopped" record with its curve, not a failure, not retried, not best.
-  h.out.clear();
-  h.state.on_result(finished("J3", 0.7, {{1, 0.7}}, 1), h.now, h.out);
+  finish(h, "J3", 0.7, {{1, 0.7}}, 1);
   const auto& r = h.state.evaluations().back();
   CHECK(r.stopped());
   CHECK(r.stopped_at == 1);
@@ -529,7 +531,7 @@ TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs, A
   CHECK(h.state.retries_waiting() == 0);
   CHECK_FALSE(h.state.best());
   // A full-length result counts as best.
-  h.state.on_result(finished("J1", 0.2, {{1, 0.5}, {27, 0.2}}), h.now, h.out);
+  finish(h, "J1", 0.2, {{1, 0.5}, {27, 0.2}});
   REQUIRE(h.state.best());
   CHECK(h.state.best()->job == "J1");
   CHECK(h.state.steps_used() == 1 + 27 + 1);  // J3 and J1 finished, J2 reported step 1
@@ -583,11 +585,9 @@ TEST_CASE("budget_steps ends the study once the steps are spent, proposals see o
   h.start();
   h.answer(*h.request());
   // Two full-length trials (27 steps each), then two stopped at rung 3.
-  h.out.clear();
-  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  finish(h, "J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}});
   h.answer(*h.request());  // J3
-  h.out.clear();
-  h.state.on_result(finished("J2", 0.2, {{1, 0.8}, {3, 0.5}, {9, 0.3}, {27, 0.2}}), h.now, h.out);
+  finish(h, "J2", 0.2, {{1, 0.8}, {3, 0.5}, {9, 0.3}, {27, 0.2}});
   auto r = h.request();
   REQUIRE(r);
   // Fewer than d + 2 = 4 trials at any level: the model sees the highest level with the most
@@ -596,13 +596,11 @@ TEST_CASE("budget_steps ends the study once the steps are spent, proposals see o
   CHECK(r->evaluations[0].loss == 0.3);
   h.answer(*r);  // J4
   CHECK(h.state.steps_used() == 54);
-  h.out.clear();
-  h.state.on_result(finished("J3", 0.7, {{1, 0.9}, {3, 0.7}}, 3), h.now, h.out);
+  finish(h, "J3", 0.7, {{1, 0.9}, {3, 0.7}}, 3);
   CHECK(h.state.steps_used() == 57);
   auto last = h.request();  // 57 < 60: one more trial may start
   REQUIRE(last);
-  h.out.clear();
-  h.state.on_result(finished("J4", 0.65, {{1, 0.95}, {3, 0.65}}, 3), h.now, h.out);
+  finish(h, "J4", 0.65, {{1, 0.95}, {3, 0.65}}, 3);
   CHECK(h.state.steps_used() == 60);
   CHECK_FALSE(h.done());  // a proposal is outstanding; its points find the steps spent
   h.answer(*last);
@@ -615,11 +613,9 @@ TEST_CASE("with the default joint model input proposals see every trial at every
   Harness h(study);
   h.start();
   h.answer(*h.request());
-  h.out.clear();
-  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  finish(h, "J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}});
   h.answer(*h.request());  // J3
-  h.out.clear();
-  h.state.on_result(finished("J2", 0.7, {{1, 0.9}, {3, 0.7}}, 3), h.now, h.out);
+  finish(h, "J2", 0.7, {{1, 0.9}, {3, 0.7}}, 3);
   auto r = h.request();
   REQUIRE(r);
   // J1 at steps 1, 3, 9 and 27, J2 at 1 and 3 (stopped there), each at its loss at that step.
@@ -636,8 +632,7 @@ TEST_CASE("with scheduler none the model sees step_max alone, as without [fideli
   Harness h(fidelity_study(100, 2, scheduling::SchedulerKind::None));
   h.start();
   h.answer(*h.request());
-  h.out.clear();
-  h.state.on_result(finished("J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}}), h.now, h.out);
+  finish(h, "J1", 0.3, {{1, 0.9}, {3, 0.6}, {9, 0.4}, {27, 0.3}});
   auto r = h.request();
   REQUIRE(r);
   REQUIRE(r->evaluations.size() == 1);

@@ -17,6 +17,9 @@ namespace quante::opt {
 template <typename Derived>
 class CompositeKernel : public Kernel {
  public:
+  // Inherited by each composite (`using CompositeKernel::CompositeKernel`).
+  CompositeKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b) : a_(std::move(a)), b_(std::move(b)) {}
+
   std::unique_ptr<Kernel> clone() const override {
     return std::make_unique<Derived>(static_cast<const Derived&>(*this));
   }
@@ -55,8 +58,6 @@ class CompositeKernel : public Kernel {
   static std::string operand_string(const Kernel& k) { return k.to_string(); }
 
  protected:
-  CompositeKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b)
-      : a_(std::move(a)), b_(std::move(b)) {}
   CompositeKernel(const CompositeKernel& other)
       : Kernel(other), a_(other.a_->clone()), b_(other.b_->clone()) {}
   CompositeKernel& operator=(const CompositeKernel& other) {

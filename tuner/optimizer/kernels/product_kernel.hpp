@@ -6,6 +6,7 @@
 #pragma once
 
 #include "composite_kernel.hpp"
+#include "kernel_formulas.hpp"
 
 namespace quante::opt {
 
@@ -14,17 +15,10 @@ class ProductKernel final : public CompositeKernel<ProductKernel> {
   static constexpr const char* kName = "Product";
   static constexpr const char* kOperator = " * ";
 
-  ProductKernel(std::unique_ptr<Kernel> a, std::unique_ptr<Kernel> b)
-      : CompositeKernel(std::move(a), std::move(b)) {}
+  using CompositeKernel::CompositeKernel;
   static std::string operand_string(const Kernel& k);
 
-  Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
-  Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
-  void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
-  void contract_cached(const Eigen::MatrixXd& X, TrainCache& cache, const Eigen::MatrixXd& W,
-                       Eigen::Ref<Eigen::VectorXd> grad) const override;
-  Eigen::MatrixXd cross_gradient(const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) const override;
-  Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
+  QUANTE_KERNEL_FORMULA_OVERRIDES
   bool has_amplitude() const override { return a_->has_amplitude() || b_->has_amplitude(); }
 };
 
