@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "kernel.hpp"
+#include "kernel_formulas.hpp"
 
 namespace quante::opt {
 
@@ -49,13 +50,7 @@ class FidelityDecayKernel final : public Kernel {
   void for_each_hyperparameter(const std::function<void(Hyperparameter&)>& visit) override;
   void for_each_hyperparameter(const std::function<void(const Hyperparameter&)>& visit) const override;
 
-  Eigen::MatrixXd cross(const Eigen::MatrixXd& X1, const Eigen::MatrixXd& X2) const override;
-  Eigen::VectorXd diag(const Eigen::MatrixXd& X) const override;
-  void train_into(const Eigen::MatrixXd& X, TrainCache& cache, bool for_gradient) const override;
-  void contract_cached(const Eigen::MatrixXd& X, TrainCache& cache, const Eigen::MatrixXd& W,
-                       Eigen::Ref<Eigen::VectorXd> grad) const override;
-  Eigen::MatrixXd cross_gradient(const Eigen::VectorXd& x, const Eigen::MatrixXd& X2) const override;
-  Eigen::VectorXd diag_gradient(const Eigen::VectorXd& x) const override;
+  QUANTE_KERNEL_FORMULA_OVERRIDES
   bool has_amplitude() const override { return final_->has_amplitude(); }
 
   // The kernel over the configuration, handed back when the model stops using fidelities.

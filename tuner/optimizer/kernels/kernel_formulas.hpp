@@ -1,6 +1,6 @@
 // The six formulas every concrete kernel implements (the pure virtuals of kernel.hpp, which says
 // what each computes), declared once for the leaves (Constant, DotProduct, White, the stationary
-// kernels) and the composites (Sum, Product); each kernel's .cpp defines them.
+// kernels), the composites (Sum, Product) and FidelityDecay; each kernel's .cpp defines them.
 //
 // Why a macro: C++ has no other way to give several classes the same set of override
 // declarations. A CRTP base (OneParameterKernel, CompositeKernel) can implement what the kernels
