@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fidelity_model_view.hpp"
+#include "gp_final_loss_forecast.hpp"
 #include "model_subset.hpp"
 #include "proposer.hpp"
 #include "qei_screen.hpp"
@@ -198,6 +199,9 @@ ProposalBatch ProposalEngine::propose(const std::vector<EvaluationRecord>& evalu
     request.seed = study_.seed * 1000003 + round;
     const opt::Proposal proposal = impl_->proposer.propose(request);
     batch.method = proposal.method;
+    if (request.fidelity.size() > 0 && study_.fidelity->keep_probability > 0.0)
+      if (const opt::GaussianProcess* gp = impl_->proposer.model())
+        batch.forecast = std::make_shared<GpFinalLossForecast>(*gp, study_.space, study_.fidelity->step_max, study_.sign());
     // The exact qEI where the optimizer computed it (small batches), else its MC estimate.
     if (std::isfinite(proposal.qei_exact)) batch.qei = proposal.qei_exact;
     else if (std::isfinite(proposal.qei_mc)) batch.qei = proposal.qei_mc;

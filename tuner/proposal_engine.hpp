@@ -3,6 +3,10 @@
 // Converts between the study's parameters and the optimizer's unit cube at this boundary.
 #pragma once
 
+#include <memory>
+
+#include "final_loss_forecast.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +22,9 @@ struct ProposalBatch {
   std::vector<Params> points;
   std::string method;               // "initial", "qei", "random_batches", "random"
   std::optional<double> qei;        // qEI of the batch (GP methods): exact for small batches, else MC
+  // The joint model's forecast of a trial's full-length loss (final_loss_forecast.hpp), made with
+  // this batch; null where the batch did not come from the joint model.
+  std::shared_ptr<const FinalLossForecast> forecast;
 };
 
 // The evaluation the tuner names as best (issue 14): where the study's GP infers noise, the one

@@ -114,7 +114,8 @@ ParamSpec parse_param(const std::string& name, const toml::node& node, const std
 tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, const std::string& file) {
   namespace sch = tuner::scheduling;
   Reader f(table, file + ": [fidelity]: ");
-  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung", "model_input", "joint_kernel"});
+  f.allow_only({"step_max", "step_min", "eta", "scheduler", "budget_steps", "min_trials_at_rung", "model_input", "joint_kernel",
+                "keep_probability"});
   sch::FidelitySettings settings;
   const auto step_max = f.integer("step_max");
   if (!step_max) throw Fail{f.where() + "missing key 'step_max' (the steps, e.g. epochs, of a full-length trial)"};
@@ -137,6 +138,7 @@ tuner::scheduling::FidelitySettings parse_fidelity(const toml::table& table, con
     else if (*input == "joint") settings.model_input = sch::ModelInput::Joint;
     else throw Fail{f.where() + "'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"" + *input + "\""};
   }
+  if (auto v = f.number("keep_probability")) settings.keep_probability = *v;
   if (auto kernel = f.string("joint_kernel")) {
     if (*kernel == "decay") settings.joint_kernel = sch::JointKernel::Decay;
     else if (*kernel == "stationary") settings.joint_kernel = sch::JointKernel::Stationary;

@@ -55,7 +55,11 @@ void TunerState::replay_into_scheduler() {
     if (auto it = inflight_.find(p.job); it != inflight_.end()) it->second.extras.rungs = std::move(rungs);
   }
   for (const auto& r : records_.reports) {
-    const bool go_on = scheduler_->on_trial_report(r.job, r.step, internal(r.loss)) == scheduling::Decision::Continue;
+    bool go_on = scheduler_->on_trial_report(r.job, r.step, internal(r.loss)) == scheduling::Decision::Continue;
+    if (!go_on && r.go_on) {  // the model kept it going (model_keeps_going): as decided then
+      scheduler_->keep_going(r.job);
+      go_on = true;
+    }
     if (auto it = inflight_.find(r.job); it != inflight_.end()) {
       it->second.extras.curve.emplace_back(r.step, r.loss);
       it->second.extras.stopped = !go_on;
@@ -89,6 +93,7 @@ void TunerState::on_proposal(std::uint64_t request_id, ProposalBatch batch, doub
     schedule(now, out);
     return;
   }
+  if (batch.forecast) forecast_ = std::move(batch.forecast);
   starved_ = static_cast<int>(batch.points.size()) < outstanding_count_;
   // Retries may have taken slots while the engine worked: launch what fits, drop the rest.
   const int take = std::min(free_slots(), static_cast<int>(batch.points.size()));
@@ -164,13 +169,32 @@ ReportDecision TunerState::on_report(const std::string& job, std::uint32_t attem
   extras.attempt = attempt;
   if (!scheduler_) return ReportDecision::Continue;
   if (!extras.curve.empty() && step <= extras.curve.back().first) return extras.stopped ? ReportDecision::Stop : ReportDecision::Continue;
-  const bool go_on = scheduler_->on_trial_report(job, step, internal(loss)) == scheduling::Decision::Continue;
+  bool go_on = scheduler_->on_trial_report(job, step, internal(loss)) == scheduling::Decision::Continue;
   extras.curve.emplace_back(step, loss);
+  if (!go_on && model_keeps_going(it->second)) {
+    scheduler_->keep_going(job);
+    go_on = true;
+  }
   extras.stopped = !go_on;
   RungReport report{job, step, loss, go_on};
   records_.reports.push_back(report);
   out.emplace_back(action::JournalReport{std::move(report)});
   return go_on ? ReportDecision::Continue : ReportDecision::Stop;
+}
+
+bool TunerState::model_keeps_going(const InFlight& trial) const {
+  const double threshold = study_.fidelity->keep_probability;
+  if (!forecast_ || threshold <= 0.0) return false;
+  // The best full-length loss so far (a stopped trial's record is no full-length loss).
+  std::optional<double> best;
+  for (const auto& e : records_.evaluations)
+    if (e.ok() && e.loss && std::isfinite(*e.loss) && (!best || study_.better(*e.loss, *best))) best = *e.loss;
+  if (!best) return false;
+  const double p = forecast_->probability_better(trial.proposal.params, trial.extras.curve, *best);
+  if (p < threshold) return false;
+  spdlog::info("{} goes on at step {}: the model gives it {:.2f} to beat the best full-length loss {:.4g}",
+                trial.proposal.job, trial.extras.curve.back().first, p, *best);
+  return true;
 }
 
 std::int64_t TunerState::steps_used() const {

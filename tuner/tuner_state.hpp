@@ -178,6 +178,9 @@ class TunerState {
   };
 
   void schedule(double now, Actions& out);
+  // [fidelity] keep_probability: true when the newest forecast gives the trial, with the curve
+  // it reported, at least that probability of beating the best full-length loss so far.
+  bool model_keeps_going(const InFlight& trial) const;
   int free_slots() const;
   // Evaluations that count against `budget`: every record but the end's re-evaluations.
   int budget_used() const { return static_cast<int>(records_.evaluations.size()) - confirmations_recorded_; }
@@ -222,6 +225,7 @@ class TunerState {
   std::string stop_reason_;
   bool done_ = false;
   std::unique_ptr<scheduling::Scheduler> scheduler_;  // with [fidelity]
+  std::shared_ptr<const FinalLossForecast> forecast_;  // the newest joint model's, if any
   std::vector<std::int64_t> levels_;                   // the rungs of step_min, step_max, eta
   std::uint64_t ordinal_ = 0;                          // trials added to the scheduler
   std::int64_t finished_steps_ = 0;                    // steps run by the recorded trials

@@ -13,6 +13,7 @@
 //                       [--budget-trials B]   (budget_steps = B * step_max)
 //                       [--data PATH] [--per-seed 1] [--model-input joint|rung|forecast]
 //                       [--joint-kernel auto|decay|stationary] [--initial N]
+//                       [--keep-probability P]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -67,14 +68,15 @@ Task make_task(const std::string& name, const std::string& data) {
 
 Study make_study(const Task& task, const std::string& method, int workers, std::int64_t step_max, double eta,
                  std::int64_t budget_steps, std::uint64_t seed, const std::string& model_input,
-                 const std::string& joint_kernel, int initial) {
+                 const std::string& joint_kernel, int initial, double keep_probability) {
   const std::string scheduler = method == "full" ? "none" : method == "hyperband" ? "hyperband" : "asha";
   const std::string acquisition = method == "random_asha" ? "random" : "qei";
   const std::string text = "name = \"mf\"\nobjective = \"o\"\nbudget = 100000\nbatch = " + std::to_string(workers) +
                            "\nqueue_ahead = 0\nseed = " + std::to_string(seed) + "\n" + (initial > 0 ? "initial = " + std::to_string(initial) + "\n" : "") + "[model]\nacquisition = \"" +
                            acquisition + "\"\n[fidelity]\nstep_max = " + std::to_string(step_max) +
                            "\neta = " + std::to_string(eta) + "\nscheduler = \"" + scheduler +
-                           "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n" + (joint_kernel == "auto" ? "" : "joint_kernel = \"" + joint_kernel + "\"\n") + "[space]\n" + task.space_toml;
+                           "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n" + (joint_kernel == "auto" ? "" : "joint_kernel = \"" + joint_kernel + "\"\n") +
+                           (keep_probability >= 0 ? "keep_probability = " + std::to_string(keep_probability) + "\n" : "") + "[space]\n" + task.space_toml;
   auto parsed = parse_study(text, "bench");
   if (!parsed) throw std::invalid_argument(parsed.error().message);
   return parsed.value();
@@ -101,6 +103,7 @@ int main(int argc, char** argv) {
   std::string model_input = "joint";
   std::string joint_kernel = "auto";  // the study's default: decay with ASHA, stationary otherwise
   int initial = 0;                    // 0: the study's default (2 per parameter)
+  double keep_probability = -1;       // < 0: the study's default
   std::string data = std::string(QUANTE_SOURCE_DIR) + "/data/digits.csv";
   std::vector<std::string> tasks = {"curve:branin", "curve:hartmann6", "curve:ackley5"};
   std::vector<std::string> methods = {"full", "random_asha", "asha", "hyperband"};
@@ -118,6 +121,7 @@ int main(int argc, char** argv) {
     else if (flag == "--model-input") model_input = value;
     else if (flag == "--joint-kernel") joint_kernel = value;
     else if (flag == "--initial") initial = std::stoi(value);
+    else if (flag == "--keep-probability") keep_probability = std::stod(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
       double proposal_seconds = 0;
       int proposals = 0;
       for (int seed = 0; seed < seeds; ++seed) {
-        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel, initial);
+        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel, initial, keep_probability);
         auto result = bench::simulate(
             study,
             [&] {

@@ -256,3 +256,18 @@ TEST_CASE("ASHA with the rung model (model_input = rung, BOHB) through a real fa
   CHECK(t.stopped >= 4);
   CHECK(t.steps < 24 * 9);
 }
+
+TEST_CASE("keep_probability: the joint model keeps trials the rule would stop, through a real farm", "[fidelity][farm]") {
+  Farm farm;
+  start_farm(farm, "curve=builtin:curve:branin", 1);
+  std::string study = one_at_a_time(curve_study(30, 1));
+  // A low bar, so that the model keeps some trial once a full-length loss exists: what is checked
+  // is that its forecast reaches the rung decisions through the real tuner.
+  study.insert(study.find("[space]"), "keep_probability = 0.01\n");
+  auto tuner = farm.start_tuner(study, farm.history_path());
+  const auto code = tuner->wait(180s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  CHECK_THAT(tuner->log(), Catch::Contains("to beat the best full-length loss"));
+  check_history(farm.history_path(), 30);
+}

@@ -115,3 +115,28 @@ TEST_CASE("Replaying the recorded calls rebuilds a scheduler that decides the sa
     CHECK(feed(*amnesiac, after) != lived_after);
   }
 }
+
+TEST_CASE("keep_going undoes a Stop in every rule: the trial is judged again at its next rung", "[scheduling]") {
+  for (auto kind : {SchedulerKind::Asha, SchedulerKind::Hyperband, SchedulerKind::Median}) {
+    SECTION(std::string(to_string(kind))) {
+      // min_trials_at_rung 1 for ASHA and Hyperband: a worse second trial is stopped at once.
+      auto s = make_scheduler(fidelity(kind, 1, 27, 3, kind == SchedulerKind::Median ? 0 : 1), 7);
+      // Every trial in Hyperband's first bracket (rungs from 1): find ids that got rung 1.
+      std::vector<std::string> ids;
+      for (std::uint64_t i = 0; ids.size() < 5 && i < 200; ++i) {
+        const std::string id = "t" + std::to_string(i);
+        const auto rungs = s->on_trial_add(id, i);
+        if (!rungs.empty() && rungs.front() == 1) ids.push_back(id);
+      }
+      REQUIRE(ids.size() == 5);
+      // Four improving ones first (each goes on: the median rule needs three others at the step,
+      // and each is the best so far), then a loser.
+      for (std::size_t k = 0; k < 4; ++k) REQUIRE(s->on_trial_report(ids[k], 1, 0.1 * static_cast<double>(4 - k)) == C);
+      const std::string& loser = ids[4];
+      REQUIRE(s->on_trial_report(loser, 1, 5.0) == S);
+      REQUIRE(s->on_trial_report(loser, 2, 0.01) == S);  // a Stop is final...
+      s->keep_going(loser);                              // ...unless the tuner overrides it
+      CHECK(s->on_trial_report(loser, 3, 0.01) == C);     // the best at rung 3 (or alone there)
+    }
+  }
+}

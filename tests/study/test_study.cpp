@@ -180,6 +180,10 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   auto stationary = quante::parse_study(base + "[fidelity]\nstep_max = 9\njoint_kernel = \"stationary\"\n", "s.toml");
   REQUIRE(stationary);
   CHECK(stationary.value().fidelity->joint_kernel == quante::tuner::scheduling::JointKernel::Stationary);
+  CHECK(f.keep_probability == 0.0);
+  auto keeping = quante::parse_study(base + "[fidelity]\nstep_max = 9\nkeep_probability = 0.3\n", "s.toml");
+  REQUIRE(keeping);
+  CHECK(keeping.value().fidelity->keep_probability == 0.3);
   CHECK_FALSE(quante::parse_study(base, "s.toml").value().fidelity);
   auto error_of = [&](const std::string& table) {
     auto parsed = quante::parse_study(base + "[fidelity]\n" + table, "s.toml");
@@ -194,6 +198,8 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   CHECK_THAT(error_of("step_max = 10\nepochs = 5\n"), Catch::Contains("epochs"));
   CHECK_THAT(error_of("step_max = 10\nmodel_input = \"freeze-thaw\"\n"),
              Catch::Contains("'model_input' must be \"rung\", \"forecast\" or \"joint\", not \"freeze-thaw\""));
+  CHECK_THAT(error_of("step_max = 10\nkeep_probability = 1.5\n"),
+             Catch::Contains("fidelity.keep_probability must be between 0 and 1, not 1.5"));
   CHECK_THAT(error_of("step_max = 10\njoint_kernel = \"exponential\"\n"),
              Catch::Contains("'joint_kernel' must be \"decay\" or \"stationary\", not \"exponential\""));
 }

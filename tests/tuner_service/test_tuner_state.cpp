@@ -846,3 +846,109 @@ TEST_CASE("confirmation candidates: best first, one per distinct point, stopped 
   CHECK(confirmation_candidates(records, study, 0).empty());
   CHECK_FALSE(confirmed_best(records, study));
 }
+
+namespace {
+
+// A forecast with a fixed answer, recording what it was asked (the state machine's view of the
+// joint model, final_loss_forecast.hpp).
+struct FixedForecast final : FinalLossForecast {
+  explicit FixedForecast(double p) : probability(p) {}
+  double probability;
+  mutable std::vector<std::pair<std::int64_t, double>> asked_curve;
+  mutable double asked_threshold = 0;
+  double probability_better(const Params&, const std::vector<std::pair<std::int64_t, double>>& curve,
+                            double threshold) const override {
+    asked_curve = curve;
+    asked_threshold = threshold;
+    return probability;
+  }
+};
+
+// J1, J2, J3 at rung 1 (0.5, 0.9, then 0.7, which ASHA stops: 0.5 is better, one of three goes
+// on), with J1 finished at full length (0.2) before J3 reports; the batch carries `forecast`.
+ReportDecision j3_at_rung_one(Harness& h, std::shared_ptr<const FinalLossForecast> forecast) {
+  h.start();
+  auto r = h.request();
+  ProposalBatch b;
+  b.method = "qei";
+  for (int i = 0; i < r->count; ++i) b.points.push_back(point(h.next_x++));
+  b.forecast = std::move(forecast);
+  h.out.clear();
+  h.state.on_proposal(r->id, b, h.now, h.out);
+  h.out.clear();
+  REQUIRE(h.state.on_report("J1", 1, 1, 0.5, h.now, h.out) == ReportDecision::Continue);
+  REQUIRE(h.state.on_report("J2", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
+  finish(h, "J1", 0.2, {{1, 0.5}, {27, 0.2}});
+  h.out.clear();
+  return h.state.on_report("J3", 1, 1, 0.7, h.now, h.out);
+}
+
+Study keeping_study(double keep_probability) {
+  Study s = fidelity_study(20, 3);
+  s.fidelity->keep_probability = keep_probability;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("keep_probability: a trial the rule stops goes on when the model gives it a good chance", "[tuner_state][fidelity]") {
+  SECTION("the forecast says 0.8 >= 0.5: it goes on, and is judged again at its next rung") {
+    auto forecast = std::make_shared<FixedForecast>(0.8);
+    Harness h(keeping_study(0.5));
+    CHECK(j3_at_rung_one(h, forecast) == ReportDecision::Continue);
+    // Asked with J3's curve and the best full-length loss.
+    CHECK(forecast->asked_curve == std::vector<std::pair<std::int64_t, double>>{{1, 0.7}});
+    CHECK(forecast->asked_threshold == 0.2);
+    auto journalled = h.taken<action::JournalReport>();
+    REQUIRE(journalled.size() == 1);
+    CHECK(journalled[0].report.go_on);
+    // At rung 3 it is the first there: it goes on (it was not left stopped in the rule's ledger).
+    h.out.clear();
+    CHECK(h.state.on_report("J3", 1, 3, 0.6, h.now, h.out) == ReportDecision::Continue);
+  }
+  SECTION("the forecast says 0.3 < 0.5: stopped as the rule says") {
+    Harness h(keeping_study(0.5));
+    CHECK(j3_at_rung_one(h, std::make_shared<FixedForecast>(0.3)) == ReportDecision::Stop);
+  }
+  SECTION("keep_probability 0 (the default): the forecast is not asked") {
+    auto forecast = std::make_shared<FixedForecast>(1.0);
+    Harness h(keeping_study(0.0));
+    CHECK(j3_at_rung_one(h, forecast) == ReportDecision::Stop);
+    CHECK(forecast->asked_curve.empty());
+  }
+  SECTION("no full-length loss yet: nothing to beat, the rule decides") {
+    auto forecast = std::make_shared<FixedForecast>(1.0);
+    Harness h(keeping_study(0.5));
+    h.start();
+    auto r = h.request();
+    ProposalBatch b;
+    for (int i = 0; i < r->count; ++i) b.points.push_back(point(h.next_x++));
+    b.forecast = forecast;
+    h.out.clear();
+    h.state.on_proposal(r->id, b, h.now, h.out);
+    h.out.clear();
+    h.state.on_report("J1", 1, 1, 0.5, h.now, h.out);
+    h.state.on_report("J2", 1, 1, 0.9, h.now, h.out);
+    CHECK(h.state.on_report("J3", 1, 1, 0.7, h.now, h.out) == ReportDecision::Stop);
+    CHECK(forecast->asked_curve.empty());
+  }
+}
+
+TEST_CASE("keep_probability: a resumed tuner replays the model's go-on decisions from the journal", "[tuner_state][fidelity]") {
+  StudyRecords records;
+  records.proposals = {{"A", point(1), 900, 0}, {"B", point(2), 900, 0}, {"C", point(3), 900, 0}};
+  // C at rung 1 is one the rule stops (0.5 is better); the journal says the model kept it going.
+  records.reports = {{"A", 1, 0.5, true}, {"B", 1, 0.9, true}, {"C", 1, 0.6, true}};
+  Harness h(keeping_study(0.5), records);
+  h.start();
+  h.out.clear();
+  // No forecast after the restart, yet C is not stopped: its rung-3 report is judged, first there.
+  CHECK(h.state.on_report("C", 1, 3, 0.4, h.now, h.out) == ReportDecision::Continue);
+  // Without the journalled go-on, C would have been stopped at rung 1 for good.
+  StudyRecords stopped = records;
+  stopped.reports[2].go_on = false;
+  Harness g(keeping_study(0.5), stopped);
+  g.start();
+  g.out.clear();
+  CHECK(g.state.on_report("C", 1, 3, 0.4, g.now, g.out) == ReportDecision::Stop);
+}

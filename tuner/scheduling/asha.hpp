@@ -22,6 +22,7 @@ class AshaScheduler final : public Scheduler {
   Decision on_trial_report(const std::string& trial, std::int64_t step, double loss) override;
   void on_trial_complete(const std::string& trial, std::int64_t last_step, std::optional<double> loss) override;
   std::vector<std::int64_t> rungs_of(const std::string& trial) const override;
+  void keep_going(const std::string& trial) override { ledger_.resume(trial); }
 
   // The losses recorded at a rung, ascending (inspection, tests).
   std::vector<double> rung_losses(std::int64_t rung) const { return records_.losses_at(rung); }

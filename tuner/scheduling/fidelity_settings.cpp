@@ -31,6 +31,8 @@ std::optional<std::string> validate(const FidelitySettings& settings) {
   }
   if (settings.min_trials_at_rung < 0)
     return problem("min_trials_at_rung", "be 0 (the default) or more", settings.min_trials_at_rung);
+  if (!(settings.keep_probability >= 0.0 && settings.keep_probability <= 1.0))  // also rejects NaN
+    return problem("keep_probability", "be between 0 and 1", settings.keep_probability);
   return std::nullopt;
 }
 

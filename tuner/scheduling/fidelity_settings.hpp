@@ -42,6 +42,10 @@ struct FidelitySettings {
   int min_trials_at_rung = 0;                // 0: the rule's default (effective_min_trials_at_rung)
   ModelInput model_input = ModelInput::Joint;
   std::optional<JointKernel> joint_kernel;  // unset: effective_joint_kernel's choice
+  // The model in the promotion rule: a trial the rule would stop at a rung goes on when the joint
+  // model gives its full-length loss at least this probability of beating the best full-length
+  // loss so far (TunerState, final_loss_forecast.hpp). 0: off; only with model_input "joint".
+  double keep_probability = 0.0;
 };
 
 JointKernel effective_joint_kernel(const FidelitySettings& settings);

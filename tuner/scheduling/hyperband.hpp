@@ -52,6 +52,7 @@ class HyperbandScheduler final : public Scheduler {
   Decision on_trial_report(const std::string& trial, std::int64_t step, double loss) override;
   void on_trial_complete(const std::string& trial, std::int64_t last_step, std::optional<double> loss) override;
   std::vector<std::int64_t> rungs_of(const std::string& trial) const override;
+  void keep_going(const std::string& trial) override { ledger_.resume(trial); }
 
   // Inspection: the bracket probabilities, a trial's bracket, a bracket's recorded losses at a rung.
   const std::vector<double>& bracket_probabilities() const { return probabilities_; }

@@ -32,6 +32,7 @@ class MedianStoppingScheduler final : public Scheduler {
   Decision on_trial_report(const std::string& trial, std::int64_t step, double loss) override;
   void on_trial_complete(const std::string& trial, std::int64_t last_step, std::optional<double> loss) override;
   std::vector<std::int64_t> rungs_of(const std::string& trial) const override;
+  void keep_going(const std::string& trial) override { ledger_.resume(trial); }
 
   // The mean of the trial's accepted losses at steps <= step; nullopt when it has none by then
   // (or is unknown).

@@ -11,6 +11,7 @@ class NoStopping final : public Scheduler {
   Decision on_trial_report(const std::string&, std::int64_t, double) override { return Decision::Continue; }
   void on_trial_complete(const std::string&, std::int64_t, std::optional<double>) override {}
   std::vector<std::int64_t> rungs_of(const std::string&) const override { return {}; }
+  void keep_going(const std::string&) override {}
 };
 
 }  // namespace quante::tuner::scheduling

@@ -41,6 +41,11 @@ class Scheduler {
   virtual void on_trial_complete(const std::string& trial, std::int64_t last_step, std::optional<double> loss) = 0;
   // The rungs a trial was given (for resume and inspection); empty for an unknown trial.
   virtual std::vector<std::int64_t> rungs_of(const std::string& trial) const = 0;
+  // The tuner overrides the Stop this scheduler just gave the trial (its model expects the trial
+  // to beat the best full-length loss): the trial goes on and is judged again at its next rung;
+  // the report stays counted at its rung. The one exception to "a Stop is final"; a resumed tuner
+  // replays it from the journalled decision, so the state comes back the same.
+  virtual void keep_going(const std::string& trial) = 0;
 };
 
 // The scheduler for settings.scheduler; `seed` drives Hyperband's bracket draws (the others take no

@@ -38,6 +38,10 @@ Decision TrialLedger::standing(const std::string& trial) const {
   return it != entries_.end() && it->second.stopped ? Decision::Stop : Decision::Continue;
 }
 
+void TrialLedger::resume(const std::string& trial) {
+  if (auto it = entries_.find(trial); it != entries_.end()) it->second.stopped = false;
+}
+
 void TrialLedger::stop(const std::string& trial) {
   if (auto it = entries_.find(trial); it != entries_.end()) it->second.stopped = true;
 }

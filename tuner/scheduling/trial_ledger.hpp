@@ -38,6 +38,8 @@ class TrialLedger {
   // What an ignored report is answered: Stop once the trial was stopped, else Continue.
   Decision standing(const std::string& trial) const;
   void stop(const std::string& trial);
+  // Undoes stop() (Scheduler::keep_going); an ended trial stays ended.
+  void resume(const std::string& trial);
   // Ends the trial. Returns the final loss (as loss_or_worst) when one is given, the trial was
   // neither stopped nor ended before, and last_step is above its last accepted step: a real
   // observation at last_step. It reaches no rung: a final loss is not a loss measured at a rung.
