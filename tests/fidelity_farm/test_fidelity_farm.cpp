@@ -242,32 +242,39 @@ TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or
   CHECK_THAT(tuner->log(), Catch::Contains("kernel stationary"));  // Hyperband's default joint kernel
 }
 
-TEST_CASE("ASHA with the rung model (model_input = rung, BOHB) through a real farm", "[fidelity][farm]") {
+namespace {
+
+struct FidelityRun {
+  Tally tally;
+  std::string log;  // the tuner's
+};
+
+// A one-at-a-time ASHA study of `budget` trials on one builtin:curve:branin worker, with
+// `fidelity_line` added to its [fidelity] table, run to its end.
+FidelityRun run_asha_with(const std::string& fidelity_line, int budget) {
   Farm farm;
   start_farm(farm, "curve=builtin:curve:branin", 1);
-  std::string study = one_at_a_time(curve_study(24, 1));
-  study.insert(study.find("[space]"), "model_input = \"rung\"\n");
+  std::string study = one_at_a_time(curve_study(budget, 1));
+  study.insert(study.find("[space]"), fidelity_line + "\n");
   auto tuner = farm.start_tuner(study, farm.history_path());
   const auto code = tuner->wait(180s);
   INFO(tuner->log());
   REQUIRE(code == 0);
-  CHECK_THAT(tuner->log(), !Catch::Contains("model over (configuration, step)"));
-  const Tally t = check_history(farm.history_path(), 24);
-  CHECK(t.stopped >= 4);
-  CHECK(t.steps < 24 * 9);
+  return {check_history(farm.history_path(), static_cast<std::size_t>(budget)), tuner->log()};
+}
+
+}  // namespace
+
+TEST_CASE("ASHA with the rung model (model_input = rung, BOHB) through a real farm", "[fidelity][farm]") {
+  const FidelityRun run = run_asha_with("model_input = \"rung\"", 24);
+  CHECK_THAT(run.log, !Catch::Contains("model over (configuration, step)"));
+  CHECK(run.tally.stopped >= 4);
+  CHECK(run.tally.steps < 24 * 9);
 }
 
 TEST_CASE("keep_probability: the joint model keeps trials the rule would stop, through a real farm", "[fidelity][farm]") {
-  Farm farm;
-  start_farm(farm, "curve=builtin:curve:branin", 1);
-  std::string study = one_at_a_time(curve_study(30, 1));
   // A low bar, so that the model keeps some trial once a full-length loss exists: what is checked
   // is that its forecast reaches the rung decisions through the real tuner.
-  study.insert(study.find("[space]"), "keep_probability = 0.01\n");
-  auto tuner = farm.start_tuner(study, farm.history_path());
-  const auto code = tuner->wait(180s);
-  INFO(tuner->log());
-  REQUIRE(code == 0);
-  CHECK_THAT(tuner->log(), Catch::Contains("to beat the best full-length loss"));
-  check_history(farm.history_path(), 30);
+  const FidelityRun run = run_asha_with("keep_probability = 0.01", 30);
+  CHECK_THAT(run.log, Catch::Contains("to beat the best full-length loss"));
 }
