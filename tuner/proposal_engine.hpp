@@ -3,16 +3,13 @@
 // Converts between the study's parameters and the optimizer's unit cube at this boundary.
 #pragma once
 
-#include <memory>
-
-#include "final_loss_forecast.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "final_loss_forecast.hpp"
 #include "history.hpp"
 #include "study.hpp"
 

@@ -193,7 +193,7 @@ bool TunerState::model_keeps_going(const InFlight& trial) const {
   const double p = forecast_->probability_better(trial.proposal.params, trial.extras.curve, *best);
   if (p < threshold) return false;
   spdlog::info("{} goes on at step {}: the model gives it {:.2f} to beat the best full-length loss {:.4g}",
-                trial.proposal.job, trial.extras.curve.back().first, p, *best);
+               trial.proposal.job, trial.extras.curve.back().first, p, *best);
   return true;
 }
 
