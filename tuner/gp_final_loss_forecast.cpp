@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 namespace quante::tuner {
 
@@ -21,12 +22,16 @@ double GpFinalLossForecast::probability_better(const Params& params,
   Eigen::VectorXd x(d);
   for (Eigen::Index c = 0; c < d; ++c) x(c) = unit[static_cast<std::size_t>(c)];
   opt::GaussianProcess conditioned = gp_;
-  for (const auto& [step, loss] : curve) {
-    const double y = sign_ * loss;
-    if (!std::isfinite(conditioned.transform_loss(y))) continue;  // a NaN report: nothing to learn
-    Eigen::VectorXd row(d + 1);
-    row << x, std::clamp(std::log(static_cast<double>(std::max<std::int64_t>(step, 1))) / log_step_max_, 0.0, 1.0);
-    conditioned.add_observation(row, y);
+  try {
+    for (const auto& [step, loss] : curve) {
+      const double y = sign_ * loss;
+      if (!std::isfinite(conditioned.transform_loss(y))) continue;  // a NaN report: nothing to learn
+      Eigen::VectorXd row(d + 1);
+      row << x, std::clamp(std::log(static_cast<double>(std::max<std::int64_t>(step, 1))) / log_step_max_, 0.0, 1.0);
+      conditioned.add_observation(row, y);
+    }
+  } catch (const std::exception&) {
+    return 0.0;  // a rank-one update the factor refused: no forecast, the rule's decision stands
   }
   const double t = conditioned.transform_loss(sign_ * threshold);
   if (!std::isfinite(t)) return 0.0;
