@@ -184,16 +184,12 @@ ReportDecision TunerState::on_report(const std::string& job, std::uint32_t attem
 
 bool TunerState::model_keeps_going(const InFlight& trial) const {
   const double threshold = study_.fidelity->keep_probability;
-  if (!forecast_ || threshold <= 0.0) return false;
-  // The best full-length loss so far (a stopped trial's record is no full-length loss).
-  std::optional<double> best;
-  for (const auto& e : records_.evaluations)
-    if (e.ok() && e.loss && std::isfinite(*e.loss) && (!best || study_.better(*e.loss, *best))) best = *e.loss;
-  if (!best) return false;
-  const double p = forecast_->probability_better(trial.proposal.params, trial.extras.curve, *best);
+  // best_loss_: the best full-length loss so far (a stopped trial's record is not "ok").
+  if (!forecast_ || threshold <= 0.0 || !best_loss_) return false;
+  const double p = forecast_->probability_better(trial.proposal.params, trial.extras.curve, *best_loss_);
   if (p < threshold) return false;
   spdlog::info("{} goes on at step {}: the model gives it {:.2f} to beat the best full-length loss {:.4g}",
-               trial.proposal.job, trial.extras.curve.back().first, p, *best);
+               trial.proposal.job, trial.extras.curve.back().first, p, *best_loss_);
   return true;
 }
 
