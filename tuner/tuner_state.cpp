@@ -39,7 +39,7 @@ TunerState::TunerState(Study study, StudyRecords resumed, double now, TunerState
   if (study_.fidelity) {
     const auto& f = *study_.fidelity;
     scheduler_ = scheduling::make_scheduler(f, study_.seed);
-    levels_ = scheduling::rung_steps(f.step_min, f.step_max, f.eta);
+    levels_ = scheduling::rung_steps(f.step_min, f.step_max, scheduling::effective_eta(f));
     replay_into_scheduler();
   }
 }
@@ -221,7 +221,7 @@ action::RequestProposal TunerState::request_for(int count) const {
                                                                                      : study_.fidelity->model_input;
     request.evaluations =
         fidelity_model_view(records_.evaluations, levels_, study_.fidelity->step_max, min_points, input,
-                            study_.fidelity->eta)
+                            scheduling::effective_eta(*study_.fidelity))
             .records;
   } else {
     request.evaluations = records_.evaluations;

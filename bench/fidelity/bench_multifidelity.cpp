@@ -9,7 +9,10 @@
 // Tasks: curve:FUNCTION (builtin:curve, regret = f(x) - f*), and mlp (builtin:mlp training on
 // data/digits.csv for real, steps = epochs; the figure is the validation loss itself).
 //   bench_multifidelity [--seeds N] [--workers W] [--tasks curve:branin,curve:hartmann6,...,mlp]
-//                       [--methods full,random_asha,asha,hyperband] [--step-max S] [--eta E]
+//                       [--methods full,random_asha,asha,hyperband] [--step-max S] [--step-min S] [--eta E]
+//                       (without --eta: the study's default for the model's methods, 5 with ASHA and
+//                       3 with Hyperband; random_asha 4, Ray Tune's and Optuna's default)
+//                       [--min-trials N]  (the study's min_trials_at_rung; 0 its default)
 //                       [--budget-trials B]   (budget_steps = B * step_max)
 //                       [--data PATH] [--per-seed 1] [--model-input joint|rung|forecast]
 //                       [--joint-kernel auto|decay|stationary] [--initial N]
@@ -66,15 +69,16 @@ Task make_task(const std::string& name, const std::string& data) {
   return t;
 }
 
-Study make_study(const Task& task, const std::string& method, int workers, std::int64_t step_max, double eta,
+Study make_study(const Task& task, const std::string& method, int workers, std::int64_t step_max, std::int64_t step_min, int min_trials, double eta,
                  std::int64_t budget_steps, std::uint64_t seed, const std::string& model_input,
                  const std::string& joint_kernel, int initial, double keep_probability) {
   const std::string scheduler = method == "full" ? "none" : method == "hyperband" ? "hyperband" : "asha";
   const std::string acquisition = method == "random_asha" ? "random" : "qei";
   const std::string text = "name = \"mf\"\nobjective = \"o\"\nbudget = 100000\nbatch = " + std::to_string(workers) +
                            "\nqueue_ahead = 0\nseed = " + std::to_string(seed) + "\n" + (initial > 0 ? "initial = " + std::to_string(initial) + "\n" : "") + "[model]\nacquisition = \"" +
-                           acquisition + "\"\n[fidelity]\nstep_max = " + std::to_string(step_max) +
-                           "\neta = " + std::to_string(eta) + "\nscheduler = \"" + scheduler +
+                           acquisition + "\"\n[fidelity]\nstep_max = " + std::to_string(step_max) + "\nstep_min = " + std::to_string(step_min) + "\nmin_trials_at_rung = " + std::to_string(min_trials) +
+                           (eta > 0 ? "\neta = " + std::to_string(eta) : method == "random_asha" ? std::string("\neta = 4") : std::string()) +
+                           "\nscheduler = \"" + scheduler +
                            "\"\nbudget_steps = " + std::to_string(budget_steps) + "\nmodel_input = \"" + model_input + "\"\n" + (joint_kernel == "auto" ? "" : "joint_kernel = \"" + joint_kernel + "\"\n") +
                            (keep_probability >= 0 ? "keep_probability = " + std::to_string(keep_probability) + "\n" : "") + "[space]\n" + task.space_toml;
   auto parsed = parse_study(text, "bench");
@@ -97,8 +101,9 @@ double figure(const Task& task, const bench::Checkpoint& c) {
 
 int main(int argc, char** argv) {
   int seeds = 10, workers = 4, budget_trials = 30;
-  std::int64_t step_max = 27;
-  double eta = 3;
+  std::int64_t step_max = 27, step_min = 1;
+  int min_trials = 0;                 // 0: the study's default (max(2, min(3, ceil(eta))))
+  double eta = 0;                     // 0: each method's default (above)
   bool per_seed = false;
   std::string model_input = "joint";
   std::string joint_kernel = "auto";  // the study's default: decay with ASHA, stationary otherwise
@@ -114,6 +119,8 @@ int main(int argc, char** argv) {
     else if (flag == "--tasks") tasks = split(value);
     else if (flag == "--methods") methods = split(value);
     else if (flag == "--step-max") step_max = std::stoll(value);
+    else if (flag == "--step-min") step_min = std::stoll(value);
+    else if (flag == "--min-trials") min_trials = std::stoi(value);
     else if (flag == "--eta") eta = std::stod(value);
     else if (flag == "--budget-trials") budget_trials = std::stoi(value);
     else if (flag == "--data") data = value;
@@ -132,8 +139,8 @@ int main(int argc, char** argv) {
   const std::vector<double> fractions = {0.10, 0.25, 1.0 / 3.0, 0.50, 1.00};  // a third: the issue's target
   std::vector<std::int64_t> checkpoints;
   for (double f : fractions) checkpoints.push_back(static_cast<std::int64_t>(f * static_cast<double>(budget_steps)));
-  std::printf("W = %d workers, step_max %lld, eta %g, budget %lld steps (%d full-length trials), %d seeds, model input %s, joint kernel %s\n",
-              workers, static_cast<long long>(step_max), eta, static_cast<long long>(budget_steps), budget_trials, seeds,
+  std::printf("W = %d workers, step_min %lld, step_max %lld, eta %g (0: each method's default), budget %lld steps (%d full-length trials), %d seeds, model input %s, joint kernel %s\n",
+              workers, static_cast<long long>(step_min), static_cast<long long>(step_max), eta, static_cast<long long>(budget_steps), budget_trials, seeds,
               model_input.c_str(), joint_kernel.c_str());
   std::printf("%-18s %-12s %-26s %-26s %-26s %-26s %-26s %7s %7s %8s\n", "task", "method", "10% med [q1,q3]", "25%",
               "33%", "50%", "100%", "trials", "stopped", "s/prop");
@@ -145,7 +152,7 @@ int main(int argc, char** argv) {
       double proposal_seconds = 0;
       int proposals = 0;
       for (int seed = 0; seed < seeds; ++seed) {
-        const Study study = make_study(task, method, workers, step_max, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel, initial, keep_probability);
+        const Study study = make_study(task, method, workers, step_max, step_min, min_trials, eta, budget_steps, static_cast<std::uint64_t>(seed + 1), model_input, joint_kernel, initial, keep_probability);
         auto result = bench::simulate(
             study,
             [&] {

@@ -2,7 +2,9 @@
 // the default minimum sample per rung, and make_scheduler's choice and refusal of bad settings.
 #include <cmath>
 #include <limits>
+#include <vector>
 
+#include "rungs.hpp"
 #include "scheduling_test_support.hpp"
 
 using namespace quante::tuner::scheduling;
@@ -61,15 +63,32 @@ TEST_CASE("validate names the offending key", "[scheduling]") {
   }
 }
 
-TEST_CASE("min_trials_at_rung 0 means the larger of 2 and ceil(eta) for ASHA and Hyperband and 3 for the median rule",
+TEST_CASE("min_trials_at_rung 0 means max(2, min(3, ceil(eta))) for ASHA and Hyperband and 3 for the median rule",
           "[scheduling]") {
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Asha, 1, 27, 3)) == 3);
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Asha, 1, 27, 2)) == 2);
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Asha, 1, 27, 1.5)) == 2);
-  CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Hyperband, 1, 27, 3.5)) == 4);
+  CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Hyperband, 1, 27, 3.5)) == 3);
+  CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Asha, 1, 27, 5)) == 3);
+  FidelitySettings unset;  // eta left out: ASHA's default 5, so 3
+  CHECK(effective_min_trials_at_rung(unset) == 3);
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Median, 1, 27, 4)) == 3);
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Asha, 1, 27, 3, 7)) == 7);
   CHECK(effective_min_trials_at_rung(fidelity(SchedulerKind::Median, 1, 27, 3, 1)) == 1);
+}
+
+TEST_CASE("eta left out is 5 with ASHA and 3 with Hyperband and the median rule", "[scheduling]") {
+  FidelitySettings s;
+  s.step_max = 27;
+  CHECK(effective_eta(s) == 5.0);
+  CHECK(rung_steps(s.step_min, s.step_max, effective_eta(s)) == std::vector<std::int64_t>{1, 5, 25});
+  s.scheduler = SchedulerKind::Hyperband;
+  CHECK(effective_eta(s) == 3.0);
+  s.scheduler = SchedulerKind::Median;
+  CHECK(effective_eta(s) == 3.0);
+  s.scheduler = SchedulerKind::Asha;
+  s.eta = 3;  // a study's own eta wins
+  CHECK(effective_eta(s) == 3.0);
 }
 
 TEST_CASE("make_scheduler builds the chosen rule and refuses invalid settings", "[scheduling]") {

@@ -171,6 +171,8 @@ TEST_CASE("the [fidelity] table is read and checked", "[study]") {
   auto forecast = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"forecast\"\n", "s.toml");
   REQUIRE(forecast);
   CHECK(forecast.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Forecast);
+  CHECK_FALSE(forecast.value().fidelity->eta);  // left out: effective_eta's default for the scheduler
+  CHECK(effective_eta(forecast.value().fidelity.value()) == 5.0);  // asha
   auto rung = quante::parse_study(base + "[fidelity]\nstep_max = 9\nmodel_input = \"rung\"\n", "s.toml");
   REQUIRE(rung);
   CHECK(rung.value().fidelity->model_input == quante::tuner::scheduling::ModelInput::Rung);

@@ -537,6 +537,26 @@ TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs, A
   CHECK(h.state.steps_used() == 1 + 27 + 1);  // J3 and J1 finished, J2 reported step 1
 }
 
+TEST_CASE("ASHA without eta in the study: rungs 1, 5 and 25, and from the third loss at a rung only the best goes on",
+          "[tuner_state][fidelity]") {
+  Study study = fidelity_study(20, 4);
+  study.fidelity->eta.reset();  // the study file left it out: 5 with ASHA
+  Harness h(study);
+  h.start();
+  h.answer(*h.request());
+  auto submits = h.taken<action::Submit>();
+  REQUIRE(submits.size() == 4);
+  for (const auto& s : submits) CHECK(s.rungs == std::vector<std::int64_t>{1, 5, 25});
+  h.out.clear();
+  // Fewer than 3 losses at the rung: both go on. Then floor(n / 5) = 0 until n = 5: the quota is
+  // one, so the third and fourth go on only if no recorded loss beats theirs.
+  CHECK(h.state.on_report("J1", 1, 1, 0.5, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J2", 1, 1, 0.9, h.now, h.out) == ReportDecision::Continue);
+  CHECK(h.state.on_report("J3", 1, 1, 0.6, h.now, h.out) == ReportDecision::Stop);
+  CHECK(h.state.on_report("J4", 1, 1, 0.4, h.now, h.out) == ReportDecision::Continue);  // the best so far
+  CHECK(h.state.on_report("J1", 1, 5, 0.3, h.now, h.out) == ReportDecision::Continue);  // alone at rung 5
+}
+
 TEST_CASE("a maximised study ranks reports the other way round", "[tuner_state][fidelity]") {
   Study study = fidelity_study(20, 3);
   study.direction = Direction::Maximize;

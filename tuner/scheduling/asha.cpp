@@ -5,8 +5,8 @@
 namespace quante::tuner::scheduling {
 
 AshaScheduler::AshaScheduler(const FidelitySettings& settings)
-    : rungs_(rung_steps(settings.step_min, settings.step_max, settings.eta)),
-      records_(settings.eta, effective_min_trials_at_rung(settings)) {}
+    : rungs_(rung_steps(settings.step_min, settings.step_max, effective_eta(settings))),
+      records_(effective_eta(settings), effective_min_trials_at_rung(settings)) {}
 
 std::vector<std::int64_t> AshaScheduler::on_trial_add(const std::string& trial, std::uint64_t) {
   return ledger_.add(trial, rungs_);

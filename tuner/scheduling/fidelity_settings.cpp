@@ -23,8 +23,9 @@ std::optional<std::string> validate(const FidelitySettings& settings) {
     const std::string rule = "be at least step_min (" + std::to_string(settings.step_min) + ")";
     return problem("step_max", rule.c_str(), settings.step_max);
   }
-  if (!(settings.eta >= kMinEta && settings.eta <= kMaxEta))  // also rejects NaN
-    return problem("eta", "be between 1.01 and 100", settings.eta);
+  const double eta = effective_eta(settings);
+  if (!(eta >= kMinEta && eta <= kMaxEta))  // also rejects NaN
+    return problem("eta", "be between 1.01 and 100", eta);
   if (settings.budget_steps && *settings.budget_steps < settings.step_max) {
     const std::string rule = "be at least step_max (" + std::to_string(settings.step_max) + ")";
     return problem("budget_steps", rule.c_str(), *settings.budget_steps);
@@ -39,7 +40,12 @@ std::optional<std::string> validate(const FidelitySettings& settings) {
 int effective_min_trials_at_rung(const FidelitySettings& settings) {
   if (settings.min_trials_at_rung > 0) return settings.min_trials_at_rung;
   if (settings.scheduler == SchedulerKind::Median) return 3;
-  return std::max(2, static_cast<int>(std::ceil(settings.eta)));
+  return std::max(2, std::min(3, static_cast<int>(std::ceil(effective_eta(settings)))));
+}
+
+double effective_eta(const FidelitySettings& settings) {
+  if (settings.eta) return *settings.eta;
+  return settings.scheduler == SchedulerKind::Asha ? kDefaultAshaEta : kDefaultEta;
 }
 
 JointKernel effective_joint_kernel(const FidelitySettings& settings) {

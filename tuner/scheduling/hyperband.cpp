@@ -51,9 +51,9 @@ std::size_t draw_hyperband_bracket(const std::vector<double>& probabilities, std
 
 HyperbandScheduler::HyperbandScheduler(const FidelitySettings& settings, std::uint64_t seed)
     : seed_(seed),
-      rungs_(rung_steps(settings.step_min, settings.step_max, settings.eta)),
+      rungs_(rung_steps(settings.step_min, settings.step_max, effective_eta(settings))),
       probabilities_(hyperband_bracket_probabilities(rungs_, settings.step_max)),
-      brackets_(probabilities_.size(), RungRecords(settings.eta, effective_min_trials_at_rung(settings))) {}
+      brackets_(probabilities_.size(), RungRecords(effective_eta(settings), effective_min_trials_at_rung(settings))) {}
 
 std::vector<std::int64_t> HyperbandScheduler::on_trial_add(const std::string& trial, std::uint64_t ordinal) {
   // A known id keeps its first bracket, as the ledger keeps its first rungs.

@@ -19,7 +19,7 @@ std::optional<double> MedianStoppingScheduler::History::average_up_to(std::int64
 }
 
 MedianStoppingScheduler::MedianStoppingScheduler(const FidelitySettings& settings)
-    : rungs_(rung_steps(settings.step_min, settings.step_max, settings.eta)),
+    : rungs_(rung_steps(settings.step_min, settings.step_max, effective_eta(settings))),
       min_others_(static_cast<std::size_t>(effective_min_trials_at_rung(settings))) {}
 
 std::vector<std::int64_t> MedianStoppingScheduler::on_trial_add(const std::string& trial, std::uint64_t) {
