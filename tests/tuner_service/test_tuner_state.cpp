@@ -476,6 +476,16 @@ Study fidelity_study(int budget, int batch, scheduling::SchedulerKind kind = sch
   return s;
 }
 
+// The harness submitted `count` jobs, each with step_max 27 and these rungs.
+void check_submits(Harness& h, std::size_t count, const std::vector<std::int64_t>& rungs) {
+  const auto submits = h.taken<action::Submit>();
+  REQUIRE(submits.size() == count);
+  for (const auto& s : submits) {
+    CHECK(s.max_steps == 27);
+    CHECK(s.rungs == rungs);
+  }
+}
+
 // Delivers job's successful result with its learning curve (stopped_at: the rung where it was
 // stopped, 0: it ran to the end), after clearing the harness's actions.
 ResultKind finish(Harness& h, const std::string& job, double loss, std::vector<std::pair<std::int64_t, double>> curve,
@@ -497,12 +507,7 @@ TEST_CASE("with [fidelity] trials are submitted with step_max and their rungs, A
   Harness h(fidelity_study(20, 3));
   h.start();
   h.answer(*h.request());
-  auto submits = h.taken<action::Submit>();
-  REQUIRE(submits.size() == 3);
-  for (const auto& s : submits) {
-    CHECK(s.max_steps == 27);
-    CHECK(s.rungs == std::vector<std::int64_t>{1, 3, 9});
-  }
+  check_submits(h, 3, {1, 3, 9});
   // Rung 1: three trials report; with eta 3 the first two always go on (fewer than 3 at the
   // rung), the third goes on only in the best third of the three.
   h.out.clear();
@@ -544,9 +549,7 @@ TEST_CASE("ASHA without eta in the study: rungs 1, 5 and 25, and from the third 
   Harness h(study);
   h.start();
   h.answer(*h.request());
-  auto submits = h.taken<action::Submit>();
-  REQUIRE(submits.size() == 4);
-  for (const auto& s : submits) CHECK(s.rungs == std::vector<std::int64_t>{1, 5, 25});
+  check_submits(h, 4, {1, 5, 25});
   h.out.clear();
   // Fewer than 3 losses at the rung: both go on. Then floor(n / 5) = 0 until n = 5: the quota is
   // one, so the third and fourth go on only if no recorded loss beats theirs.
@@ -576,9 +579,7 @@ TEST_CASE("a resumed tuner rebuilds its rung tables from the journal's reports",
   Harness h(fidelity_study(20, 4), records);
   h.start();
   // The jobs in flight are submitted again with the rungs they had.
-  auto submits = h.taken<action::Submit>();
-  REQUIRE(submits.size() == 4);
-  for (const auto& s : submits) CHECK(s.rungs == std::vector<std::int64_t>{1, 3, 9});
+  check_submits(h, 4, {1, 3, 9});
   // D at rung 1 with 0.55: one of four may go on (0.5 is better): stop. Had the tables been
   // lost, D would be the first at the rung and go on.
   h.out.clear();
