@@ -60,6 +60,7 @@ class Simulation {
     while (!state_.done()) {
       if (!park_all()) break;  // nothing runs and nothing will
       Slot* next = earliest();
+      if (!next) break;  // park_all said something runs; never null, but say so to the compiler
       now_ = event_time(*next);
       while (next_checkpoint < checkpoints.size() && steps_at(now_) >= checkpoints[next_checkpoint])
         take_checkpoint(checkpoints[next_checkpoint++]);
@@ -162,8 +163,15 @@ class Simulation {
 
   Slot* earliest() {
     Slot* best = nullptr;
-    for (auto& slot : slots_)
-      if (slot.busy && (!best || event_time(slot) < event_time(*best))) best = &slot;
+    double best_time = 0;
+    for (auto& slot : slots_) {
+      if (!slot.busy) continue;
+      const double t = event_time(slot);
+      if (!best || t < best_time) {
+        best = &slot;
+        best_time = t;
+      }
+    }
     return best;
   }
 
