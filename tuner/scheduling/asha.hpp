@@ -2,7 +2,7 @@
 // MLSys): every trial gets the rungs r_k = step_min * eta^k below step_max (rungs.hpp) and is
 // judged at each by the rule in rung_records.hpp: continue iff among the best floor(n / eta) of
 // the n losses recorded at that rung so far, ties continuing, everyone continuing while the rung
-// holds fewer than min_trials_at_rung losses (default max(2, ceil(eta))). Asynchronous: a trial is
+// holds fewer than min_trials_at_rung losses (default max(2, min(3, ceil(eta)))). Asynchronous: a trial is
 // judged on arrival against whoever reached the rung before it, with no waiting for a full rung,
 // which is what keeps a farm of GPUs busy. This is the promotion rule of successive halving turned
 // into a stopping rule: instead of promoting the top 1/eta later, the rest are stopped now.

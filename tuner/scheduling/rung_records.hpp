@@ -10,7 +10,8 @@
 //   ASHA judges early arrivals against whoever happens to be there; without this floor the first
 //   few trials at a rung could stop each other on one or two samples.
 // - The best loss at a rung always continues: the quota is max(1, floor(n / eta)). This only
-//   matters when min_trials is set below eta (with the default, n >= eta gives floor(n / eta) >= 1).
+//   matters when min_trials is below eta: with ASHA's default eta 5 and 3 losses, from the third
+//   to the ninth loss at a rung only a trial that none beats goes on.
 #pragma once
 
 #include <cstddef>
