@@ -13,6 +13,7 @@
 #include "proposal_thread.hpp"
 #include "protocol.hpp"
 #include "rate_limit.hpp"
+#include "rungs.hpp"
 #include "tuner_metrics.hpp"
 #include "service_notify.hpp"
 #include "zmq_util.hpp"
@@ -278,6 +279,17 @@ struct StudyRunner::Impl {
     settings.observer(LiveView{study, *state, running_on, workers, queued, unix_now(), finished});
   }
 
+  // The rule and its rungs as the tuner will apply them, defaults filled in (eta's depends on the rule).
+  static void log_early_stopping(const scheduling::FidelitySettings& f) {
+    if (f.scheduler == scheduling::SchedulerKind::None) return;
+    const double eta = scheduling::effective_eta(f);
+    const auto rungs = scheduling::rung_steps(f.step_min, f.step_max, eta);
+    spdlog::info("early stopping: {}, steps {} to {}, eta {}{}, rungs {}{}", scheduling::to_string(f.scheduler), f.step_min,
+                 f.step_max, eta, f.eta ? "" : fmt::format(" (the default with {})", scheduling::to_string(f.scheduler)),
+                 rungs.empty() ? std::string("none") : fmt::format("{}", fmt::join(rungs, ", ")),
+                 f.scheduler == scheduling::SchedulerKind::Hyperband ? " (the first bracket's)" : "");
+  }
+
   RunSummary run(const StopSignal& stop) {
     resume();
     for (const auto& warning : state->records().warnings) spdlog::warn("{}", warning);
@@ -285,6 +297,7 @@ struct StudyRunner::Impl {
                  study.budget, study.batch,
                  study.mode == ProposalMode::Async ? fmt::format("async, {} queued ahead", study.queue_ahead) : "sync",
                  study.seed, settings.history_path);
+    if (study.fidelity) log_early_stopping(*study.fidelity);
     start_metrics();
     connect();
     notify_ready();

@@ -31,8 +31,10 @@ struct Tally {
   long steps = 0;
 };
 
-// Exactly `budget` records, each job once; curves as promised.
-Tally check_history(const std::string& history, std::size_t budget, bool curves_expected = true) {
+// Exactly `budget` records, each job once; curves as promised; stopped trials stopped at one of
+// `rungs` (ASHA's for step_max 9 and eta 3 unless told).
+Tally check_history(const std::string& history, std::size_t budget, bool curves_expected = true,
+                    const std::set<long>& rungs = {1, 3}) {
   const auto records = read_history(history);
   REQUIRE(records.size() == budget);
   std::set<std::string> jobs;
@@ -63,7 +65,7 @@ Tally check_history(const std::string& history, std::size_t budget, bool curves_
     if (status == "stopped") {
       ++t.stopped;
       const long at = r["stopped_at"];
-      CHECK((at == 1 || at == 3));  // ASHA's rungs for step_max 9, eta 3
+      CHECK(rungs.count(at) == 1);
       CHECK(previous == at);
       CHECK(r["loss"] == curve.back()[1]);
     } else {
@@ -121,6 +123,7 @@ TEST_CASE("ASHA stops losing trials of builtin:curve through a real farm", "[fid
   // The default model: one GP over (configuration, step) on every rung loss.
   CHECK_THAT(tuner->log(), Catch::Contains("model over (configuration, step)"));
   CHECK_THAT(tuner->log(), Catch::Contains("kernel decay"));  // ASHA's default joint kernel
+  CHECK_THAT(tuner->log(), Catch::Contains("early stopping: asha, steps 1 to 9, eta 3, rungs 1, 3\n"));  // the study's eta
   const Tally t = check_history(farm.history_path(), 30);
   CHECK(t.stopped >= 8);     // with eta 3 most trials lose a rung contest
   // The first two trials at each rung always go on (no contest before min_trials_at_rung = 3 losses
@@ -175,10 +178,15 @@ TEST_CASE("the mlp reports every epoch and stops when told through a real farm",
                        "/data/digits.csv&label=label&val_fraction=0.25&device=cpu", 1);
   const std::string study =
       "name = \"mlp-fidelity\"\nobjective = \"digits\"\nbudget = 12\nbatch = 1\nqueue_ahead = 0\ninitial = 4\nseed = 3\n"
-      "[fidelity]\nstep_max = 9\neta = 3\nscheduler = \"asha\"\n"
+      "[fidelity]\nstep_max = 9\nscheduler = \"asha\"\n"  // eta left out: ASHA's default, 5
       "[space]\nlr = { type = \"float\", low = 1e-4, high = 1.0, log = true }\n"
       "width = { type = \"int\", low = 4, high = 64 }\n";
-  const Tally t = run_to_end(farm, study, 12, 300s);
+  auto tuner = farm.start_tuner(study, farm.history_path());
+  const auto code = tuner->wait(300s);
+  INFO(tuner->log());
+  REQUIRE(code == 0);
+  CHECK_THAT(tuner->log(), Catch::Contains("early stopping: asha, steps 1 to 9, eta 5 (the default with asha), rungs 1, 5"));
+  const Tally t = check_history(farm.history_path(), 12, true, {1, 5});
   CHECK(t.stopped >= 2);
   for (const auto& r : read_history(farm.history_path()))
     if (r["status"] == "ok") CHECK(r["metrics"].contains("accuracy"));
@@ -240,6 +248,7 @@ TEST_CASE("a broker restarted mid-trial: trials go on or run again, none lost or
   REQUIRE(code == 0);
   check_history(history, 10);
   CHECK_THAT(tuner->log(), Catch::Contains("kernel stationary"));  // Hyperband's default joint kernel
+  CHECK_THAT(tuner->log(), Catch::Contains("early stopping: hyperband, steps 1 to 9, eta 3, rungs 1, 3 (the first bracket's)"));
 }
 
 namespace {
