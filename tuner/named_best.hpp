@@ -2,7 +2,8 @@
 // `quante-tuner report` (report.cpp) alike:
 //   1. the lowest loss (for the study's direction) among the evaluations that ran their course;
 //   2. where the study's GP infers noise, instead the evaluation with the lowest posterior mean
-//      (ProposalEngine::name_best), not the luckiest draw of a noisy loss;
+//      (ProposalEngine::name_best), not the luckiest draw of a noisy loss; only from 20 such
+//      evaluations on, and the noise decision from the best of five fits (Proposer::name_best);
 //   3. with [stop] confirm, the confirmed point with the best mean over its evaluations
 //      (confirmed_best, tuner/confirmation.hpp), which overrides both.
 #pragma once

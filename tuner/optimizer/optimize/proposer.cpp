@@ -109,6 +109,14 @@ Eigen::Index Proposer::fit_data(const ProposalRequest& r, const Eigen::MatrixXd&
   return failed.rows();
 }
 
+void Proposer::refit_for_noise(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, std::uint64_t seed) {
+  for (int k = 1; k <= kNoiseRefits; ++k) {
+    GaussianProcess candidate = gp_;
+    candidate.fit(X, y, derive_seed(seed, 13 + static_cast<std::uint64_t>(k)));
+    if (candidate.log_marginal_likelihood() > gp_.log_marginal_likelihood()) gp_ = std::move(candidate);
+  }
+}
+
 NamedBest Proposer::name_best(const ProposalRequest& r) {
   if (auto e = check(r)) throw std::invalid_argument(*e);
   NamedBest best;
@@ -122,9 +130,11 @@ NamedBest Proposer::name_best(const ProposalRequest& r) {
   Proposal ignored;
   gp_.set_query_tail({});
   update_model(fit_X, fit_y, derive_seed(r.seed, 13), ignored);
+  const bool enough = r.X.rows() >= options_.min_evaluations_to_infer_noise;
+  if (enough && gp_.noise_inferred()) refit_for_noise(fit_X, fit_y, r.seed);
   best.noise_variance = gp_.noise_variance();
   const Eigen::Index i = gp_.best_index() - imputed;
-  if (gp_.noise_inferred() && i >= 0) {
+  if (enough && gp_.noise_inferred() && i >= 0) {
     best.index = i;
     best.by_posterior_mean = true;
   }
